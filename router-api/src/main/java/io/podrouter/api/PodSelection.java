@@ -1,0 +1,62 @@
+package io.podrouter.api;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The result of one {@link PodSelector#selectPod} call: the chosen pod, how it was chosen, and the
+ * handle through which the gateway reports that the request finished.
+ *
+ * <p>Every selection must be completed exactly once with {@link #complete(Outcome, long)} (in a
+ * {@code finally} block): the router counts it as in flight on the pod until then, and least-request
+ * routing depends on that count. Further completions are ignored and return false, so a gateway
+ * that completes on both the error path and the normal path cannot corrupt the count.
+ *
+ * <p>Thread-safe: a selection may be completed from another thread than the one that selected.
+ */
+public interface PodSelection {
+
+    /** The chosen pod; never null. */
+    Pod pod();
+
+    /** The name of the strategy that decided (e.g. {@code least-kv-cache}, or {@code random} for the last resort). */
+    String strategy();
+
+    /** Whether the selection fell back from its strategy's primary rule, and how. */
+    Fallback fallback();
+
+    /** Why the metric the strategy needed was missing, when {@link #fallback()} is {@link Fallback#RANDOM_METRIC_MISSING}. */
+    Optional<MissingReason> missingReason();
+
+    /** True when the decision used predicted metrics for a pod without live ones. */
+    boolean predicted();
+
+    /**
+     * Reports that the routed request finished.
+     *
+     * @param outcome      how it ended; null throws {@link NullPointerException} and leaves the
+     *                     selection open (a completion with a known outcome can follow)
+     * @param latencyNanos how long the request took at the pod, in nanoseconds; a negative value
+     *                     means "unknown" and is not used as feedback (the completion still counts)
+     * @return true for the first completion, false (and no effect) for later ones
+     */
+    boolean complete(Outcome outcome, long latencyNanos);
+
+    /** As {@link #complete(Outcome, long)}; a null {@code latency} means unknown. */
+    default boolean complete(Outcome outcome, Duration latency) {
+        long nanos;
+        if (latency == null || latency.isNegative()) {
+            nanos = -1;
+        } else {
+            try {
+                nanos = latency.toNanos();
+            } catch (ArithmeticException overflow) {
+                nanos = Long.MAX_VALUE;
+            }
+        }
+        return complete(outcome, nanos);
+    }
+
+    /** One line for logs: pod, strategy and fallback, e.g. {@code pod-3 by least-kv-cache (random fallback: NOT_YET_SCRAPED)}. */
+    String describe();
+}

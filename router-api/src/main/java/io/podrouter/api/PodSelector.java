@@ -1,0 +1,46 @@
+package io.podrouter.api;
+
+import java.util.Collection;
+
+/**
+ * Chooses the pod for each inference request. podrouter's {@code io.podrouter.core.Router} implements
+ * it; gateways call it in-process.
+ *
+ * <p>Thread-safe: implementations are designed for many concurrent callers.
+ */
+public interface PodSelector {
+
+    /**
+     * Prepares a reusable, immutable candidate set from the pods discovery currently offers for a
+     * model. O(n) with a hash lookup per pod; do it when discovery changes, not per request.
+     *
+     * @param pods the pods in the order given; null or empty gives an empty set (selections then throw
+     *             {@link NoPodAvailableException}); a null element throws {@link NullPointerException};
+     *             two pods with the same id throw {@link IllegalArgumentException}
+     */
+    Candidates candidates(Collection<Pod> pods);
+
+    /**
+     * Chooses one ready pod for {@code request}. Never blocks on I/O and never throws because of a
+     * faulty metrics source: missing, stale or invalid metrics lead to the strategy's documented
+     * fallback. The chosen pod's in-flight count is incremented before this method returns.
+     *
+     * @param request    the request; null throws {@link NullPointerException}
+     * @param candidates a set prepared by this selector's {@link #candidates}; null or empty throws
+     *                   {@link NoPodAvailableException}; a set from another selector throws
+     *                   {@link IllegalArgumentException}
+     * @return the selection, to be completed exactly once
+     * @throws NoPodAvailableException when no candidate is ready
+     */
+    PodSelection selectPod(InferenceRequest request, Candidates candidates);
+
+    /**
+     * Convenience for callers without a prepared set: {@code selectPod(request, candidates(pods))}.
+     * Costs a hash lookup and a metrics lookup per pod on every call; prefer a prepared
+     * {@link Candidates} on a busy gateway. Null or empty {@code pods} throws
+     * {@link NoPodAvailableException}.
+     */
+    default PodSelection selectPod(InferenceRequest request, Collection<Pod> pods) {
+        return selectPod(request, candidates(pods));
+    }
+}

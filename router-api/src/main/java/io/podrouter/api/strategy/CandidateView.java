@@ -1,0 +1,76 @@
+package io.podrouter.api.strategy;
+
+import io.podrouter.api.MissingReason;
+import io.podrouter.api.Pod;
+import io.podrouter.api.RandomSource;
+
+/**
+ * What a strategy sees of the candidates for one selection: an indexed snapshot of each candidate's
+ * readiness and metrics (for the request's model), plus live in-flight counts.
+ *
+ * <p>Indexes run from 0 to {@link #size()} - 1 in the order the candidates were given. Metric accessors
+ * return {@link Double#NaN} when the value is missing for any reason: pod not ready, no metrics yet,
+ * stale, invalid, or this metric absent; {@link #missingReason(int)} says which. Metrics are refreshed
+ * by the router at its refresh interval, not on every call; in-flight counts are live.
+ *
+ * <p>Accessors with an index outside 0..size()-1 throw {@link IndexOutOfBoundsException}.
+ *
+ * <p>Thread safety: a view is shared by concurrent selections and is read-only, apart from the
+ * in-flight counts the router maintains.
+ */
+public interface CandidateView {
+
+    /** Number of candidates, ready or not. */
+    int size();
+
+    /** The pod at index {@code i}. */
+    Pod pod(int i);
+
+    /** Whether candidate {@code i} may be selected (Ready per discovery and not "not ready" per the metrics source). */
+    boolean isReady(int i);
+
+    /** Number of selectable candidates. */
+    int readyCount();
+
+    /** Index of the {@code k}-th selectable candidate, {@code 0 <= k < readyCount()}. */
+    int readyIndex(int k);
+
+    /**
+     * Requests the router has routed to candidate {@code i} and not seen completed, counted across all
+     * candidate sets and models. Includes selections made a moment ago by other threads.
+     */
+    int inFlight(int i);
+
+    /**
+     * Why candidate {@code i}'s metrics are missing, or null when they are present (or the pod is not
+     * ready). A pod with metrics that lack one particular value has null here and NaN for that value.
+     */
+    MissingReason missingReason(int i);
+
+    /** Running requests per the pod's last metrics, or NaN. */
+    double runningRequests(int i);
+
+    /** Waiting (queued) requests per the pod's last metrics, or NaN. */
+    double waitingRequests(int i);
+
+    /** KV-cache usage fraction 0..1, or NaN. */
+    double kvCacheUsage(int i);
+
+    /** Recent mean time to first token in seconds, or NaN. */
+    double timeToFirstTokenSeconds(int i);
+
+    /** Recent mean time per output token in seconds, or NaN. */
+    double timePerOutputTokenSeconds(int i);
+
+    /** Recent mean end-to-end latency in seconds, or NaN. */
+    double e2eLatencySeconds(int i);
+
+    /** Recent mean queue time in seconds, or NaN. */
+    double queueTimeSeconds(int i);
+
+    /** Whether candidate {@code i}'s metrics for this selection are predicted, not observed. */
+    boolean isPredicted(int i);
+
+    /** The router's random source, for tie-breaks and fallbacks (injected, so tests are deterministic). */
+    RandomSource random();
+}

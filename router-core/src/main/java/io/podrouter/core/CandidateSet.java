@@ -1,0 +1,122 @@
+package io.podrouter.core;
+
+import io.podrouter.api.Candidates;
+import io.podrouter.api.Pod;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The router's implementation of {@link Candidates}: the pods' handles in the given order and one
+ * {@link MetricsTable} per model requested so far, replaced copy-on-write. Thread-safe.
+ */
+final class CandidateSet implements Candidates {
+
+    private static final VarHandle TABLES;
+
+    static {
+        try {
+            TABLES = MethodHandles.lookup().findVarHandle(CandidateSet.class, "tables", MetricsTable[].class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Bound on models per set, so that requests naming arbitrary models cannot grow memory without limit. */
+    static final int MAX_MODELS = 32;
+
+    final Router owner;
+    final PodHandle[] handles;
+    private final List<Pod> pods;
+    private volatile MetricsTable[] tables = new MetricsTable[0];
+
+    CandidateSet(Router owner, PodHandle[] handles, List<Pod> pods) {
+        this.owner = owner;
+        this.handles = handles;
+        this.pods = pods;
+    }
+
+    @Override
+    public List<Pod> pods() {
+        return pods;
+    }
+
+    @Override
+    public int size() {
+        return handles.length;
+    }
+
+    /** The table for {@code model}; built on first use (the only time a selection pays for lookups). */
+    MetricsTable table(String model) {
+        MetricsTable[] current = tables;
+        for (MetricsTable t : current) {
+            if (t.model.equals(model)) {
+                if (!t.used) {
+                    t.used = true;
+                }
+                return t;
+            }
+        }
+        return install(owner.buildTable(model, handles));
+    }
+
+    /** Rebuilds every table selections have read since the last refresh; drops the others. */
+    void refresh() {
+        for (MetricsTable t : tables) {
+            if (t.used) {
+                t.used = false;
+                install(owner.buildTable(t.model, handles));
+            } else {
+                remove(t);
+            }
+        }
+    }
+
+    boolean hasTables() {
+        return tables.length > 0;
+    }
+
+    private MetricsTable install(MetricsTable fresh) {
+        while (true) {
+            MetricsTable[] current = tables;
+            MetricsTable[] next = null;
+            for (int i = 0; i < current.length; i++) {
+                if (current[i].model.equals(fresh.model)) {
+                    if (current[i].builtAtMillis > fresh.builtAtMillis) {
+                        return current[i]; // a newer table won the race
+                    }
+                    next = current.clone();
+                    next[i] = fresh;
+                    break;
+                }
+            }
+            if (next == null) {
+                int keep = Math.min(current.length, MAX_MODELS - 1);
+                // Evict the oldest tables past the bound; they are rebuilt on demand.
+                next = Arrays.copyOfRange(current, current.length - keep, current.length + 1);
+                next[keep] = fresh;
+            }
+            if (TABLES.compareAndSet(this, current, next)) {
+                return fresh;
+            }
+        }
+    }
+
+    private void remove(MetricsTable stale) {
+        while (true) {
+            MetricsTable[] current = tables;
+            int at = Arrays.asList(current).indexOf(stale);
+            if (at < 0) {
+                return;
+            }
+            MetricsTable[] next = new MetricsTable[current.length - 1];
+            System.arraycopy(current, 0, next, 0, at);
+            System.arraycopy(current, at + 1, next, at, current.length - at - 1);
+            if (TABLES.compareAndSet(this, current, next)) {
+                return;
+            }
+        }
+    }
+}

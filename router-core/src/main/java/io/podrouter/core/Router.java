@@ -1,0 +1,407 @@
+package io.podrouter.core;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.podrouter.api.Candidates;
+import io.podrouter.api.Fallback;
+import io.podrouter.api.InferenceRequest;
+import io.podrouter.api.MetricsSource;
+import io.podrouter.api.MissingReason;
+import io.podrouter.api.NoPodAvailableException;
+import io.podrouter.api.Pod;
+import io.podrouter.api.PodSelection;
+import io.podrouter.api.PodSelector;
+import io.podrouter.api.RandomSource;
+import io.podrouter.api.strategy.SelectionStrategy;
+import io.podrouter.strategies.RandomStrategy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * podrouter's {@link PodSelector}: chooses a ready pod per request with an ordered chain of
+ * {@link SelectionStrategy strategies} over live pod metrics, and keeps routing sensibly while pods
+ * have no metrics yet.
+ *
+ * <pre>{@code
+ * Router router = Router.builder()
+ *         .metricsSource(mySource)
+ *         .strategies(new LeastKvCacheStrategy(), new LeastRequestStrategy())
+ *         .build();
+ * Candidates pods = router.candidates(discoveredPods);       // when discovery changes
+ * PodSelection s = router.selectPod(InferenceRequest.forModel("llama-3-8b"), pods);
+ * try { forward(s.pod()); s.complete(Outcome.SUCCESS, latencyNanos); }
+ * catch (IOException e) { s.complete(Outcome.FAILURE, -1); }
+ * }</pre>
+ *
+ * <p><b>How a selection is made.</b> The router looks up the candidate set's metrics table for the
+ * request's model (built on first use, then rebuilt every {@linkplain Builder#metricsRefreshInterval
+ * refresh interval} off the hot path), asks each strategy of the chain in order, and takes the first
+ * pick; if every strategy passes (or throws, or returns an invalid index, both logged once per
+ * strategy), it picks a ready pod uniformly at random. Pods that are not ready, per discovery or per
+ * the metrics source, are never selected. The chosen pod's in-flight count is incremented before
+ * {@code selectPod} returns, so concurrent selections see each other.
+ *
+ * <p><b>Metrics.</b> The {@link MetricsSource} is asked about each pod when a table is built; its
+ * exceptions, nulls, out-of-range values and snapshots older than {@linkplain Builder#maxMetricsAge the
+ * maximum age} all become "metrics missing" with a reason, logged once per pod and state change, and
+ * never escape {@code selectPod}.
+ *
+ * <p><b>Thread safety.</b> Fully thread-safe and lock-free on the selection path. With background
+ * refresh (the default) the router owns one daemon thread; {@link #close()} stops it.
+ */
+public final class Router implements PodSelector, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Router.class);
+
+    /** Default {@link Builder#metricsRefreshInterval}. */
+    public static final Duration DEFAULT_METRICS_REFRESH_INTERVAL = Duration.ofMillis(50);
+    /** Default {@link Builder#maxMetricsAge}. */
+    public static final Duration DEFAULT_MAX_METRICS_AGE = Duration.ofSeconds(10);
+
+    private final SelectionStrategy[] chain;
+    private final RandomSource random;
+    private final InstantSource clock;
+    private final MetricsReader reader;
+    private final Decision[][] decisions;
+    private final AtomicBoolean[] strategyFaultLogged;
+    private final Cache<String, PodHandle> handles = Caffeine.newBuilder().weakValues().build();
+    private final Cache<CandidateSet, Boolean> sets = Caffeine.newBuilder().weakKeys().build();
+    private final ScheduledExecutorService ownScheduler;
+    private final ScheduledFuture<?> refreshTask;
+    private final AtomicLong refreshFailures = new AtomicLong();
+    private volatile boolean closed;
+
+    private Router(Builder b) {
+        this.chain = b.chain.toArray(new SelectionStrategy[0]);
+        this.random = b.random;
+        this.clock = b.clock;
+        this.reader = new MetricsReader(b.metricsSource, b.maxMetricsAge);
+        this.strategyFaultLogged = new AtomicBoolean[chain.length];
+        Arrays.setAll(strategyFaultLogged, i -> new AtomicBoolean());
+        this.decisions = new Decision[chain.length + 1][Decision.codes()];
+        for (int s = 0; s <= chain.length; s++) {
+            String name = s < chain.length ? chain[s].name() : RandomStrategy.NAME;
+            for (Fallback f : Fallback.values()) {
+                for (int r = -1; r < MissingReason.values().length; r++) {
+                    MissingReason reason = r < 0 ? null : MissingReason.values()[r];
+                    for (boolean p : new boolean[] {false, true}) {
+                        decisions[s][Decision.code(f, reason, p)] = new Decision(name, f, reason, p);
+                    }
+                }
+            }
+        }
+        long intervalNanos = b.refreshInterval.toNanos();
+        if (intervalNanos == 0) {
+            ownScheduler = null;
+            refreshTask = null;
+        } else {
+            ScheduledExecutorService scheduler = b.scheduler;
+            if (scheduler == null) {
+                scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "podrouter-metrics-refresh");
+                    t.setDaemon(true);
+                    return t;
+                });
+                ownScheduler = scheduler;
+            } else {
+                ownScheduler = null;
+            }
+            refreshTask = scheduler.scheduleWithFixedDelay(this::refreshInBackground, intervalNanos, intervalNanos,
+                    TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** A builder with the documented defaults; only the metrics source and a strategy are required. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public Candidates candidates(Collection<Pod> pods) {
+        if (pods == null || pods.isEmpty()) {
+            return register(new CandidateSet(this, new PodHandle[0], List.of()));
+        }
+        List<Pod> list = new ArrayList<>(pods.size());
+        Set<String> ids = new HashSet<>();
+        int i = 0;
+        for (Pod pod : pods) {
+            int at = i++;
+            Objects.requireNonNull(pod, () -> "pods[" + at + "]: null (expected: a Pod)");
+            if (!ids.add(pod.id())) {
+                throw new IllegalArgumentException("pods: duplicate id '" + pod.id() + "' (expected: unique pod ids)");
+            }
+            list.add(pod);
+        }
+        PodHandle[] hs = new PodHandle[list.size()];
+        for (int k = 0; k < hs.length; k++) {
+            Pod pod = list.get(k);
+            PodHandle h = handles.get(pod.id(), id -> new PodHandle(pod));
+            h.update(pod);
+            hs[k] = h;
+        }
+        return register(new CandidateSet(this, hs, Collections.unmodifiableList(list)));
+    }
+
+    private CandidateSet register(CandidateSet set) {
+        sets.put(set, Boolean.TRUE);
+        return set;
+    }
+
+    @Override
+    public PodSelection selectPod(InferenceRequest request, Candidates candidates) {
+        Objects.requireNonNull(request, "request: null (expected: an InferenceRequest)");
+        if (closed) {
+            throw new IllegalStateException("router is closed");
+        }
+        if (candidates == null || candidates.size() == 0) {
+            throw new NoPodAvailableException(request.model(), 0, null);
+        }
+        if (!(candidates instanceof CandidateSet) || ((CandidateSet) candidates).owner != this) {
+            throw new IllegalArgumentException("candidates: not created by this router (expected: router.candidates(pods))");
+        }
+        MetricsTable table = ((CandidateSet) candidates).table(request.model());
+        int ready = table.readyCount();
+        if (ready == 0) {
+            throw new NoPodAvailableException(request.model(), table.size(), table.rejections());
+        }
+        SelectionStrategy[] strategies = chain;
+        for (int s = 0; s < strategies.length; s++) {
+            long pick;
+            try {
+                pick = strategies[s].pick(request, table);
+            } catch (RuntimeException e) {
+                strategyFault(s, "threw " + e, e);
+                continue;
+            }
+            if (SelectionStrategy.isPass(pick)) {
+                continue;
+            }
+            int index = SelectionStrategy.index(pick);
+            if (index >= table.size() || !table.isReady(index)) {
+                strategyFault(s, "picked candidate " + index + ", which is out of range or not ready", null);
+                continue;
+            }
+            Decision decision;
+            if (SelectionStrategy.isRandomFallback(pick)) {
+                decision = decisions[s][Decision.code(Fallback.RANDOM_METRIC_MISSING, table.fallbackReason(index),
+                        SelectionStrategy.isPredicted(pick))];
+            } else {
+                decision = decisions[s][Decision.code(s == 0 ? Fallback.NONE : Fallback.CHAIN, null,
+                        SelectionStrategy.isPredicted(pick))];
+            }
+            return select(table, index, decision);
+        }
+        int index = table.readyIndex(random.nextInt(ready));
+        return select(table, index, decisions[strategies.length][Decision.code(Fallback.LAST_RESORT_RANDOM, null, false)]);
+    }
+
+    private static PodSelection select(MetricsTable table, int index, Decision decision) {
+        PodHandle handle = table.handle(index);
+        handle.acquire();
+        return new Selection(handle, table.pod(index), decision);
+    }
+
+    private void strategyFault(int s, String what, Throwable cause) {
+        if (strategyFaultLogged[s].compareAndSet(false, true)) {
+            LOG.warn("strategy {} {}; passing to the next strategy (logged once per strategy)", chain[s].name(), what, cause);
+        }
+    }
+
+    /** Builds a fresh table; called on first use of a (set, model) pair and by refreshes. */
+    MetricsTable buildTable(String model, PodHandle[] members) {
+        return new MetricsTable(model, members, reader, clock.instant(), random);
+    }
+
+    /**
+     * Rebuilds, now, the metrics tables of every candidate set and model that selections have used since
+     * the last refresh, from fresh {@link MetricsSource} lookups (tables nobody used are dropped and
+     * rebuilt on demand). The background refresh calls this every refresh interval; call it yourself when
+     * background refresh is off ({@code metricsRefreshInterval(Duration.ZERO)}), e.g. in tests after
+     * advancing an injected clock. Thread-safe; concurrent selections keep using the previous tables
+     * until the new ones are swapped in.
+     */
+    public void refreshMetrics() {
+        for (CandidateSet set : sets.asMap().keySet()) {
+            set.refresh();
+        }
+    }
+
+    private void refreshInBackground() {
+        try {
+            refreshMetrics();
+        } catch (RuntimeException e) {
+            // A scheduled task that throws is silently cancelled; keep refreshing and say so, sparingly.
+            long n = refreshFailures.incrementAndGet();
+            if (Long.bitCount(n) == 1) {
+                LOG.warn("metrics refresh failed ({} failures so far; logged at powers of two)", n, e);
+            }
+        }
+    }
+
+    /**
+     * Requests routed to the pod with this id and not yet completed, across all candidate sets; 0 for a
+     * pod the router does not know (or a null id).
+     */
+    public int inFlight(String podId) {
+        if (podId == null) {
+            return 0;
+        }
+        PodHandle h = handles.getIfPresent(podId);
+        return h == null ? 0 : h.inFlight();
+    }
+
+    /** The strategy chain, in order (the router's random last resort is not included). */
+    public List<SelectionStrategy> strategies() {
+        return List.of(chain);
+    }
+
+    /**
+     * Stops the background refresh (and its thread, when the router created it). Afterwards
+     * {@code selectPod} throws {@link IllegalStateException}, because its metrics would no longer be
+     * fresh; completing earlier selections still works. Idempotent.
+     */
+    @Override
+    public void close() {
+        closed = true;
+        if (refreshTask != null) {
+            refreshTask.cancel(false);
+        }
+        if (ownScheduler != null) {
+            ownScheduler.shutdownNow();
+        }
+    }
+
+    /**
+     * Configures a {@link Router}. Not thread-safe; build once at start-up. Every setter validates its
+     * argument and throws {@link NullPointerException} or {@link IllegalArgumentException} with a
+     * message naming the setting, the value and what is expected.
+     */
+    public static final class Builder {
+
+        private MetricsSource metricsSource;
+        private final List<SelectionStrategy> chain = new ArrayList<>();
+        private RandomSource random = RandomSource.threadLocal();
+        private InstantSource clock = Clock.systemUTC();
+        private Duration refreshInterval = DEFAULT_METRICS_REFRESH_INTERVAL;
+        private Duration maxMetricsAge = DEFAULT_MAX_METRICS_AGE;
+        private ScheduledExecutorService scheduler;
+
+        private Builder() {
+        }
+
+        /** Required: where pod metrics come from. */
+        public Builder metricsSource(MetricsSource source) {
+            this.metricsSource = Objects.requireNonNull(source, "metricsSource: null (expected: a MetricsSource)");
+            return this;
+        }
+
+        /** Required (this or {@link #strategies}): a single strategy; replaces any chain set before. */
+        public Builder strategy(SelectionStrategy strategy) {
+            return strategies(strategy);
+        }
+
+        /**
+         * Required (this or {@link #strategy}): an ordered chain; the first strategy that decides wins,
+         * a uniformly random ready pod is the last resort. Replaces any chain set before. Null or empty
+         * throws; so does a null element.
+         */
+        public Builder strategies(SelectionStrategy... strategies) {
+            Objects.requireNonNull(strategies, "strategies: null (expected: at least one strategy)");
+            if (strategies.length == 0) {
+                throw new IllegalArgumentException("strategies: [] (expected: at least one strategy)");
+            }
+            List<SelectionStrategy> list = new ArrayList<>(strategies.length);
+            for (int i = 0; i < strategies.length; i++) {
+                list.add(Objects.requireNonNull(strategies[i], "strategies[" + i + "]: null (expected: a strategy)"));
+            }
+            chain.clear();
+            chain.addAll(list);
+            return this;
+        }
+
+        /** The random source for tie-breaks and fallbacks. Default: {@link RandomSource#threadLocal()}. */
+        public Builder random(RandomSource random) {
+            this.random = Objects.requireNonNull(random, "random: null (expected: a RandomSource)");
+            return this;
+        }
+
+        /** The clock for staleness and cold-start timing. Default: {@link Clock#systemUTC()}. */
+        public Builder clock(InstantSource clock) {
+            this.clock = Objects.requireNonNull(clock, "clock: null (expected: an InstantSource)");
+            return this;
+        }
+
+        /**
+         * How often metrics tables are rebuilt from the metrics source in the background. Default 50 ms:
+         * the Kubernetes inference-extension picker refreshes at that rate, and it keeps the router's view
+         * within one step of a sub-second scraper while costing one lookup per pod and model per interval.
+         * {@link Duration#ZERO} turns background refresh off: tables are then rebuilt only by
+         * {@link Router#refreshMetrics()}. Negative throws.
+         */
+        public Builder metricsRefreshInterval(Duration interval) {
+            Objects.requireNonNull(interval, "metricsRefreshInterval: null (expected: >= 0)");
+            if (interval.isNegative()) {
+                throw new IllegalArgumentException("metricsRefreshInterval: " + interval + " (expected: >= 0)");
+            }
+            this.refreshInterval = interval;
+            return this;
+        }
+
+        /**
+         * Metrics observed longer ago than this count as missing with reason STALE. Default 10 s: several
+         * scrape intervals of a typical 1-5 s scraper, so one slow scrape does not flip a pod to
+         * fallback, while a dead scraper's frozen values (AIBrix keeps them forever) stop steering
+         * traffic within seconds. Zero or negative throws.
+         */
+        public Builder maxMetricsAge(Duration maxAge) {
+            Objects.requireNonNull(maxAge, "maxMetricsAge: null (expected: > 0)");
+            if (maxAge.isNegative() || maxAge.isZero()) {
+                throw new IllegalArgumentException("maxMetricsAge: " + maxAge + " (expected: > 0)");
+            }
+            this.maxMetricsAge = maxAge;
+            return this;
+        }
+
+        /**
+         * Runs the background refresh on this scheduler instead of a thread of the router's own. The
+         * router cancels its task on {@link Router#close()} but does not shut the scheduler down.
+         */
+        public Builder refreshScheduler(ScheduledExecutorService scheduler) {
+            this.scheduler = Objects.requireNonNull(scheduler, "refreshScheduler: null (expected: a ScheduledExecutorService)");
+            return this;
+        }
+
+        /**
+         * Validates and builds.
+         *
+         * @throws IllegalStateException when the metrics source or the strategy is missing
+         */
+        public Router build() {
+            if (metricsSource == null) {
+                throw new IllegalStateException("metricsSource: missing (expected: a MetricsSource, e.g. a map your scraper fills)");
+            }
+            if (chain.isEmpty()) {
+                throw new IllegalStateException("strategies: missing (expected: at least one, e.g. new LeastKvCacheStrategy())");
+            }
+            return new Router(this);
+        }
+    }
+}

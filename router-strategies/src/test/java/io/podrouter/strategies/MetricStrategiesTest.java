@@ -1,0 +1,138 @@
+package io.podrouter.strategies;
+
+import io.podrouter.api.InferenceRequest;
+import io.podrouter.api.strategy.SelectionStrategy;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+class MetricStrategiesTest {
+
+    private static final InferenceRequest REQ = InferenceRequest.forModel("m");
+    private static final int DRAWS = 40_000;
+
+    private static int[] histogram(SelectionStrategy s, FakeView v, InferenceRequest req, int draws, int[] fallbacks) {
+        int[] hits = new int[v.size()];
+        for (int d = 0; d < draws; d++) {
+            long pick = s.pick(req, v);
+            assertThat(SelectionStrategy.isPass(pick)).isFalse();
+            hits[SelectionStrategy.index(pick)]++;
+            if (fallbacks != null && SelectionStrategy.isRandomFallback(pick)) {
+                fallbacks[SelectionStrategy.index(pick)]++;
+            }
+        }
+        return hits;
+    }
+
+    @Test
+    void leastKvCachePicksLowestUsage() {
+        FakeView v = new FakeView(4, 1).kv(0.7, 0.2, 0.9, 0.3);
+        long pick = new LeastKvCacheStrategy().pick(REQ, v);
+        assertThat(SelectionStrategy.index(pick)).isEqualTo(1);
+        assertThat(SelectionStrategy.isRandomFallback(pick)).isFalse();
+    }
+
+    @Test
+    void leastKvCacheSpreadsTiesEvenlyNotByListOrder() {
+        FakeView v = new FakeView(4, 7).kv(0.1, 0.5, 0.1, 0.1);
+        int[] hits = histogram(new LeastKvCacheStrategy(), v, REQ, DRAWS, null);
+        assertThat(hits[1]).isZero();
+        for (int i : new int[] {0, 2, 3}) {
+            assertThat(hits[i] / (double) DRAWS).isCloseTo(1 / 3.0, within(0.015));
+        }
+    }
+
+    @Test
+    void fallsBackToRandomWhenKvCacheMetricMissingOnEveryPod() {
+        FakeView v = new FakeView(5, 11).kv(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+        int[] fallbacks = new int[5];
+        int[] hits = histogram(new LeastKvCacheStrategy(), v, REQ, DRAWS, fallbacks);
+        assertThat(fallbacks).isEqualTo(hits);
+        for (int h : hits) {
+            // uniform within 1.5 percentage points (about 5 standard deviations at 40k draws)
+            assertThat(h / (double) DRAWS).isCloseTo(0.2, within(0.015));
+        }
+    }
+
+    @Test
+    void fairShareGivesColdPodItsProportionalShareAndRanksTheWarmOnes() {
+        // pod 3 is cold; warm pods 0..2 have distinct usage, pod 1 is best.
+        FakeView v = new FakeView(4, 3).kv(0.5, 0.1, 0.4, Double.NaN);
+        int[] fallbacks = new int[4];
+        int[] hits = histogram(new LeastKvCacheStrategy(MissingMetricPolicy.FAIR_SHARE), v, REQ, DRAWS, fallbacks);
+        assertThat(hits[3] / (double) DRAWS).isCloseTo(0.25, within(0.015)); // neither starved nor flooded
+        assertThat(fallbacks[3]).isEqualTo(hits[3]);
+        assertThat(hits[1] / (double) DRAWS).isCloseTo(0.75, within(0.015));
+        assertThat(hits[0]).isZero();
+        assertThat(hits[2]).isZero();
+    }
+
+    @Test
+    void randomPolicyMakesWholeDecisionRandomWhileAnyPodIsCold() {
+        FakeView v = new FakeView(4, 5).kv(0.5, 0.1, 0.4, Double.NaN);
+        int[] fallbacks = new int[4];
+        int[] hits = histogram(new LeastKvCacheStrategy(MissingMetricPolicy.RANDOM), v, REQ, DRAWS, fallbacks);
+        for (int i = 0; i < 4; i++) {
+            assertThat(hits[i] / (double) DRAWS).isCloseTo(0.25, within(0.015));
+            assertThat(fallbacks[i]).isEqualTo(hits[i]);
+        }
+    }
+
+    @Test
+    void passPolicyDefersToNextStrategyWhenAnyPodLacksTheMetric() {
+        FakeView v = new FakeView(3, 5).kv(0.5, Double.NaN, 0.4);
+        assertThat(new LeastKvCacheStrategy(MissingMetricPolicy.PASS).pick(REQ, v)).isEqualTo(SelectionStrategy.PASS);
+        v.kv(0.5, 0.3, 0.4);
+        assertThat(SelectionStrategy.index(new LeastKvCacheStrategy(MissingMetricPolicy.PASS).pick(REQ, v))).isEqualTo(1);
+    }
+
+    @Test
+    void neverPicksNotReadyPodEvenWithBestMetric() {
+        FakeView v = new FakeView(3, 9).kv(0.0, 0.6, 0.7).notReady(0);
+        int[] hits = histogram(new LeastKvCacheStrategy(), v, REQ, 1_000, null);
+        assertThat(hits[0]).isZero();
+        assertThat(hits[1]).isEqualTo(1_000);
+        FakeView cold = new FakeView(3, 9).kv(Double.NaN, Double.NaN, Double.NaN).notReady(0);
+        int[] coldHits = histogram(new LeastKvCacheStrategy(), cold, REQ, 1_000, null);
+        assertThat(coldHits[0]).isZero();
+    }
+
+    @Test
+    void leastLatencyRanksByTtftPlusTpotTimesExpectedOutput() {
+        // pod 0: fast first token, slow decode; pod 1: slow first token, fast decode.
+        FakeView v = new FakeView(2, 1).latency(0, 0.05, 0.020).latency(1, 0.50, 0.005);
+        LeastLatencyStrategy s = new LeastLatencyStrategy(); // L = 200: 0.05+4.0 vs 0.5+1.0
+        assertThat(SelectionStrategy.index(s.pick(REQ, v))).isEqualTo(1);
+        // a short request (max 10 tokens): 0.05+0.2 vs 0.5+0.05
+        assertThat(SelectionStrategy.index(s.pick(REQ.withMaxOutputTokens(10), v))).isEqualTo(0);
+    }
+
+    @Test
+    void fallsBackToRandomWhenLatencyMetricMissing() {
+        FakeView v = new FakeView(2, 13).latency(0, 0.1, 0.01).latency(1, Double.NaN, 0.01);
+        int[] fallbacks = new int[2];
+        int[] hits = histogram(new LeastLatencyStrategy(), v, REQ, DRAWS, fallbacks);
+        assertThat(hits[1] / (double) DRAWS).isCloseTo(0.5, within(0.015));
+        assertThat(fallbacks[1]).isEqualTo(hits[1]);
+        assertThat(fallbacks[0]).isZero();
+    }
+
+    @Test
+    void predictedMetricsAreFlaggedInThePick() {
+        FakeView v = new FakeView(2, 1).kv(0.4, 0.2);
+        v.predicted[1] = true;
+        long pick = new LeastKvCacheStrategy().pick(REQ, v);
+        assertThat(SelectionStrategy.index(pick)).isEqualTo(1);
+        assertThat(SelectionStrategy.isPredicted(pick)).isTrue();
+    }
+
+    @Test
+    void constructorsRejectBadArguments() {
+        assertThatThrownBy(() -> new LeastKvCacheStrategy(null)).isInstanceOf(NullPointerException.class).hasMessageContaining("policy");
+        assertThatThrownBy(() -> new LeastLatencyStrategy(MissingMetricPolicy.FAIR_SHARE, 0))
+                .hasMessage("expectedOutputTokens: 0 (expected: >= 1)");
+        assertThatThrownBy(() -> new LeastRequestStrategy(null)).hasMessageContaining("mode");
+    }
+}

@@ -3,12 +3,19 @@ package io.podrouter.core;
 import io.podrouter.api.Fallback;
 import io.podrouter.api.MissingReason;
 
+import java.util.concurrent.atomic.LongAdder;
+
 /**
  * How a selection was made: strategy, fallback, missing-metric reason, predicted or not. A router
  * creates every combination once, so a selection points at a shared instance instead of carrying
- * four fields. Immutable.
+ * the fields, and the fallback counter is reached without a lookup. Immutable (the counter is the
+ * router's telemetry).
+ *
+ * @param router        the router, for completion callbacks
+ * @param fallbackCount the telemetry counter of this fallback kind; null for {@link Fallback#NONE}
  */
-record Decision(String strategy, Fallback fallback, MissingReason missingReason, boolean predicted) {
+record Decision(Router router, String strategy, Fallback fallback, MissingReason missingReason, boolean predicted,
+                LongAdder fallbackCount) {
 
     String describe() {
         StringBuilder sb = new StringBuilder("by ").append(strategy);

@@ -25,6 +25,19 @@ enum MetricsState {
         }
     }
 
+    /** The reason of a MISSING_* state; null for the others. */
+    io.podrouter.api.MissingReason missingReason() {
+        switch (this) {
+            case MISSING_NOT_YET_SCRAPED: return io.podrouter.api.MissingReason.NOT_YET_SCRAPED;
+            case MISSING_STALE: return io.podrouter.api.MissingReason.STALE;
+            case MISSING_SCRAPE_FAILED: return io.podrouter.api.MissingReason.SCRAPE_FAILED;
+            case MISSING_SOURCE_ERROR: return io.podrouter.api.MissingReason.SOURCE_ERROR;
+            case MISSING_INVALID_VALUE: return io.podrouter.api.MissingReason.INVALID_VALUE;
+            case MISSING_METRIC_ABSENT: return io.podrouter.api.MissingReason.METRIC_ABSENT;
+            default: return null;
+        }
+    }
+
     boolean isReady() {
         return this != POD_NOT_READY && this != SOURCE_NOT_READY;
     }

@@ -2,116 +2,147 @@ package io.podrouter.core;
 
 import io.podrouter.api.MissingReason;
 import io.podrouter.api.Pod;
-import io.podrouter.api.PodMetrics;
 import io.podrouter.api.RandomSource;
 import io.podrouter.api.RejectReason;
 import io.podrouter.api.strategy.CandidateView;
 
-import java.time.Instant;
 import java.util.Arrays;
-import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * An immutable snapshot of one candidate set's readiness and metrics for one model, in primitive
- * arrays indexed like the candidates: what strategies scan. Only in-flight counts are read live, from
- * the handles. Built off the hot path and swapped in atomically; thread-safe.
+ * An immutable snapshot of one candidate set's readiness, metrics and cold-start state for one model,
+ * in primitive arrays indexed like the candidates: what strategies scan. Only in-flight counts are read
+ * live, from the handles. Built by {@link TableBuilder} off the hot path and swapped in atomically;
+ * thread-safe.
  */
 final class MetricsTable implements CandidateView {
+
+    /** Admission thresholds are fractions of this; a threshold of SCALE admits always. */
+    static final int ADMIT_SCALE = 1 << 16;
+
+    /** Per-candidate columns; NaN in a metric column means missing (or not ready). */
+    static final class Columns {
+        final Pod[] pods;
+        final boolean[] ready;
+        final MissingReason[] missing;
+        final double[] running;
+        final double[] waiting;
+        final double[] kv;
+        final double[] ttft;
+        final double[] tpot;
+        final double[] e2e;
+        final double[] queue;
+        final boolean[] predicted;
+        /** Probability (of ADMIT_SCALE) that a pick of the candidate is admitted; below SCALE while ramping. */
+        final int[] admit;
+        /** Candidate is cold: picks count as cold requests and obey the in-flight cap. */
+        final boolean[] cold;
+
+        Columns(int n) {
+            pods = new Pod[n];
+            ready = new boolean[n];
+            missing = new MissingReason[n];
+            running = nan(n);
+            waiting = nan(n);
+            kv = nan(n);
+            ttft = nan(n);
+            tpot = nan(n);
+            e2e = nan(n);
+            queue = nan(n);
+            predicted = new boolean[n];
+            admit = new int[n];
+            Arrays.fill(admit, ADMIT_SCALE);
+            cold = new boolean[n];
+        }
+
+        private Columns(Columns c) {
+            pods = c.pods;
+            ready = c.ready.clone();
+            missing = c.missing;
+            running = c.running.clone();
+            waiting = c.waiting.clone();
+            kv = c.kv.clone();
+            ttft = c.ttft.clone();
+            tpot = c.tpot.clone();
+            e2e = c.e2e.clone();
+            queue = c.queue.clone();
+            predicted = c.predicted;
+            admit = c.admit;
+            cold = c.cold;
+        }
+
+        /** A copy in which candidate {@code i} is not ready (its metrics NaN, as strategies expect). */
+        Columns excluding(boolean[] exclude) {
+            Columns c = new Columns(this);
+            for (int i = 0; i < exclude.length; i++) {
+                if (exclude[i]) {
+                    c.ready[i] = false;
+                    c.running[i] = c.waiting[i] = c.kv[i] = c.ttft[i] = c.tpot[i] = c.e2e[i] = c.queue[i] = Double.NaN;
+                }
+            }
+            return c;
+        }
+
+        private static double[] nan(int n) {
+            double[] a = new double[n];
+            Arrays.fill(a, Double.NaN);
+            return a;
+        }
+    }
 
     final String model;
     final long builtAtMillis;
     private final PodHandle[] handles;
-    private final Pod[] pods;
-    private final boolean[] ready;
+    private final Columns c;
     private final int[] readyIndex;
     private final int readyCount;
-    private final MissingReason[] missing;
     private final MissingReason commonMissingReason;
-    private final double[] running;
-    private final double[] waiting;
-    private final double[] kv;
-    private final double[] ttft;
-    private final double[] tpot;
-    private final double[] e2e;
-    private final double[] queue;
-    private final boolean[] predicted;
     private final RandomSource random;
     private final Map<RejectReason, Integer> rejections;
+    private final int coldCap;
+    /** The same table without the candidates that need admission; null when none does. */
+    final MetricsTable withoutAdmission;
     /** Set by selections; cleared by a refresh. Lets the refresher skip tables nobody reads any more. */
     volatile boolean used = true;
 
-    MetricsTable(String model, PodHandle[] handles, MetricsReader reader, Instant now, RandomSource random) {
+    MetricsTable(String model, long builtAtMillis, PodHandle[] handles, Columns columns, RandomSource random,
+                 Map<RejectReason, Integer> rejections, int coldCap) {
+        this(model, builtAtMillis, handles, columns, random, rejections, coldCap, true);
+    }
+
+    private MetricsTable(String model, long builtAtMillis, PodHandle[] handles, Columns columns, RandomSource random,
+                         Map<RejectReason, Integer> rejections, int coldCap, boolean withAlternative) {
         this.model = model;
-        this.builtAtMillis = now.toEpochMilli();
+        this.builtAtMillis = builtAtMillis;
         this.handles = handles;
+        this.c = columns;
         this.random = random;
+        this.rejections = rejections;
+        this.coldCap = coldCap;
         int n = handles.length;
-        pods = new Pod[n];
-        ready = new boolean[n];
-        missing = new MissingReason[n];
-        running = nanArray(n);
-        waiting = nanArray(n);
-        kv = nanArray(n);
-        ttft = nanArray(n);
-        tpot = nanArray(n);
-        e2e = nanArray(n);
-        queue = nanArray(n);
-        predicted = new boolean[n];
-        int[] readyIdx = new int[n];
-        int readyN = 0;
+        int[] idx = new int[n];
+        int r = 0;
         int[] missingCounts = new int[MissingReason.values().length];
-        EnumMap<RejectReason, Integer> rejected = new EnumMap<>(RejectReason.class);
+        boolean[] needsAdmission = new boolean[n];
+        boolean anyAdmission = false;
         for (int i = 0; i < n; i++) {
-            MetricsReader.Reading r = reader.read(handles[i], model, now);
-            pods[i] = handles[i].pod();
-            MetricsState state = r.state();
-            if (state == MetricsState.POD_NOT_READY) {
-                rejected.merge(RejectReason.POD_NOT_READY, 1, Integer::sum);
-                continue;
-            }
-            if (state == MetricsState.SOURCE_NOT_READY) {
-                rejected.merge(RejectReason.SOURCE_NOT_READY, 1, Integer::sum);
-                continue;
-            }
-            ready[i] = true;
-            readyIdx[readyN++] = i;
-            if (state == MetricsState.PRESENT) {
-                PodMetrics m = r.metrics();
-                running[i] = m.runningRequests();
-                waiting[i] = m.waitingRequests();
-                kv[i] = m.kvCacheUsage();
-                ttft[i] = m.timeToFirstTokenSeconds();
-                tpot[i] = m.timePerOutputTokenSeconds();
-                e2e[i] = m.e2eLatencySeconds();
-                queue[i] = m.queueTimeSeconds();
-            } else {
-                MissingReason reason = reasonOf(state);
-                missing[i] = reason;
-                missingCounts[reason.ordinal()]++;
+            if (c.ready[i]) {
+                idx[r++] = i;
+                if (c.missing[i] != null) {
+                    missingCounts[c.missing[i].ordinal()]++;
+                }
+                if (c.admit[i] < ADMIT_SCALE || c.cold[i]) {
+                    needsAdmission[i] = true;
+                    anyAdmission = true;
+                }
             }
         }
-        readyIndex = Arrays.copyOf(readyIdx, readyN);
-        readyCount = readyN;
-        rejections = rejected;
+        readyIndex = Arrays.copyOf(idx, r);
+        readyCount = r;
         commonMissingReason = mostCommon(missingCounts);
-    }
-
-    private static double[] nanArray(int n) {
-        double[] a = new double[n];
-        Arrays.fill(a, Double.NaN);
-        return a;
-    }
-
-    private static MissingReason reasonOf(MetricsState state) {
-        switch (state) {
-            case MISSING_NOT_YET_SCRAPED: return MissingReason.NOT_YET_SCRAPED;
-            case MISSING_STALE: return MissingReason.STALE;
-            case MISSING_SCRAPE_FAILED: return MissingReason.SCRAPE_FAILED;
-            case MISSING_SOURCE_ERROR: return MissingReason.SOURCE_ERROR;
-            case MISSING_INVALID_VALUE: return MissingReason.INVALID_VALUE;
-            default: return MissingReason.METRIC_ABSENT;
-        }
+        withoutAdmission = withAlternative && anyAdmission
+                ? new MetricsTable(model, builtAtMillis, handles, c.excluding(needsAdmission), random, rejections, coldCap, false)
+                : null;
     }
 
     private static MissingReason mostCommon(int[] counts) {
@@ -132,13 +163,40 @@ final class MetricsTable implements CandidateView {
         return rejections;
     }
 
+    /** Whether a pick of candidate {@code i} must pass admission (slow-start ramp or cold in-flight cap). */
+    boolean needsAdmission(int i) {
+        return c.admit[i] < ADMIT_SCALE || c.cold[i];
+    }
+
+    /**
+     * Admission of a pick of candidate {@code i}: admitted with the ramp's probability (a pod's very
+     * first cold request always is, so a ramp cannot starve it), then, for a cold pod, only while its
+     * in-flight count is under its cap. On success the in-flight slot is taken.
+     */
+    boolean admit(int i) {
+        PodHandle h = handles[i];
+        int threshold = c.admit[i];
+        if (threshold < ADMIT_SCALE && h.coldRouted() > 0 && random.nextInt(ADMIT_SCALE) >= threshold) {
+            return false;
+        }
+        if (c.cold[i]) {
+            return h.tryAcquire(h.coldCap(coldCap));
+        }
+        h.acquire();
+        return true;
+    }
+
+    boolean isCold(int i) {
+        return c.cold[i];
+    }
+
     /**
      * Why the metric was missing for a random fallback onto candidate {@code i}: the pod's own reason,
      * or, when it had metrics (the whole decision went random because of other pods), the most common
      * reason among the candidates.
      */
     MissingReason fallbackReason(int i) {
-        MissingReason own = missing[i];
+        MissingReason own = c.missing[i];
         return own != null ? own : commonMissingReason;
     }
 
@@ -149,12 +207,12 @@ final class MetricsTable implements CandidateView {
 
     @Override
     public Pod pod(int i) {
-        return pods[i];
+        return c.pods[i];
     }
 
     @Override
     public boolean isReady(int i) {
-        return ready[i];
+        return c.ready[i];
     }
 
     @Override
@@ -174,47 +232,47 @@ final class MetricsTable implements CandidateView {
 
     @Override
     public MissingReason missingReason(int i) {
-        return missing[i];
+        return c.missing[i];
     }
 
     @Override
     public double runningRequests(int i) {
-        return running[i];
+        return c.running[i];
     }
 
     @Override
     public double waitingRequests(int i) {
-        return waiting[i];
+        return c.waiting[i];
     }
 
     @Override
     public double kvCacheUsage(int i) {
-        return kv[i];
+        return c.kv[i];
     }
 
     @Override
     public double timeToFirstTokenSeconds(int i) {
-        return ttft[i];
+        return c.ttft[i];
     }
 
     @Override
     public double timePerOutputTokenSeconds(int i) {
-        return tpot[i];
+        return c.tpot[i];
     }
 
     @Override
     public double e2eLatencySeconds(int i) {
-        return e2e[i];
+        return c.e2e[i];
     }
 
     @Override
     public double queueTimeSeconds(int i) {
-        return queue[i];
+        return c.queue[i];
     }
 
     @Override
     public boolean isPredicted(int i) {
-        return predicted[i];
+        return c.predicted[i];
     }
 
     @Override

@@ -1,24 +1,35 @@
 package io.podrouter.core;
 
 import io.podrouter.api.Pod;
+import io.podrouter.core.coldstart.Warmup;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.time.Instant;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The router's own state for one pod id, shared by every candidate set that contains the pod: the
- * latest {@link Pod} value, the in-flight counter and the last metrics state per model (for logging
- * once per state change). Candidate sets hold handles directly, so a selection reaches them without a
- * lookup. Thread-safe.
+ * latest {@link Pod} value, the in-flight counter, the cold-start lifecycle and the last metrics state
+ * per model (for logging once per state change). Candidate sets hold handles directly, so a selection
+ * reaches them without a lookup.
+ *
+ * <p>Thread safety: counters are atomic; lifecycle fields are written under the handle's monitor by
+ * table builds (off the selection path) and read through volatiles.
  */
 final class PodHandle {
 
     private static final VarHandle IN_FLIGHT;
+    private static final VarHandle COLD_ROUTED;
+    private static final VarHandle COLD_SUCCESSES;
 
     static {
         try {
-            IN_FLIGHT = MethodHandles.lookup().findVarHandle(PodHandle.class, "inFlight", int.class);
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            IN_FLIGHT = l.findVarHandle(PodHandle.class, "inFlight", int.class);
+            COLD_ROUTED = l.findVarHandle(PodHandle.class, "coldRouted", int.class);
+            COLD_SUCCESSES = l.findVarHandle(PodHandle.class, "coldSuccesses", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -27,11 +38,30 @@ final class PodHandle {
     // Caps the per-model state map so that a flood of unknown model names cannot grow it without bound.
     private static final int MAX_TRACKED_MODELS = 64;
 
+    /** Where a pod is in its cold start, as far as this router has seen. */
+    enum Phase {
+        /** Not yet seen ready by a table build (or its Ready period changed). */
+        UNSEEN,
+        /** Seen ready; cold or warm per {@link #cold}. */
+        TRACKED
+    }
+
     final String id;
     private volatile Pod pod;
     @SuppressWarnings("unused") // accessed through IN_FLIGHT
     private volatile int inFlight;
+    @SuppressWarnings("unused") // accessed through COLD_ROUTED
+    private volatile int coldRouted;
+    @SuppressWarnings("unused") // accessed through COLD_SUCCESSES
+    private volatile int coldSuccesses;
     private final ConcurrentHashMap<String, MetricsState> stateByModel = new ConcurrentHashMap<>();
+
+    // Lifecycle, guarded by this.
+    Phase phase = Phase.UNSEEN;
+    Instant firstMetricsAt;
+    Warmup warmup;
+    /** Whether the pod is cold now: Ready without metrics yet, or warming up. Read by telemetry. */
+    volatile boolean cold;
 
     PodHandle(Pod pod) {
         this.id = pod.id();
@@ -42,8 +72,31 @@ final class PodHandle {
         return pod;
     }
 
+    /**
+     * Installs the latest value from discovery. A change of readiness or of the Ready instant starts a
+     * new lifecycle (a restarted pod is cold again).
+     */
     void update(Pod newPod) {
+        Pod old = pod;
         pod = newPod;
+        if (old.ready() != newPod.ready() || !Objects.equals(old.readySince(), newPod.readySince())) {
+            synchronized (this) {
+                resetLifecycle();
+            }
+        }
+    }
+
+    /** Forgets the lifecycle (cancelling a running warm-up); caller holds the monitor. */
+    void resetLifecycle() {
+        if (warmup != null) {
+            warmup.cancel();
+        }
+        warmup = null;
+        phase = Phase.UNSEEN;
+        firstMetricsAt = null;
+        cold = false;
+        COLD_ROUTED.setVolatile(this, 0);
+        COLD_SUCCESSES.setVolatile(this, 0);
     }
 
     int inFlight() {
@@ -54,8 +107,41 @@ final class PodHandle {
         IN_FLIGHT.getAndAdd(this, 1);
     }
 
+    /** Acquires an in-flight slot only while fewer than {@code cap} are taken; the burst guard for cold pods. */
+    boolean tryAcquire(int cap) {
+        int c;
+        while ((c = inFlight) < cap) {
+            if (IN_FLIGHT.weakCompareAndSet(this, c, c + 1)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     void release() {
         IN_FLIGHT.getAndAdd(this, -1);
+    }
+
+    int coldRouted() {
+        return coldRouted;
+    }
+
+    void countColdRouted() {
+        COLD_ROUTED.getAndAdd(this, 1);
+    }
+
+    void countColdSuccess() {
+        COLD_SUCCESSES.getAndAdd(this, 1);
+    }
+
+    /**
+     * The in-flight cap while cold: {@code initialCap} until the first successful completion, then
+     * doubling with each one (like TCP slow start), so a pod that proves itself is released quickly.
+     */
+    int coldCap(int initialCap) {
+        int shift = Math.min(coldSuccesses, 24);
+        long cap = (long) initialCap << shift;
+        return cap >= Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) cap;
     }
 
     /**

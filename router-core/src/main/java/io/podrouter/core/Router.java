@@ -5,18 +5,29 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import io.podrouter.api.Candidates;
 import io.podrouter.api.Fallback;
 import io.podrouter.api.InferenceRequest;
+import io.podrouter.api.MetricsPredictor;
 import io.podrouter.api.MetricsSource;
 import io.podrouter.api.MissingReason;
 import io.podrouter.api.NoPodAvailableException;
+import io.podrouter.api.Outcome;
 import io.podrouter.api.Pod;
 import io.podrouter.api.PodSelection;
 import io.podrouter.api.PodSelector;
 import io.podrouter.api.RandomSource;
+import io.podrouter.api.RouterEventListener;
 import io.podrouter.api.strategy.SelectionStrategy;
+import io.podrouter.core.coldstart.ColdStartHistoryPredictor;
+import io.podrouter.core.coldstart.SlowStart;
+import io.podrouter.core.coldstart.WarmupSettings;
+import io.podrouter.core.telemetry.PrometheusExposition;
+import io.podrouter.core.telemetry.RouterTelemetry;
+import io.podrouter.core.telemetry.SafeListener;
+import io.podrouter.core.telemetry.TelemetrySnapshot;
 import io.podrouter.strategies.RandomStrategy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -28,7 +39,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -64,8 +79,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * maximum age} all become "metrics missing" with a reason, logged once per pod and state change, and
  * never escape {@code selectPod}.
  *
+ * <p><b>Cold starts.</b> A pod is cold from Ready until its first metrics and, with a
+ * {@linkplain Builder#warmup warm-up} configured, until the warm-up succeeded or gave up. While cold:
+ * its metrics are {@linkplain Builder#metricsPredictor predicted} from its peers and from what earlier
+ * cold pods looked like, so ranking strategies keep ranking it; its share of traffic ramps up over the
+ * {@linkplain Builder#slowStart slow-start window} for every strategy; and its in-flight requests are
+ * {@linkplain Builder#coldStartInFlightCap capped} until its first completions come back (the burst
+ * guard). The router records {@code pod_coldstart_duration_seconds} and cold-start counters
+ * ({@link #telemetry()}, {@link #writePrometheus(Appendable)}) and reports events to an optional
+ * {@link RouterEventListener}.
+ *
  * <p><b>Thread safety.</b> Fully thread-safe and lock-free on the selection path. With background
- * refresh (the default) the router owns one daemon thread; {@link #close()} stops it.
+ * refresh (the default) the router owns one daemon thread, plus a small daemon pool for warm-up probes
+ * when warm-up is configured without an executor; {@link #close()} stops them.
  */
 public final class Router implements PodSelector, AutoCloseable {
 
@@ -75,11 +101,20 @@ public final class Router implements PodSelector, AutoCloseable {
     public static final Duration DEFAULT_METRICS_REFRESH_INTERVAL = Duration.ofMillis(50);
     /** Default {@link Builder#maxMetricsAge}. */
     public static final Duration DEFAULT_MAX_METRICS_AGE = Duration.ofSeconds(10);
+    /** Default {@link Builder#coldStartInFlightCap}. */
+    public static final int DEFAULT_COLD_START_IN_FLIGHT_CAP = 8;
+
+    private static final int WARMUP_THREADS = 4;
+    private static final int STRATEGY_SHIFT = 40;
 
     private final SelectionStrategy[] chain;
     private final RandomSource random;
     private final InstantSource clock;
-    private final MetricsReader reader;
+    private final TableBuilder tableBuilder;
+    private final RouterTelemetry telemetry = new RouterTelemetry();
+    private final PrometheusExposition exposition;
+    private final RouterEventListener listener;
+    private final ExecutorService ownWarmupExecutor;
     private final Decision[][] decisions;
     private final AtomicBoolean[] strategyFaultLogged;
     private final Cache<String, PodHandle> handles = Caffeine.newBuilder().weakValues().build();
@@ -93,7 +128,28 @@ public final class Router implements PodSelector, AutoCloseable {
         this.chain = b.chain.toArray(new SelectionStrategy[0]);
         this.random = b.random;
         this.clock = b.clock;
-        this.reader = new MetricsReader(b.metricsSource, b.maxMetricsAge);
+        this.listener = b.listener == null ? null : new SafeListener(b.listener);
+        this.exposition = new PrometheusExposition(b.namespace);
+        Executor warmupExecutor = null;
+        ExecutorService ownPool = null;
+        if (b.warmup != null) {
+            warmupExecutor = b.warmup.executor();
+            if (warmupExecutor == null) {
+                ThreadPoolExecutor pool = new ThreadPoolExecutor(WARMUP_THREADS, WARMUP_THREADS, 30, TimeUnit.SECONDS,
+                        new LinkedBlockingQueue<>(), r -> {
+                            Thread t = new Thread(r, "podrouter-warmup");
+                            t.setDaemon(true);
+                            return t;
+                        });
+                pool.allowCoreThreadTimeOut(true);
+                ownPool = pool;
+                warmupExecutor = pool;
+            }
+        }
+        this.ownWarmupExecutor = ownPool;
+        ColdStartConfig cold = new ColdStartConfig(b.slowStart, b.predictor, b.warmup, warmupExecutor, b.coldInFlightCap,
+                telemetry, listener);
+        this.tableBuilder = new TableBuilder(new MetricsReader(b.metricsSource, b.maxMetricsAge), cold, b.random);
         this.strategyFaultLogged = new AtomicBoolean[chain.length];
         Arrays.setAll(strategyFaultLogged, i -> new AtomicBoolean());
         this.decisions = new Decision[chain.length + 1][Decision.codes()];
@@ -103,7 +159,8 @@ public final class Router implements PodSelector, AutoCloseable {
                 for (int r = -1; r < MissingReason.values().length; r++) {
                     MissingReason reason = r < 0 ? null : MissingReason.values()[r];
                     for (boolean p : new boolean[] {false, true}) {
-                        decisions[s][Decision.code(f, reason, p)] = new Decision(name, f, reason, p);
+                        decisions[s][Decision.code(f, reason, p)] = new Decision(this, name, f, reason, p,
+                                f == Fallback.NONE ? null : telemetry.fallbackCounter(name, f, reason));
                     }
                 }
             }
@@ -182,6 +239,31 @@ public final class Router implements PodSelector, AutoCloseable {
         if (ready == 0) {
             throw new NoPodAvailableException(request.model(), table.size(), table.rejections());
         }
+        long pick = choose(request, table);
+        int index = (int) pick;
+        PodHandle handle = table.handle(index);
+        if (!table.needsAdmission(index)) {
+            handle.acquire();
+        } else if (!table.admit(index)) {
+            // Slow start or the burst guard turned the pick down: decide again among the pods that need no
+            // admission. If there are none (every pod is new and capped), keep the pick: traffic must flow.
+            MetricsTable settled = table.withoutAdmission;
+            if (settled != null && settled.readyCount() > 0) {
+                table = settled;
+                pick = choose(request, table);
+                index = (int) pick;
+                handle = table.handle(index);
+            }
+            handle.acquire();
+        }
+        return select(table, index, handle, decision(pick, table, index));
+    }
+
+    /**
+     * Runs the chain; returns the pick with the deciding strategy's position in bits 40 and up (the
+     * chain's length for the random last resort).
+     */
+    private long choose(InferenceRequest request, MetricsTable table) {
         SelectionStrategy[] strategies = chain;
         for (int s = 0; s < strategies.length; s++) {
             long pick;
@@ -199,24 +281,47 @@ public final class Router implements PodSelector, AutoCloseable {
                 strategyFault(s, "picked candidate " + index + ", which is out of range or not ready", null);
                 continue;
             }
-            Decision decision;
-            if (SelectionStrategy.isRandomFallback(pick)) {
-                decision = decisions[s][Decision.code(Fallback.RANDOM_METRIC_MISSING, table.fallbackReason(index),
-                        SelectionStrategy.isPredicted(pick))];
-            } else {
-                decision = decisions[s][Decision.code(s == 0 ? Fallback.NONE : Fallback.CHAIN, null,
-                        SelectionStrategy.isPredicted(pick))];
-            }
-            return select(table, index, decision);
+            return (pick & ((1L << STRATEGY_SHIFT) - 1)) | ((long) s << STRATEGY_SHIFT);
         }
-        int index = table.readyIndex(random.nextInt(ready));
-        return select(table, index, decisions[strategies.length][Decision.code(Fallback.LAST_RESORT_RANDOM, null, false)]);
+        return table.readyIndex(random.nextInt(table.readyCount())) | ((long) strategies.length << STRATEGY_SHIFT);
     }
 
-    private static PodSelection select(MetricsTable table, int index, Decision decision) {
-        PodHandle handle = table.handle(index);
-        handle.acquire();
-        return new Selection(handle, table.pod(index), decision);
+    private Decision decision(long pick, MetricsTable table, int index) {
+        int s = (int) (pick >>> STRATEGY_SHIFT);
+        boolean predicted = SelectionStrategy.isPredicted(pick);
+        if (s == chain.length) {
+            return decisions[s][Decision.code(Fallback.LAST_RESORT_RANDOM, null, false)];
+        }
+        if (SelectionStrategy.isRandomFallback(pick)) {
+            return decisions[s][Decision.code(Fallback.RANDOM_METRIC_MISSING, table.fallbackReason(index), predicted)];
+        }
+        return decisions[s][Decision.code(s == 0 ? Fallback.NONE : Fallback.CHAIN, null, predicted)];
+    }
+
+    private PodSelection select(MetricsTable table, int index, PodHandle handle, Decision decision) {
+        if (decision.fallbackCount() != null) {
+            decision.fallbackCount().increment();
+            if (listener != null) {
+                listener.fallback(decision.strategy(), decision.fallback(), decision.missingReason());
+            }
+        }
+        boolean cold = table.isCold(index);
+        if (cold) {
+            handle.countColdRouted();
+            telemetry.coldRequestRouted();
+        }
+        return new Selection(handle, table.pod(index), decision, cold);
+    }
+
+    /** Called once per completed selection that was routed to a cold pod. */
+    void coldRequestCompleted(PodHandle handle, Pod pod, Outcome outcome) {
+        if (outcome == Outcome.SUCCESS) {
+            handle.countColdSuccess();
+        }
+        telemetry.coldRequestCompleted(outcome);
+        if (listener != null) {
+            listener.coldRequestCompleted(pod, outcome);
+        }
     }
 
     private void strategyFault(int s, String what, Throwable cause) {
@@ -227,7 +332,7 @@ public final class Router implements PodSelector, AutoCloseable {
 
     /** Builds a fresh table; called on first use of a (set, model) pair and by refreshes. */
     MetricsTable buildTable(String model, PodHandle[] members) {
-        return new MetricsTable(model, members, reader, clock.instant(), random);
+        return tableBuilder.build(model, members, clock.instant());
     }
 
     /**
@@ -256,6 +361,33 @@ public final class Router implements PodSelector, AutoCloseable {
         }
     }
 
+    /** A snapshot of the cold-start telemetry: counters, the cold-start histogram, the cold-pod gauge. */
+    public TelemetrySnapshot telemetry() {
+        int cold = 0;
+        for (PodHandle h : handles.asMap().values()) {
+            if (h.cold && h.pod().ready()) {
+                cold++;
+            }
+        }
+        return telemetry.snapshot(cold);
+    }
+
+    /**
+     * Writes {@link #telemetry()} in the Prometheus text format 0.0.4 (see {@link PrometheusExposition}
+     * for the families), with the builder's {@linkplain Builder#metricsNamespace namespace}.
+     *
+     * @throws IOException from {@code out}; null {@code out} throws {@link NullPointerException}
+     */
+    public void writePrometheus(Appendable out) throws IOException {
+        exposition.write(telemetry(), out);
+    }
+
+    /** Whether the pod with this id is cold now (Ready without metrics yet, or warming up); false when unknown. */
+    public boolean isCold(String podId) {
+        PodHandle h = podId == null ? null : handles.getIfPresent(podId);
+        return h != null && h.cold && h.pod().ready();
+    }
+
     /**
      * Requests routed to the pod with this id and not yet completed, across all candidate sets; 0 for a
      * pod the router does not know (or a null id).
@@ -274,7 +406,8 @@ public final class Router implements PodSelector, AutoCloseable {
     }
 
     /**
-     * Stops the background refresh (and its thread, when the router created it). Afterwards
+     * Stops the background refresh (and its thread, when the router created it), cancels running warm-up
+     * probes and stops the router's own warm-up pool. Afterwards
      * {@code selectPod} throws {@link IllegalStateException}, because its metrics would no longer be
      * fresh; completing earlier selections still works. Idempotent.
      */
@@ -286,6 +419,16 @@ public final class Router implements PodSelector, AutoCloseable {
         }
         if (ownScheduler != null) {
             ownScheduler.shutdownNow();
+        }
+        for (PodHandle h : handles.asMap().values()) {
+            synchronized (h) {
+                if (h.warmup != null) {
+                    h.warmup.cancel();
+                }
+            }
+        }
+        if (ownWarmupExecutor != null) {
+            ownWarmupExecutor.shutdownNow();
         }
     }
 
@@ -303,6 +446,12 @@ public final class Router implements PodSelector, AutoCloseable {
         private Duration refreshInterval = DEFAULT_METRICS_REFRESH_INTERVAL;
         private Duration maxMetricsAge = DEFAULT_MAX_METRICS_AGE;
         private ScheduledExecutorService scheduler;
+        private SlowStart slowStart = SlowStart.defaults();
+        private MetricsPredictor predictor = new ColdStartHistoryPredictor();
+        private WarmupSettings warmup;
+        private int coldInFlightCap = DEFAULT_COLD_START_IN_FLIGHT_CAP;
+        private RouterEventListener listener;
+        private String namespace;
 
         private Builder() {
         }
@@ -386,6 +535,87 @@ public final class Router implements PodSelector, AutoCloseable {
          */
         public Builder refreshScheduler(ScheduledExecutorService scheduler) {
             this.scheduler = Objects.requireNonNull(scheduler, "refreshScheduler: null (expected: a ScheduledExecutorService)");
+            return this;
+        }
+
+        /**
+         * The slow-start ramp (see {@link SlowStart} for the curve and how it applies to every strategy).
+         * Default {@link SlowStart#defaults()}: 30 s, linear, 10 % minimum weight; {@link SlowStart#disabled()}
+         * turns it off.
+         */
+        public Builder slowStart(SlowStart slowStart) {
+            this.slowStart = Objects.requireNonNull(slowStart, "slowStart: null (expected: a SlowStart, or SlowStart.disabled())");
+            return this;
+        }
+
+        /**
+         * The slow-start ramp by its parameters: {@code window} (&gt;= 0, zero disables), {@code aggression}
+         * (&gt; 0, 1 = linear), {@code minWeight} (0 &lt; w &lt;= 1). Invalid values throw with messages
+         * such as {@code slowStartWindow: PT-1S (expected: >= 0)}.
+         */
+        public Builder slowStart(Duration window, double aggression, double minWeight) {
+            return slowStart(new SlowStart(window, aggression, minWeight));
+        }
+
+        /**
+         * Predicts metrics of ready pods that have none, so metric-driven strategies keep ranking them.
+         * Default: {@link ColdStartHistoryPredictor} over a peer median (it learns what earlier cold pods
+         * looked like at each age and falls back to the peers' median, scaled by load, with no history).
+         */
+        public Builder metricsPredictor(MetricsPredictor predictor) {
+            this.predictor = Objects.requireNonNull(predictor,
+                    "metricsPredictor: null (expected: a MetricsPredictor; use withoutPrediction() for none)");
+            return this;
+        }
+
+        /**
+         * No prediction: a pod without metrics is handled only by the strategies' missing-metric policy
+         * (the seed's "missing means random" with {@code MissingMetricPolicy.RANDOM}).
+         */
+        public Builder withoutPrediction() {
+            this.predictor = null;
+            return this;
+        }
+
+        /**
+         * Warm-up probes for pods that just became Ready (see {@link WarmupSettings}). Until a pod's warm-up
+         * succeeds or gives up, it gets at most the slow-start minimum weight (10 % when slow start is off)
+         * of its share, and counts as cold. Default: no warm-up.
+         */
+        public Builder warmup(WarmupSettings settings) {
+            this.warmup = Objects.requireNonNull(settings, "warmup: null (expected: WarmupSettings)");
+            return this;
+        }
+
+        /**
+         * The burst guard: a cold pod may hold at most this many in-flight requests until its first
+         * successful completion; each success doubles the cap. Default 8 ({@link Router#DEFAULT_COLD_START_IN_FLIGHT_CAP}): enough to
+         * exercise a new vLLM pod's batch without piling its slow first requests (lazy compilation, empty
+         * caches) onto it. {@code Integer.MAX_VALUE} disables the guard; less than 1 throws.
+         */
+        public Builder coldStartInFlightCap(int cap) {
+            if (cap < 1) {
+                throw new IllegalArgumentException("coldStartInFlightCap: " + cap + " (expected: >= 1)");
+            }
+            this.coldInFlightCap = cap;
+            return this;
+        }
+
+        /** Receives cold-start events (wrapped so its exceptions cannot reach the router). Default: none. */
+        public Builder eventListener(RouterEventListener listener) {
+            this.listener = Objects.requireNonNull(listener, "eventListener: null (expected: a RouterEventListener)");
+            return this;
+        }
+
+        /**
+         * A prefix for the Prometheus family names ({@code <namespace>_pod_coldstart_duration_seconds}).
+         * Default none; null or empty means none; otherwise it must match {@code [a-zA-Z_:][a-zA-Z0-9_:]*}.
+         */
+        public Builder metricsNamespace(String namespace) {
+            if (namespace != null && !namespace.isEmpty()) {
+                new PrometheusExposition(namespace); // validates
+            }
+            this.namespace = namespace;
             return this;
         }
 

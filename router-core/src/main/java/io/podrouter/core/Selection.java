@@ -14,7 +14,8 @@ import java.util.Optional;
 /**
  * The router's {@link PodSelection}: the chosen pod, its handle (to release the in-flight count) and a
  * shared {@link Decision}. 32 bytes per selection on a 64-bit JVM with compressed references; the only
- * allocation of a steady-state selection. Completion is idempotent (a CAS on {@code done}).
+ * allocation of a steady-state selection. Completion is idempotent: {@code state} holds a "done" bit,
+ * set by CAS, and a "routed while cold" bit that sends the completion to the cold-start telemetry.
  */
 final class Selection implements PodSelection {
 
@@ -22,7 +23,7 @@ final class Selection implements PodSelection {
 
     static {
         try {
-            DONE = MethodHandles.lookup().findVarHandle(Selection.class, "done", int.class);
+            DONE = MethodHandles.lookup().findVarHandle(Selection.class, "state", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -31,13 +32,17 @@ final class Selection implements PodSelection {
     private final PodHandle handle;
     private final Pod pod;
     private final Decision decision;
-    @SuppressWarnings("unused") // accessed through DONE
-    private volatile int done;
+    private static final int DONE_BIT = 1;
+    private static final int COLD_BIT = 2;
 
-    Selection(PodHandle handle, Pod pod, Decision decision) {
+    @SuppressWarnings("unused") // accessed through DONE
+    private volatile int state;
+
+    Selection(PodHandle handle, Pod pod, Decision decision, boolean cold) {
         this.handle = handle;
         this.pod = pod;
         this.decision = decision;
+        this.state = cold ? COLD_BIT : 0;
     }
 
     @Override
@@ -68,11 +73,20 @@ final class Selection implements PodSelection {
     @Override
     public boolean complete(Outcome outcome, long latencyNanos) {
         Objects.requireNonNull(outcome, "outcome: null (expected: SUCCESS, FAILURE or CANCELLED)");
-        if (!DONE.compareAndSet(this, 0, 1)) {
+        int s = state;
+        if ((s & DONE_BIT) != 0 || !DONE.compareAndSet(this, s, s | DONE_BIT)) {
             return false;
         }
         handle.release();
+        if ((s & COLD_BIT) != 0) {
+            decision.router().coldRequestCompleted(handle, pod, outcome);
+        }
         return true;
+    }
+
+    /** Whether the request was routed to the pod while it was cold. */
+    boolean routedCold() {
+        return (state & COLD_BIT) != 0;
     }
 
     @Override

@@ -13,6 +13,7 @@ import io.podrouter.api.PodSelection;
 import io.podrouter.api.RandomSource;
 import io.podrouter.api.RejectReason;
 import io.podrouter.api.strategy.SelectionStrategy;
+import io.podrouter.core.coldstart.SlowStart;
 import io.podrouter.strategies.LeastKvCacheStrategy;
 import io.podrouter.strategies.LeastLatencyStrategy;
 import io.podrouter.strategies.LeastRequestStrategy;
@@ -53,11 +54,16 @@ class RouterTest {
         routers.forEach(Router::close);
     }
 
+    /** A router with the foundation's behaviour only: no prediction, no slow start, no burst guard. */
     private Router router(io.podrouter.api.MetricsSource src, SelectionStrategy... chain) {
-        Router r = Router.builder().metricsSource(src).strategies(chain).clock(clock)
+        Router r = foundation(Router.builder()).metricsSource(src).strategies(chain).clock(clock)
                 .random(RandomSource.seeded(1234)).metricsRefreshInterval(Duration.ZERO).build();
         routers.add(r);
         return r;
+    }
+
+    static Router.Builder foundation(Router.Builder b) {
+        return b.withoutPrediction().slowStart(SlowStart.disabled()).coldStartInFlightCap(Integer.MAX_VALUE);
     }
 
     private static List<Pod> pods(int n) {
@@ -157,7 +163,7 @@ class RouterTest {
 
     @Test
     void metricsOlderThanMaxAgeCountAsStale() {
-        Router router = Router.builder().metricsSource(source).strategy(new LeastKvCacheStrategy()).clock(clock)
+        Router router = foundation(Router.builder()).metricsSource(source).strategy(new LeastKvCacheStrategy()).clock(clock)
                 .random(RandomSource.seeded(1)).metricsRefreshInterval(Duration.ZERO)
                 .maxMetricsAge(Duration.ofSeconds(5)).build();
         routers.add(router);

@@ -1,0 +1,28 @@
+package io.podrouter.core;
+
+import io.podrouter.api.MetricsPredictor;
+import io.podrouter.api.RouterEventListener;
+import io.podrouter.core.coldstart.SlowStart;
+import io.podrouter.core.coldstart.WarmupSettings;
+import io.podrouter.core.telemetry.RouterTelemetry;
+
+import java.time.Duration;
+import java.util.concurrent.Executor;
+
+/**
+ * The cold-start settings a router's table builds apply, gathered in one immutable place.
+ *
+ * @param slowStart        the ramp curve
+ * @param predictor        metric predictor for pods without metrics, or null for none (the seed's random fallback)
+ * @param warmup           warm-up settings, or null for no warm-up
+ * @param warmupExecutor   where warm-up attempts run (non-null when {@code warmup} is set)
+ * @param coldInFlightCap  in-flight cap of a cold pod before its first successful completion
+ * @param telemetry        counters and histogram
+ * @param listener         user listener (already wrapped to swallow its exceptions), or null
+ */
+record ColdStartConfig(SlowStart slowStart, MetricsPredictor predictor, WarmupSettings warmup, Executor warmupExecutor,
+                       int coldInFlightCap, RouterTelemetry telemetry, RouterEventListener listener) {
+
+    /** Pods younger than this feed their real metrics to the predictor's learning. */
+    static final Duration LEARNING_HORIZON = Duration.ofMinutes(5);
+}

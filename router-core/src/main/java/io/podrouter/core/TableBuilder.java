@@ -1,0 +1,227 @@
+package io.podrouter.core;
+
+import io.podrouter.api.MetricsPredictor;
+import io.podrouter.api.Pod;
+import io.podrouter.api.PodMetrics;
+import io.podrouter.api.RandomSource;
+import io.podrouter.api.RejectReason;
+import io.podrouter.api.RouterEventListener;
+import io.podrouter.api.WarmupOutcome;
+import io.podrouter.core.coldstart.SlowStart;
+import io.podrouter.core.coldstart.Warmup;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Builds a {@link MetricsTable}: reads every candidate's metrics, advances each pod's cold-start
+ * lifecycle (first metrics, warm-up, telemetry, events), predicts metrics for ready pods without them,
+ * and computes the slow-start admission probabilities. Runs off the selection path, on the refresh
+ * thread or on the first selection of a (candidate set, model). Thread-safe.
+ */
+final class TableBuilder {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Router.class);
+
+    /** Traffic weight of a pod whose warm-up has not finished (when slow start is off). */
+    private static final double WARMUP_WEIGHT = SlowStart.DEFAULT_MIN_WEIGHT;
+
+    private final MetricsReader reader;
+    private final ColdStartConfig cfg;
+    private final RandomSource random;
+    private final RouterEventListener listener;
+    private final AtomicBoolean predictorFaultLogged = new AtomicBoolean();
+
+    TableBuilder(MetricsReader reader, ColdStartConfig cfg, RandomSource random) {
+        this.reader = reader;
+        this.cfg = cfg;
+        this.random = random;
+        this.listener = cfg.listener() != null ? cfg.listener() : new RouterEventListener() { };
+    }
+
+    MetricsTable build(String model, PodHandle[] handles, Instant now) {
+        int n = handles.length;
+        MetricsTable.Columns c = new MetricsTable.Columns(n);
+        EnumMap<RejectReason, Integer> rejected = new EnumMap<>(RejectReason.class);
+        PodMetrics[] live = new PodMetrics[n];
+        for (int i = 0; i < n; i++) {
+            PodHandle h = handles[i];
+            MetricsReader.Reading r = reader.read(h, model, now);
+            c.pods[i] = h.pod();
+            MetricsState state = r.state();
+            if (state == MetricsState.POD_NOT_READY) {
+                rejected.merge(RejectReason.POD_NOT_READY, 1, Integer::sum);
+                continue;
+            }
+            if (state == MetricsState.SOURCE_NOT_READY) {
+                rejected.merge(RejectReason.SOURCE_NOT_READY, 1, Integer::sum);
+                continue;
+            }
+            c.ready[i] = true;
+            if (state == MetricsState.PRESENT) {
+                PodMetrics m = r.metrics();
+                live[i] = m;
+                fill(c, i, m);
+            } else {
+                c.missing[i] = state.missingReason();
+            }
+            c.cold[i] = advanceLifecycle(h, live[i] != null, now);
+        }
+        if (cfg.predictor() != null) {
+            predict(model, handles, c, live, now);
+        }
+        rampWeights(handles, c, now);
+        return new MetricsTable(model, now.toEpochMilli(), handles, c, random, rejected, cfg.coldInFlightCap());
+    }
+
+    private static void fill(MetricsTable.Columns c, int i, PodMetrics m) {
+        c.running[i] = m.runningRequests();
+        c.waiting[i] = m.waitingRequests();
+        c.kv[i] = m.kvCacheUsage();
+        c.ttft[i] = m.timeToFirstTokenSeconds();
+        c.tpot[i] = m.timePerOutputTokenSeconds();
+        c.e2e[i] = m.e2eLatencySeconds();
+        c.queue[i] = m.queueTimeSeconds();
+    }
+
+    /** Moves the pod's lifecycle forward; returns whether it is cold now. */
+    private boolean advanceLifecycle(PodHandle h, boolean hasMetrics, Instant now) {
+        Pod pod = h.pod();
+        synchronized (h) {
+            boolean wasCold = h.cold;
+            if (h.phase == PodHandle.Phase.UNSEEN) {
+                h.phase = PodHandle.Phase.TRACKED;
+                if (cfg.warmup() != null && age(pod, now).compareTo(cfg.warmup().deadline()) < 0) {
+                    h.warmup = new Warmup(pod, cfg.warmup(), cfg.warmupExecutor(), this::warmupAttempt);
+                }
+                // Seen with metrics from the start (e.g. the router restarted): no cold start to measure.
+                h.firstMetricsAt = hasMetrics ? now : null;
+            } else if (h.firstMetricsAt == null && hasMetrics) {
+                h.firstMetricsAt = now;
+                Duration d = age(pod, now);
+                cfg.telemetry().observeColdStart(d);
+                listener.firstMetrics(pod, d);
+            }
+            if (h.warmup != null) {
+                h.warmup.step(now);
+            }
+            boolean cold = h.firstMetricsAt == null || (h.warmup != null && !h.warmup.done());
+            h.cold = cold;
+            if (cold && !wasCold) {
+                listener.coldStartBegan(pod);
+            } else if (wasCold && !cold) {
+                listener.coldStartEnded(pod, age(pod, now));
+            }
+            return cold;
+        }
+    }
+
+    private void warmupAttempt(Pod pod, int attempt, WarmupOutcome outcome) {
+        cfg.telemetry().warmupProbe(outcome);
+        listener.warmupProbe(pod, attempt, outcome);
+    }
+
+    private static Duration age(Pod pod, Instant now) {
+        Instant since = pod.readySince();
+        if (since == null || since.isAfter(now)) {
+            return Duration.ZERO;
+        }
+        return Duration.between(since, now);
+    }
+
+    private void predict(String model, PodHandle[] handles, MetricsTable.Columns c, PodMetrics[] live, Instant now) {
+        List<PodMetrics> peers = new ArrayList<>();
+        for (PodMetrics m : live) {
+            if (m != null) {
+                peers.add(m);
+            }
+        }
+        MetricsPredictor predictor = cfg.predictor();
+        for (int i = 0; i < handles.length; i++) {
+            if (!c.ready[i]) {
+                continue;
+            }
+            Duration age = age(c.pods[i], now);
+            if (live[i] == null) {
+                MetricsPredictor.PredictionInput in =
+                        new MetricsPredictor.PredictionInput(c.pods[i], model, age, handles[i].inFlight(), peers);
+                PodMetrics p = safely(() -> predictor.predict(in));
+                if (p != null) {
+                    String invalid = p.firstInvalidValue();
+                    if (invalid == null) {
+                        fill(c, i, p);
+                        c.predicted[i] = true;
+                    } else {
+                        logPredictorFault("predicted an invalid value: " + invalid, null);
+                    }
+                }
+            } else if (age.compareTo(ColdStartConfig.LEARNING_HORIZON) < 0 && peers.size() > 1) {
+                List<PodMetrics> others = new ArrayList<>(peers);
+                others.remove(live[i]);
+                PodMetrics actual = live[i];
+                MetricsPredictor.PredictionInput in =
+                        new MetricsPredictor.PredictionInput(c.pods[i], model, age, handles[i].inFlight(), others);
+                safely(() -> {
+                    predictor.observe(in, actual);
+                    return null;
+                });
+            }
+        }
+    }
+
+    private PodMetrics safely(java.util.function.Supplier<PodMetrics> call) {
+        try {
+            return call.get();
+        } catch (RuntimeException e) {
+            logPredictorFault("threw " + e, e);
+            return null;
+        }
+    }
+
+    private void logPredictorFault(String what, Throwable cause) {
+        if (predictorFaultLogged.compareAndSet(false, true)) {
+            LOG.warn("metrics predictor {} {}; the pod stays 'metrics missing' (logged once)", cfg.predictor(), what, cause);
+        }
+    }
+
+    /**
+     * Admission probabilities: the slow-start weight of each ready pod (capped at the warm-up weight while
+     * its warm-up runs), relative to the highest weight among the ready pods, so that a fleet of equally
+     * new pods is not throttled against itself.
+     */
+    private void rampWeights(PodHandle[] handles, MetricsTable.Columns c, Instant now) {
+        SlowStart ramp = cfg.slowStart();
+        double[] w = new double[handles.length];
+        double max = 0;
+        boolean anyBelowOne = false;
+        for (int i = 0; i < handles.length; i++) {
+            if (!c.ready[i]) {
+                continue;
+            }
+            double weight = ramp.weight(age(c.pods[i], now));
+            Warmup warmup = handles[i].warmup;
+            if (warmup != null && !warmup.done()) {
+                weight = Math.min(weight, ramp.enabled() ? ramp.minWeight() : WARMUP_WEIGHT);
+            }
+            w[i] = weight;
+            max = Math.max(max, weight);
+            anyBelowOne |= weight < 1.0;
+        }
+        if (!anyBelowOne) {
+            return;
+        }
+        for (int i = 0; i < handles.length; i++) {
+            if (c.ready[i]) {
+                double relative = w[i] / max;
+                c.admit[i] = relative >= 1.0 ? MetricsTable.ADMIT_SCALE
+                        : Math.max(1, (int) Math.round(relative * MetricsTable.ADMIT_SCALE));
+            }
+        }
+    }
+}

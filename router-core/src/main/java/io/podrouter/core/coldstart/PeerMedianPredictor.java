@@ -1,0 +1,84 @@
+package io.podrouter.core.coldstart;
+
+import io.podrouter.api.MetricsPredictor;
+import io.podrouter.api.PodMetrics;
+
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Predicts a cold pod's metrics from the median of its ready peers (same candidate set, same model),
+ * scaled by how loaded the cold pod is compared with them.
+ *
+ * <p><b>Rule.</b> For each metric, take the median over the peers that report it. Then multiply by
+ * {@code f = (inFlight + 1) / (peerLoad + 1)}, where {@code inFlight} is the cold pod's router-counted
+ * requests and {@code peerLoad} the peers' median of running plus waiting requests; KV-cache usage is
+ * capped at 1, and running requests are predicted as the pod's own in-flight count. The scaling assumes
+ * a pod's load metrics and queueing-dominated latencies grow with the requests it holds. It is crude,
+ * but monotone, which is what ranking needs: an empty new pod looks better than its peers and draws
+ * traffic until its in-flight count reaches theirs, then looks like them. Without the scaling a new pod
+ * would sit exactly at the median and never win a least-value ranking, i.e. it would be starved. When
+ * the peers report no load, {@code f = 1}.
+ *
+ * <p>No peers with metrics: no prediction (null), and the strategy's missing-metric policy applies.
+ * Stateless and thread-safe.
+ */
+public final class PeerMedianPredictor implements MetricsPredictor {
+
+    @Override
+    public PodMetrics predict(PredictionInput input) {
+        List<PodMetrics> peers = input.peers();
+        if (peers.isEmpty()) {
+            return null;
+        }
+        double running = median(peers, PodMetrics::runningRequests);
+        double waiting = median(peers, PodMetrics::waitingRequests);
+        double peerLoad = (Double.isNaN(running) ? 0 : running) + (Double.isNaN(waiting) ? 0 : waiting);
+        double f = (input.inFlight() + 1.0) / (peerLoad + 1.0);
+        double kv = median(peers, PodMetrics::kvCacheUsage);
+        Instant observedAt = newest(peers);
+        return new PodMetrics(observedAt,
+                input.inFlight(),
+                Double.isNaN(waiting) ? Double.NaN : waiting * f,
+                Double.isNaN(kv) ? Double.NaN : Math.min(1.0, kv * f),
+                median(peers, PodMetrics::timeToFirstTokenSeconds) * f,
+                median(peers, PodMetrics::timePerOutputTokenSeconds) * f,
+                median(peers, PodMetrics::e2eLatencySeconds) * f,
+                median(peers, PodMetrics::queueTimeSeconds) * f,
+                null);
+    }
+
+    /** Median of the non-NaN values, or NaN when there are none. */
+    static double median(List<PodMetrics> peers, ToDoubleFunction<PodMetrics> field) {
+        double[] values = new double[peers.size()];
+        int n = 0;
+        for (PodMetrics m : peers) {
+            double v = field.applyAsDouble(m);
+            if (!Double.isNaN(v)) {
+                values[n++] = v;
+            }
+        }
+        if (n == 0) {
+            return Double.NaN;
+        }
+        Arrays.sort(values, 0, n);
+        return (n & 1) == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+    }
+
+    private static Instant newest(List<PodMetrics> peers) {
+        Instant newest = peers.get(0).observedAt();
+        for (PodMetrics m : peers) {
+            if (m.observedAt().isAfter(newest)) {
+                newest = m.observedAt();
+            }
+        }
+        return newest;
+    }
+
+    @Override
+    public String toString() {
+        return "peer-median";
+    }
+}

@@ -1,0 +1,154 @@
+package io.podrouter.core.telemetry;
+
+import io.podrouter.api.WarmupOutcome;
+
+import java.io.IOException;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * Writes a {@link TelemetrySnapshot} in the Prometheus text exposition format 0.0.4: a {@code # HELP}
+ * and {@code # TYPE} line per family, histogram series {@code _bucket{le="..."}}, {@code _sum} and
+ * {@code _count}, label values escaped (backslash, double quote, newline). Serve it with
+ * {@code Content-Type: text/plain; version=0.0.4}.
+ *
+ * <p>Families, with an optional namespace prefix ({@code <namespace>_}):
+ * <ul>
+ *   <li>{@code pod_coldstart_duration_seconds} (histogram): time from Ready to a pod's first metrics;</li>
+ *   <li>{@code podrouter_cold_requests_total}: requests routed to cold pods;</li>
+ *   <li>{@code podrouter_cold_requests_failed_total}: of those, reported failed;</li>
+ *   <li>{@code podrouter_fallbacks_total{strategy,fallback,reason}}: selections that fell back;</li>
+ *   <li>{@code podrouter_warmup_probes_total{outcome}}: warm-up attempts by outcome;</li>
+ *   <li>{@code podrouter_cold_pods} (gauge): pods cold now.</li>
+ * </ul>
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class PrometheusExposition {
+
+    /** The content type to serve the output with. */
+    public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+    private static final Pattern NAMESPACE = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
+
+    private final String prefix;
+
+    /**
+     * @param namespace prefix for every family name, joined with {@code _}; null or empty for none; must
+     *                  otherwise match {@code [a-zA-Z_:][a-zA-Z0-9_:]*} ({@link IllegalArgumentException})
+     */
+    public PrometheusExposition(String namespace) {
+        if (namespace == null || namespace.isEmpty()) {
+            prefix = "";
+        } else if (!NAMESPACE.matcher(namespace).matches()) {
+            throw new IllegalArgumentException("metricsNamespace: '" + namespace + "' (expected: [a-zA-Z_:][a-zA-Z0-9_:]*)");
+        } else {
+            prefix = namespace + "_";
+        }
+    }
+
+    /**
+     * Appends the exposition of {@code s} to {@code out}.
+     *
+     * @throws IOException from {@code out}
+     */
+    public void write(TelemetrySnapshot s, Appendable out) throws IOException {
+        Objects.requireNonNull(s, "snapshot");
+        Objects.requireNonNull(out, "out");
+        String h = prefix + "pod_coldstart_duration_seconds";
+        header(out, h, "Time from a pod becoming Ready to its first metrics.", "histogram");
+        TelemetrySnapshot.Histogram hist = s.coldStartDurations();
+        List<Double> bounds = hist.upperBounds();
+        for (int i = 0; i < bounds.size(); i++) {
+            out.append(h).append("_bucket{le=\"").append(le(bounds.get(i))).append("\"} ")
+                    .append(Long.toString(hist.cumulativeCounts().get(i))).append('\n');
+        }
+        out.append(h).append("_sum ").append(number(hist.sum())).append('\n');
+        out.append(h).append("_count ").append(Long.toString(hist.count())).append('\n');
+
+        counter(out, prefix + "podrouter_cold_requests_total", "Requests routed to a pod while it was cold.", s.coldRequests());
+        counter(out, prefix + "podrouter_cold_requests_failed_total",
+                "Requests routed to a cold pod that were reported failed.", s.coldRequestsFailed());
+
+        String fb = prefix + "podrouter_fallbacks_total";
+        header(out, fb, "Selections that departed from their strategy's primary rule.", "counter");
+        List<Map.Entry<TelemetrySnapshot.FallbackKey, Long>> entries = s.fallbacks().entrySet().stream()
+                .sorted(Comparator.comparing((Map.Entry<TelemetrySnapshot.FallbackKey, Long> e) -> e.getKey().strategy())
+                        .thenComparing(e -> e.getKey().fallback())
+                        .thenComparing(e -> e.getKey().reason() == null ? "" : e.getKey().reason().name()))
+                .toList();
+        for (Map.Entry<TelemetrySnapshot.FallbackKey, Long> e : entries) {
+            TelemetrySnapshot.FallbackKey k = e.getKey();
+            out.append(fb).append("{strategy=\"").append(escape(k.strategy()))
+                    .append("\",fallback=\"").append(k.fallback().name())
+                    .append("\",reason=\"").append(k.reason() == null ? "" : k.reason().name())
+                    .append("\"} ").append(Long.toString(e.getValue())).append('\n');
+        }
+
+        String wu = prefix + "podrouter_warmup_probes_total";
+        header(out, wu, "Warm-up probe attempts by outcome.", "counter");
+        for (WarmupOutcome o : WarmupOutcome.values()) {
+            out.append(wu).append("{outcome=\"").append(o.name()).append("\"} ")
+                    .append(Long.toString(s.warmupProbes().getOrDefault(o, 0L))).append('\n');
+        }
+
+        String cold = prefix + "podrouter_cold_pods";
+        header(out, cold, "Pods currently cold (Ready without metrics, or warming up).", "gauge");
+        out.append(cold).append(' ').append(Integer.toString(s.coldPods())).append('\n');
+    }
+
+    /** The exposition as a string. */
+    public String toText(TelemetrySnapshot s) {
+        StringBuilder sb = new StringBuilder(2048);
+        try {
+            write(s, sb);
+        } catch (IOException impossible) {
+            throw new IllegalStateException(impossible);
+        }
+        return sb.toString();
+    }
+
+    private static void counter(Appendable out, String name, String help, long value) throws IOException {
+        header(out, name, help, "counter");
+        out.append(name).append(' ').append(Long.toString(value)).append('\n');
+    }
+
+    private static void header(Appendable out, String name, String help, String type) throws IOException {
+        out.append("# HELP ").append(name).append(' ').append(help).append('\n');
+        out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+    }
+
+    private static String le(double bound) {
+        return bound == Double.POSITIVE_INFINITY ? "+Inf" : number(bound);
+    }
+
+    private static String number(double v) {
+        if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+            return Long.toString((long) v) + ".0";
+        }
+        return Double.toString(v);
+    }
+
+    /** Escapes a label value: backslash, double quote and line feed, as the format requires. */
+    static String escape(String value) {
+        StringBuilder sb = null;
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            String rep = c == '\\' ? "\\\\" : c == '"' ? "\\\"" : c == '\n' ? "\\n" : null;
+            if (rep != null && sb == null) {
+                sb = new StringBuilder(value.length() + 8).append(value, 0, i);
+            }
+            if (sb != null) {
+                if (rep != null) {
+                    sb.append(rep);
+                } else {
+                    sb.append(c);
+                }
+            }
+        }
+        return sb == null ? value : sb.toString();
+    }
+}

@@ -1,0 +1,92 @@
+package io.podrouter.core.telemetry;
+
+import io.podrouter.api.Fallback;
+import io.podrouter.api.MissingReason;
+import io.podrouter.api.Outcome;
+import io.podrouter.api.Pod;
+import io.podrouter.api.RouterEventListener;
+import io.podrouter.api.WarmupOutcome;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Wraps a user's {@link RouterEventListener} so that its exceptions never reach the router: each is
+ * caught and logged once per listener method. Thread-safe.
+ */
+public final class SafeListener implements RouterEventListener {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SafeListener.class);
+
+    private final RouterEventListener delegate;
+    private final Set<String> logged = ConcurrentHashMap.newKeySet();
+
+    /** @param delegate the user's listener; null throws {@link NullPointerException} */
+    public SafeListener(RouterEventListener delegate) {
+        this.delegate = Objects.requireNonNull(delegate, "eventListener: null (expected: a RouterEventListener)");
+    }
+
+    private void failed(String method, RuntimeException e) {
+        if (logged.add(method)) {
+            LOG.warn("event listener {} threw from {}; ignored (logged once per method)", delegate, method, e);
+        }
+    }
+
+    @Override
+    public void coldStartBegan(Pod pod) {
+        try {
+            delegate.coldStartBegan(pod);
+        } catch (RuntimeException e) {
+            failed("coldStartBegan", e);
+        }
+    }
+
+    @Override
+    public void firstMetrics(Pod pod, Duration coldStartDuration) {
+        try {
+            delegate.firstMetrics(pod, coldStartDuration);
+        } catch (RuntimeException e) {
+            failed("firstMetrics", e);
+        }
+    }
+
+    @Override
+    public void coldStartEnded(Pod pod, Duration coldDuration) {
+        try {
+            delegate.coldStartEnded(pod, coldDuration);
+        } catch (RuntimeException e) {
+            failed("coldStartEnded", e);
+        }
+    }
+
+    @Override
+    public void warmupProbe(Pod pod, int attempt, WarmupOutcome outcome) {
+        try {
+            delegate.warmupProbe(pod, attempt, outcome);
+        } catch (RuntimeException e) {
+            failed("warmupProbe", e);
+        }
+    }
+
+    @Override
+    public void fallback(String strategy, Fallback fallback, MissingReason reason) {
+        try {
+            delegate.fallback(strategy, fallback, reason);
+        } catch (RuntimeException e) {
+            failed("fallback", e);
+        }
+    }
+
+    @Override
+    public void coldRequestCompleted(Pod pod, Outcome outcome) {
+        try {
+            delegate.coldRequestCompleted(pod, outcome);
+        } catch (RuntimeException e) {
+            failed("coldRequestCompleted", e);
+        }
+    }
+}

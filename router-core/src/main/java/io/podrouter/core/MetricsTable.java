@@ -170,19 +170,23 @@ final class MetricsTable implements CandidateView {
 
     /**
      * Admission of a pick of candidate {@code i}: admitted with the ramp's probability (a pod's very
-     * first cold request always is, so a ramp cannot starve it), then, for a cold pod, only while its
-     * in-flight count is under its cap. On success the in-flight slot is taken.
+     * first request after Ready always is, so a ramp cannot starve it at low traffic), then, for a cold
+     * pod, only while its in-flight count is under its cap. On success the in-flight slot is taken.
      */
     boolean admit(int i) {
         PodHandle h = handles[i];
         int threshold = c.admit[i];
-        if (threshold < ADMIT_SCALE && h.coldRouted() > 0 && random.nextInt(ADMIT_SCALE) >= threshold) {
+        if (threshold < ADMIT_SCALE && h.admitted() > 0 && random.nextInt(ADMIT_SCALE) >= threshold) {
             return false;
         }
         if (c.cold[i]) {
-            return h.tryAcquire(h.coldCap(coldCap));
+            if (!h.tryAcquire(h.coldCap(coldCap))) {
+                return false;
+            }
+        } else {
+            h.acquire();
         }
-        h.acquire();
+        h.countAdmitted();
         return true;
     }
 

@@ -21,15 +21,15 @@ import java.util.concurrent.ConcurrentHashMap;
 final class PodHandle {
 
     private static final VarHandle IN_FLIGHT;
-    private static final VarHandle COLD_ROUTED;
     private static final VarHandle COLD_SUCCESSES;
+    private static final VarHandle ADMITTED;
 
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             IN_FLIGHT = l.findVarHandle(PodHandle.class, "inFlight", int.class);
-            COLD_ROUTED = l.findVarHandle(PodHandle.class, "coldRouted", int.class);
             COLD_SUCCESSES = l.findVarHandle(PodHandle.class, "coldSuccesses", int.class);
+            ADMITTED = l.findVarHandle(PodHandle.class, "admitted", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -50,10 +50,10 @@ final class PodHandle {
     private volatile Pod pod;
     @SuppressWarnings("unused") // accessed through IN_FLIGHT
     private volatile int inFlight;
-    @SuppressWarnings("unused") // accessed through COLD_ROUTED
-    private volatile int coldRouted;
     @SuppressWarnings("unused") // accessed through COLD_SUCCESSES
     private volatile int coldSuccesses;
+    @SuppressWarnings("unused") // accessed through ADMITTED
+    private volatile int admitted;
     private final ConcurrentHashMap<String, MetricsState> stateByModel = new ConcurrentHashMap<>();
 
     // Lifecycle, guarded by this.
@@ -95,8 +95,8 @@ final class PodHandle {
         phase = Phase.UNSEEN;
         firstMetricsAt = null;
         cold = false;
-        COLD_ROUTED.setVolatile(this, 0);
         COLD_SUCCESSES.setVolatile(this, 0);
+        ADMITTED.setVolatile(this, 0);
     }
 
     int inFlight() {
@@ -122,12 +122,13 @@ final class PodHandle {
         IN_FLIGHT.getAndAdd(this, -1);
     }
 
-    int coldRouted() {
-        return coldRouted;
+    /** Picks admitted through slow-start or burst-guard admission since the pod became Ready. */
+    int admitted() {
+        return admitted;
     }
 
-    void countColdRouted() {
-        COLD_ROUTED.getAndAdd(this, 1);
+    void countAdmitted() {
+        ADMITTED.getAndAdd(this, 1);
     }
 
     void countColdSuccess() {

@@ -307,7 +307,6 @@ public final class Router implements PodSelector, AutoCloseable {
         }
         boolean cold = table.isCold(index);
         if (cold) {
-            handle.countColdRouted();
             telemetry.coldRequestRouted();
         }
         return new Selection(handle, table.pod(index), decision, cold);

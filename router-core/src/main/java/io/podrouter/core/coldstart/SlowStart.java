@@ -13,12 +13,15 @@ import java.util.Objects;
  * formula ({@code weight x max(min_weight_percent, time_factor^(1/aggression))}); podrouter applies it
  * to every strategy, not only round-robin and least-request.
  *
- * <p><b>What the weight does.</b> The router admits a pick of a ramping pod with probability equal to
- * its weight relative to the highest weight among the ready pods, and otherwise re-runs the strategy
- * chain without the ramping pods. A pod at weight w therefore gets about w times the share the
- * strategy alone would give it. Because weights are relative, a fleet where every pod is new (all at
- * the same age) is routed as if nobody were ramping instead of starving everybody, and a pod's very
- * first request is always admitted, so a ramp never starves a pod at low traffic.
+ * <p><b>What the weight does.</b> The router admits a pick of a ramping pod with probability w, its
+ * weight relative to the highest weight among the ready pods; a rejected pick is decided again among
+ * the pods that need no admission. So a ramping pod is offered traffic exactly as the strategy would
+ * offer it, and takes a w-fraction of those offers: with random selection and with least-request under
+ * light load its share is {@code w/n}; with round-robin the rejected turn passes to the next pod in
+ * the rotation, which is weighted round-robin, {@code w/(n-1+w)}. Because weights are relative, a
+ * fleet where every pod is equally new is routed as if nobody were ramping instead of throttled
+ * against itself, and a pod's very first request after Ready is always admitted, so a ramp never
+ * starves a pod at low traffic.
  *
  * <p>Immutable and thread-safe.
  *

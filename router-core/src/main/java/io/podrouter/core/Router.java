@@ -399,6 +399,12 @@ public final class Router implements PodSelector, AutoCloseable {
         return h == null ? 0 : h.inFlight();
     }
 
+    /** Pods the router currently holds state for (for tests: forgotten pods drop out). */
+    long knownPods() {
+        handles.cleanUp();
+        return handles.asMap().size();
+    }
+
     /** The strategy chain, in order (the router's random last resort is not included). */
     public List<SelectionStrategy> strategies() {
         return List.of(chain);

@@ -432,6 +432,24 @@ class ColdStartTest {
     }
 
     @Test
+    void podsThatLeaveEveryCandidateSetAreForgotten() throws InterruptedException {
+        Router router = track(builder(new LeastKvCacheStrategy()).build());
+        Candidates keep = router.candidates(List.of(Pod.ready("stays", "h", 1, T0)));
+        for (int i = 0; i < 100; i++) {
+            router.selectPod(REQ, router.candidates(List.of(Pod.ready("gone-" + i, "h", 1, T0)))).complete(Outcome.SUCCESS, 1);
+        }
+        long known = router.knownPods();
+        for (int attempt = 0; attempt < 50 && known > 1; attempt++) {
+            System.gc();
+            Thread.sleep(20);
+            router.refreshMetrics();
+            known = router.knownPods();
+        }
+        assertThat(known).isEqualTo(1);
+        assertThat(router.selectPod(REQ, keep).pod().id()).isEqualTo("stays");
+    }
+
+    @Test
     void capDoublesWithEachSuccessfulColdCompletion() {
         Router router = track(builder(new LeastRequestStrategy()).slowStart(SlowStart.disabled()).coldStartInFlightCap(2).build());
         List<Pod> pods = fleetWithNewPod(Duration.ZERO);

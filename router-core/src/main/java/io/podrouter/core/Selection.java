@@ -84,11 +84,6 @@ final class Selection implements PodSelection {
         return true;
     }
 
-    /** Whether the request was routed to the pod while it was cold. */
-    boolean routedCold() {
-        return (state & COLD_BIT) != 0;
-    }
-
     @Override
     public String describe() {
         return pod.id() + " " + decision.describe();

@@ -1,0 +1,135 @@
+package io.podrouter.bench.sim;
+
+import io.podrouter.api.strategy.SelectionStrategy;
+import io.podrouter.core.Router;
+import io.podrouter.strategies.LeastKvCacheStrategy;
+import io.podrouter.strategies.LeastLatencyStrategy;
+import io.podrouter.strategies.LeastRequestStrategy;
+import io.podrouter.strategies.MissingMetricPolicy;
+import io.podrouter.strategies.RoundRobinStrategy;
+
+import java.util.Locale;
+
+/**
+ * The router configurations the simulator compares, in one place. Each constant configures a
+ * {@link Router.Builder} that the simulator has already given its metrics source, virtual clock,
+ * seeded random source and {@code metricsRefreshInterval(Duration.ZERO)}; it sets the strategy chain
+ * and any other options, or answers false when it does not apply to a strategy kind.
+ *
+ * <p>To add a configuration (for example one with the cold-start builder options), add a constant with
+ * a label, {@code false} and a lambda that sets the strategy and the options, e.g.
+ * <pre>{@code
+ * PODROUTER_COLDSTART("podrouter-coldstart", false, (kind, b) -> {
+ *     b.strategy(podrouterDefault(kind)).slowStart(...);   // the cold-start options
+ *     return true;
+ * }),
+ * }</pre>
+ * {@code configs=all} and the reports pick it up. The first constant is the
+ * baseline the report's ratios are taken against.
+ */
+public enum RouterConfig {
+
+    /** (a) Naive, "reject": a missing metric fails the request. Metric-driven strategies only. */
+    REJECT("reject", true, (kind, b) -> naive(kind, b, NaiveMetricStrategy.Mode.REJECT)),
+
+    /** (a) Naive, "skip": pods without the metric are ignored (random when none has it). Metric-driven only. */
+    SKIP("skip", false, (kind, b) -> naive(kind, b, NaiveMetricStrategy.Mode.SKIP)),
+
+    /** (b) The seed's fix: metric-driven strategies go uniformly random while any pod lacks the metric. */
+    SEED_RANDOM("seed-random", false, (kind, b) -> {
+        if (!kind.metricDriven()) {
+            return false;
+        }
+        b.strategy(kind == StrategyKind.LEAST_LATENCY ? new LeastLatencyStrategy(MissingMetricPolicy.RANDOM)
+                : new LeastKvCacheStrategy(MissingMetricPolicy.RANDOM));
+        return true;
+    }),
+
+    /** (c) podrouter with the library's defaults (today {@link MissingMetricPolicy#FAIR_SHARE}); every kind. */
+    PODROUTER("podrouter", false, (kind, b) -> {
+        b.strategy(podrouterDefault(kind));
+        return true;
+    });
+
+    /** Configures a builder for one strategy kind. */
+    @FunctionalInterface
+    public interface BuilderConfigurer {
+        /**
+         * Sets the strategy chain (and other options) on {@code builder}.
+         *
+         * @return false when this configuration does not apply to {@code kind} (the run is skipped)
+         */
+        boolean configure(StrategyKind kind, Router.Builder builder);
+    }
+
+    private final String label;
+    private final boolean failsWhenNoStrategyDecides;
+    private final BuilderConfigurer configurer;
+
+    RouterConfig(String label, boolean failsWhenNoStrategyDecides, BuilderConfigurer configurer) {
+        this.label = label;
+        this.failsWhenNoStrategyDecides = failsWhenNoStrategyDecides;
+        this.configurer = configurer;
+    }
+
+    /**
+     * Whether a selection that no strategy of the chain decided (the router's last-resort random pick,
+     * {@code Fallback.LAST_RESORT_RANDOM}) counts as a failed request that is never forwarded: true only
+     * for the naive "reject" router, whose strategy passes exactly when a metric is missing.
+     */
+    public boolean failsWhenNoStrategyDecides() {
+        return failsWhenNoStrategyDecides;
+    }
+
+    /** The name in reports and on the command line. */
+    public String label() {
+        return label;
+    }
+
+    /** Whether this configuration applies to {@code kind}: configures a scratch builder to find out. */
+    public boolean appliesTo(StrategyKind kind) {
+        return configurer.configure(kind, Router.builder());
+    }
+
+    /** Configures {@code builder} for {@code kind}; false when the configuration does not apply. */
+    public boolean configure(StrategyKind kind, Router.Builder builder) {
+        return configurer.configure(kind, builder);
+    }
+
+    /** The configuration with this label; unknown labels throw. */
+    public static RouterConfig parse(String label) {
+        for (RouterConfig c : values()) {
+            if (c.label.equals(label.toLowerCase(Locale.ROOT))) {
+                return c;
+            }
+        }
+        StringBuilder known = new StringBuilder();
+        for (RouterConfig c : values()) {
+            known.append(known.length() == 0 ? "" : ", ").append(c.label);
+        }
+        throw new IllegalArgumentException("config: " + label + " (expected one of " + known + ")");
+    }
+
+    /** podrouter's strategy for {@code kind} with the library's default settings. */
+    public static SelectionStrategy podrouterDefault(StrategyKind kind) {
+        switch (kind) {
+            case LEAST_LATENCY:
+                return new LeastLatencyStrategy();
+            case LEAST_KV_CACHE:
+                return new LeastKvCacheStrategy();
+            case LEAST_REQUEST:
+                return new LeastRequestStrategy();
+            default:
+                return new RoundRobinStrategy();
+        }
+    }
+
+    private static boolean naive(StrategyKind kind, Router.Builder b, NaiveMetricStrategy.Mode mode) {
+        if (!kind.metricDriven()) {
+            return false; // round robin and least request need no scraped metric: the naive routers equal podrouter's
+        }
+        b.strategy(new NaiveMetricStrategy(mode, kind == StrategyKind.LEAST_LATENCY
+                ? NaiveMetricStrategy.Metric.LATENCY : NaiveMetricStrategy.Metric.KV_CACHE));
+        return true;
+    }
+}

@@ -1,0 +1,50 @@
+package io.podrouter.bench.sim;
+
+import io.podrouter.api.PodSelection;
+
+/**
+ * One simulated request and its progress through a pod. Mutable, owned by the simulation thread.
+ * Times are virtual seconds; NaN until the event happened.
+ */
+final class SimRequest {
+
+    static final int QUEUED = 0;
+    static final int PREFILL = 1;
+    static final int DECODE = 2;
+    static final int DONE = 3;
+
+    final long id;
+    final double arrival;
+    final int promptTokens;
+    final int outputTokens;
+    /** Service time for the exponential pod model (seconds); unused by the engine model. */
+    final double serviceSeconds;
+    final boolean coldWindow;
+
+    int pod = -1;
+    PodSelection selection;
+    int state = QUEUED;
+    double admitted = Double.NaN;
+    double firstToken = Double.NaN;
+    int prefillRemaining;
+    /** Engine step at whose end the first token was produced. */
+    long decodeEntryStep;
+    /** Engine step at whose end the last token is produced. */
+    long finishStep;
+    int heapIndex = -1;
+
+    SimRequest(long id, double arrival, int promptTokens, int outputTokens, double serviceSeconds, boolean coldWindow) {
+        this.id = id;
+        this.arrival = arrival;
+        this.promptTokens = promptTokens;
+        this.outputTokens = outputTokens;
+        this.serviceSeconds = serviceSeconds;
+        this.coldWindow = coldWindow;
+        this.prefillRemaining = promptTokens;
+    }
+
+    /** KV-cache tokens reserved when admitted: the whole sequence, so that admitted requests never preempt. */
+    long kvReservation() {
+        return (long) promptTokens + outputTokens;
+    }
+}

@@ -26,7 +26,7 @@ public final class SimulatorMain {
 
     /** The stress preset: 1,000 pods (900 warm, 100 added) and 10 million requests. */
     public static final Map<String, String> STRESS_PRESET = Map.of(
-            "initialPods", "900", "scaleOutPods", "100", "baseRate", "15000", "stepRate", "30000",
+            "initialPods", "900", "scaleOutPods", "100", "baseRate", "15000", "stepRate", "20000",
             "loadStepAt", "60", "scaleOutAt", "75", "duration", "1000", "maxRequests", "10000000",
             "chart", "false");
 

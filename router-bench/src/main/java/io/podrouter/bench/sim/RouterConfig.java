@@ -2,6 +2,7 @@ package io.podrouter.bench.sim;
 
 import io.podrouter.api.strategy.SelectionStrategy;
 import io.podrouter.core.Router;
+import io.podrouter.core.coldstart.SlowStart;
 import io.podrouter.strategies.LeastKvCacheStrategy;
 import io.podrouter.strategies.LeastLatencyStrategy;
 import io.podrouter.strategies.LeastRequestStrategy;
@@ -11,16 +12,18 @@ import io.podrouter.strategies.RoundRobinStrategy;
 import java.util.Locale;
 
 /**
- * The router configurations the simulator compares, in one place. Each constant configures a
+ * The router configurations the simulator compares, in one place. The naive routers and the seed's fix
+ * run with the router's cold-start handling switched off ({@link #withoutColdStartHandling}), so that
+ * they route as those routers did. Each constant configures a
  * {@link Router.Builder} that the simulator has already given its metrics source, virtual clock,
  * seeded random source and {@code metricsRefreshInterval(Duration.ZERO)}; it sets the strategy chain
  * and any other options, or answers false when it does not apply to a strategy kind.
  *
- * <p>To add a configuration (for example one with the cold-start builder options), add a constant with
- * a label, {@code false} and a lambda that sets the strategy and the options, e.g.
+ * <p>To add a configuration (for example other cold-start options for a sweep), add a constant with a
+ * label, {@code false} and a lambda that sets the strategy and the options, e.g.
  * <pre>{@code
- * PODROUTER_COLDSTART("podrouter-coldstart", false, (kind, b) -> {
- *     b.strategy(podrouterDefault(kind)).slowStart(...);   // the cold-start options
+ * PODROUTER_SLOW_START_60S("podrouter-slowstart-60s", false, (kind, b) -> {
+ *     b.strategy(podrouterDefault(kind)).slowStart(Duration.ofSeconds(60), 1.0, 0.1);
  *     return true;
  * }),
  * }</pre>
@@ -40,12 +43,26 @@ public enum RouterConfig {
         if (!kind.metricDriven()) {
             return false;
         }
-        b.strategy(kind == StrategyKind.LEAST_LATENCY ? new LeastLatencyStrategy(MissingMetricPolicy.RANDOM)
-                : new LeastKvCacheStrategy(MissingMetricPolicy.RANDOM));
+        withoutColdStartHandling(b).strategy(kind == StrategyKind.LEAST_LATENCY
+                ? new LeastLatencyStrategy(MissingMetricPolicy.RANDOM) : new LeastKvCacheStrategy(MissingMetricPolicy.RANDOM));
         return true;
     }),
 
-    /** (c) podrouter with the library's defaults (today {@link MissingMetricPolicy#FAIR_SHARE}); every kind. */
+    /**
+     * podrouter's strategies with their default {@link MissingMetricPolicy#FAIR_SHARE} but the router's
+     * cold-start handling (prediction, slow start, burst guard) switched off: separates what the
+     * missing-metric policy does from what the cold-start handling adds. Every kind.
+     */
+    PODROUTER_NO_COLDSTART("podrouter-fair-share-only", false, (kind, b) -> {
+        withoutColdStartHandling(b).strategy(podrouterDefault(kind));
+        return true;
+    }),
+
+    /**
+     * (c) podrouter with the library's defaults: FAIR_SHARE strategies plus the router's default cold-start
+     * handling (metric prediction, slow-start ramp, burst guard; warm-up probes need a probe and are
+     * not configured). Every kind.
+     */
     PODROUTER("podrouter", false, (kind, b) -> {
         b.strategy(podrouterDefault(kind));
         return true;
@@ -124,11 +141,16 @@ public enum RouterConfig {
         }
     }
 
+    /** Turns off the router's cold-start handling, so that a configuration routes as routers did before it. */
+    static Router.Builder withoutColdStartHandling(Router.Builder b) {
+        return b.withoutPrediction().slowStart(SlowStart.disabled()).coldStartInFlightCap(Integer.MAX_VALUE);
+    }
+
     private static boolean naive(StrategyKind kind, Router.Builder b, NaiveMetricStrategy.Mode mode) {
         if (!kind.metricDriven()) {
             return false; // round robin and least request need no scraped metric: the naive routers equal podrouter's
         }
-        b.strategy(new NaiveMetricStrategy(mode, kind == StrategyKind.LEAST_LATENCY
+        withoutColdStartHandling(b).strategy(new NaiveMetricStrategy(mode, kind == StrategyKind.LEAST_LATENCY
                 ? NaiveMetricStrategy.Metric.LATENCY : NaiveMetricStrategy.Metric.KV_CACHE));
         return true;
     }

@@ -1,0 +1,96 @@
+package io.podrouter.core.scrape;
+
+import java.util.Arrays;
+
+/**
+ * A Prometheus histogram as scraped: cumulative bucket counts by upper bound ({@code le}), sum and
+ * count, all since the server started. Several series (one per engine core) merge into one by adding
+ * counts bucket by bucket. Mutable while a body is being read, then only read; confined to the thread
+ * scraping one pod.
+ */
+final class CumulativeHistogram {
+
+    private double[] bounds = new double[16];
+    private double[] counts = new double[16];
+    private int size;
+    double sum;
+    double count;
+    boolean hasSum;
+    boolean hasCount;
+
+    CumulativeHistogram() {
+    }
+
+    /** A histogram with the given buckets (bounds ascending), sum and count; for tests and baselines. */
+    static CumulativeHistogram of(double[] bounds, double[] cumulativeCounts, double sum, double count) {
+        CumulativeHistogram h = new CumulativeHistogram();
+        for (int i = 0; i < bounds.length; i++) {
+            h.addBucket(bounds[i], cumulativeCounts[i]);
+        }
+        h.addSum(sum);
+        h.addCount(count);
+        return h;
+    }
+
+    void addBucket(double bound, double cumulativeCount) {
+        // Buckets arrive in ascending order per series, so the matching or insertion point is usually last.
+        int i = size - 1;
+        while (i >= 0 && bounds[i] > bound) {
+            i--;
+        }
+        if (i >= 0 && bounds[i] == bound) {
+            counts[i] += cumulativeCount;
+            return;
+        }
+        if (size == bounds.length) {
+            bounds = Arrays.copyOf(bounds, size * 2);
+            counts = Arrays.copyOf(counts, size * 2);
+        }
+        int at = i + 1;
+        System.arraycopy(bounds, at, bounds, at + 1, size - at);
+        System.arraycopy(counts, at, counts, at + 1, size - at);
+        bounds[at] = bound;
+        counts[at] = cumulativeCount;
+        size++;
+    }
+
+    void addSum(double v) {
+        sum += v;
+        hasSum = true;
+    }
+
+    void addCount(double v) {
+        count += v;
+        hasCount = true;
+    }
+
+    int bucketCount() {
+        return size;
+    }
+
+    double bound(int i) {
+        return bounds[i];
+    }
+
+    double cumulativeCount(int i) {
+        return counts[i];
+    }
+
+    /** Whether both histograms have exactly the same bucket bounds. */
+    boolean sameLayout(CumulativeHistogram other) {
+        return size == other.size && Arrays.equals(bounds, 0, size, other.bounds, 0, size);
+    }
+
+    /** Whether sum and count are present and finite (NaN or infinite values make a histogram unusable). */
+    boolean usable() {
+        if (!hasSum || !hasCount || !Double.isFinite(sum) || !Double.isFinite(count)) {
+            return false;
+        }
+        for (int i = 0; i < size; i++) {
+            if (Double.isNaN(counts[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

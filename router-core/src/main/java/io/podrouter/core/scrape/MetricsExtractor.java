@@ -1,0 +1,150 @@
+package io.podrouter.core.scrape;
+
+import io.podrouter.core.prometheus.MetricType;
+import io.podrouter.core.prometheus.SampleView;
+import io.podrouter.core.prometheus.SampleVisitor;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads the families an {@link EngineMapping} names out of one scraped body, per model, and ignores
+ * everything else. One instance per scrape; not thread-safe.
+ */
+final class MetricsExtractor implements SampleVisitor {
+
+    /** The key of series that carry no model label. */
+    static final String ANY_MODEL = "";
+
+    private final EngineMapping mapping;
+    private final String modelLabel;
+    private final int gaugeCount;
+    private final int histogramCount;
+    private final Map<String, ModelValues> models = new HashMap<>();
+    private EngineMapping.Slot slot;
+    private String wrongType;
+
+    MetricsExtractor(EngineMapping mapping) {
+        this.mapping = mapping;
+        this.modelLabel = mapping.modelLabel();
+        this.gaugeCount = mapping.gauges().size();
+        this.histogramCount = mapping.histograms().size();
+    }
+
+    @Override
+    public boolean wantsFamily(String familyName, MetricType type) {
+        slot = mapping.slot(familyName);
+        if (slot == null) {
+            return false;
+        }
+        boolean ok = slot.histogram() ? type == MetricType.HISTOGRAM : type == MetricType.GAUGE || type == MetricType.UNTYPED;
+        if (!ok) {
+            if (wrongType == null) {
+                wrongType = familyName + " is declared " + type.token() + " (expected: " + (slot.histogram() ? "histogram" : "gauge") + ")";
+            }
+            slot = null;
+        }
+        return ok;
+    }
+
+    @Override
+    public void sample(SampleView s) {
+        String model = modelLabel == null ? null : s.labelValue(modelLabel);
+        if (model == null) {
+            model = ANY_MODEL;
+        }
+        ModelValues values = models.get(model);
+        if (values == null) {
+            values = new ModelValues(gaugeCount, histogramCount);
+            models.put(model, values);
+        }
+        if (slot.histogram()) {
+            values.histogram(slot.spec(), slot.priority(), s);
+        } else {
+            values.gauge(slot.spec(), slot.priority(), s.value(), mapping.gauges().get(slot.spec()).aggregation());
+        }
+    }
+
+    /** The first family found with a type the mapping cannot read, described; null when none. */
+    String wrongType() {
+        return wrongType;
+    }
+
+    /** What was read, by model ({@link #ANY_MODEL} for unlabelled series). */
+    Map<String, ModelValues> models() {
+        return models;
+    }
+
+    /** The values of one model in one body. */
+    static final class ModelValues {
+        private final double[] gauges;
+        private final int[] gaugeSeries;
+        private final int[] gaugePriority;
+        private final CumulativeHistogram[] histograms;
+        private final int[] histogramPriority;
+
+        ModelValues(int gaugeCount, int histogramCount) {
+            gauges = new double[gaugeCount];
+            gaugeSeries = new int[gaugeCount];
+            gaugePriority = new int[gaugeCount];
+            Arrays.fill(gaugePriority, Integer.MAX_VALUE);
+            histograms = new CumulativeHistogram[histogramCount];
+            histogramPriority = new int[histogramCount];
+            Arrays.fill(histogramPriority, Integer.MAX_VALUE);
+        }
+
+        void gauge(int spec, int priority, double value, EngineMapping.Aggregation aggregation) {
+            if (priority > gaugePriority[spec]) {
+                return;
+            }
+            if (priority < gaugePriority[spec]) {
+                gaugePriority[spec] = priority;
+                gauges[spec] = value;
+                gaugeSeries[spec] = 1;
+                return;
+            }
+            gaugeSeries[spec]++;
+            gauges[spec] = aggregation == EngineMapping.Aggregation.MAX ? Math.max(gauges[spec], value) : gauges[spec] + value;
+        }
+
+        void histogram(int spec, int priority, SampleView s) {
+            if (priority > histogramPriority[spec]) {
+                return;
+            }
+            if (priority < histogramPriority[spec]) {
+                histogramPriority[spec] = priority;
+                histograms[spec] = new CumulativeHistogram();
+            }
+            CumulativeHistogram h = histograms[spec];
+            switch (s.suffix()) {
+                case BUCKET:
+                    h.addBucket(s.bucketBound(), s.value());
+                    break;
+                case SUM:
+                    h.addSum(s.value());
+                    break;
+                case COUNT:
+                    h.addCount(s.value());
+                    break;
+                default:
+                    break; // _created: not needed
+            }
+        }
+
+        /** Gauge {@code spec}'s combined value, or NaN when the body had no series for it. */
+        double gauge(int spec, List<EngineMapping.GaugeSpec> specs) {
+            if (gaugeSeries[spec] == 0) {
+                return Double.NaN;
+            }
+            double v = gauges[spec];
+            return specs.get(spec).aggregation() == EngineMapping.Aggregation.MEAN ? v / gaugeSeries[spec] : v;
+        }
+
+        /** Histogram {@code spec} as scraped, or null when the body had no series for it. */
+        CumulativeHistogram histogram(int spec) {
+            return histograms[spec];
+        }
+    }
+}

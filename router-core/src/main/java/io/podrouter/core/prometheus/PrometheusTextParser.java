@@ -240,12 +240,13 @@ public final class PrometheusTextParser {
         }
         p = nameEnd;
         labelCount = 0;
-        if (p < end && buf[p] == '{') {
-            p = labels(p + 1, end);
-        } else if (p < end && !isBlank(buf[p])) {
+        if (p < end && buf[p] != '{' && !isBlank(buf[p])) {
             throw error("invalid character in metric name: " + excerpt(nameStart, end));
         }
         p = skipBlanks(p, end);
+        if (p < end && buf[p] == '{') {
+            p = skipBlanks(labels(p + 1, end), end);
+        }
         if (p == end) {
             throw error("missing value for " + excerpt(nameStart, nameEnd));
         }

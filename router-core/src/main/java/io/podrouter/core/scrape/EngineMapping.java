@@ -257,8 +257,10 @@ public final class EngineMapping {
             if (field.fromHistogram()) {
                 throw new IllegalArgumentException("field: " + field + " (expected: a gauge field; it is read from a histogram, use histogram(...))");
             }
+            List<String> checked = checkNames(metricNames);
+            requireAggregation(aggregation);
             claimField(field);
-            gauges.add(new GaugeSpec(field, field.key(), claimNames(metricNames), requireAggregation(aggregation)));
+            gauges.add(new GaugeSpec(field, field.key(), claimNames(checked), aggregation));
             return this;
         }
 
@@ -268,20 +270,24 @@ public final class EngineMapping {
             if (!field.fromHistogram()) {
                 throw new IllegalArgumentException("field: " + field + " (expected: a histogram field; it is read from a gauge, use gauge(...))");
             }
+            List<String> checked = checkNames(metricNames);
             claimField(field);
-            histograms.add(new HistogramSpec(field, field.key(), claimNames(metricNames)));
+            histograms.add(new HistogramSpec(field, field.key(), claimNames(checked)));
             return this;
         }
 
         /** Reports a gauge in {@code PodMetrics.extra} under {@code key}. */
         public Builder extraGauge(String key, Aggregation aggregation, String... metricNames) {
-            gauges.add(new GaugeSpec(null, claimKey(key), claimNames(metricNames), requireAggregation(aggregation)));
+            List<String> checked = checkNames(metricNames);
+            requireAggregation(aggregation);
+            gauges.add(new GaugeSpec(null, claimKey(key), claimNames(checked), aggregation));
             return this;
         }
 
         /** Reports a histogram's recent mean in {@code PodMetrics.extra} under {@code key} (and its percentiles as {@code key_p90}, ...). */
         public Builder extraHistogram(String key, String... metricNames) {
-            histograms.add(new HistogramSpec(null, claimKey(key), claimNames(metricNames)));
+            List<String> checked = checkNames(metricNames);
+            histograms.add(new HistogramSpec(null, claimKey(key), claimNames(checked)));
             return this;
         }
 
@@ -309,9 +315,10 @@ public final class EngineMapping {
         }
 
         private void claimField(MetricField field) {
-            if (!fields.add(field)) {
+            if (fields.contains(field)) {
                 throw new IllegalArgumentException("field: " + field + " is mapped twice (expected: each field once)");
             }
+            fields.add(field);
         }
 
         private String claimKey(String key) {
@@ -326,21 +333,27 @@ public final class EngineMapping {
             return Objects.requireNonNull(aggregation, "aggregation: null (expected: SUM, MAX or MEAN)");
         }
 
-        private List<String> claimNames(String... metricNames) {
+        /** Validates without side effects, so that a rejected call leaves the builder unchanged. */
+        private List<String> checkNames(String... metricNames) {
             Objects.requireNonNull(metricNames, "metricNames: null (expected: at least one metric name)");
             if (metricNames.length == 0) {
                 throw new IllegalArgumentException("metricNames: [] (expected: at least one metric name)");
             }
+            Set<String> seen = new HashSet<>();
             for (String n : metricNames) {
                 if (n == null || !METRIC_NAME.matcher(n).matches()) {
                     throw new IllegalArgumentException("metricNames: '" + n + "' (expected: a metric name like vllm:num_requests_running)");
                 }
-                if (names.contains(n)) {
+                if (names.contains(n) || !seen.add(n)) {
                     throw new IllegalArgumentException("metricNames: '" + n + "' is mapped twice (expected: each metric once)");
                 }
             }
-            names.addAll(Arrays.asList(metricNames));
             return Collections.unmodifiableList(new ArrayList<>(Arrays.asList(metricNames)));
+        }
+
+        private List<String> claimNames(List<String> checked) {
+            names.addAll(checked);
+            return checked;
         }
     }
 }

@@ -59,7 +59,7 @@ final class CandidateSet implements Candidates {
                 return t;
             }
         }
-        return install(owner.buildTable(model, handles));
+        return install(owner.buildTable(model, handles, null));
     }
 
     /** Rebuilds every table selections have read since the last refresh; drops the others. */
@@ -67,7 +67,7 @@ final class CandidateSet implements Candidates {
         for (MetricsTable t : tables) {
             if (t.used) {
                 t.used = false;
-                install(owner.buildTable(t.model, handles));
+                install(owner.buildTable(t.model, handles, t));
             } else {
                 remove(t);
             }

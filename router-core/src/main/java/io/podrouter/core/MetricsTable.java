@@ -37,6 +37,16 @@ final class MetricsTable implements CandidateView {
         final int[] admit;
         /** Candidate is cold: picks count as cold requests and obey the in-flight cap. */
         final boolean[] cold;
+        /**
+         * The handles' in-flight counts when the current metrics snapshot was first seen; kept across
+         * rebuilds while the snapshot is the same, so that the in-flight correction covers every request
+         * routed since the scrape, not only those since the last rebuild.
+         */
+        final int[] inFlightAtBuild;
+        /** When each candidate's live metrics were observed; null when missing or predicted. */
+        final java.time.Instant[] observedAt;
+        /** KV-cache fraction per running request (see {@link CandidateView#kvCacheUsagePerRequest}). */
+        final double[] kvPerRequest;
 
         Columns(int n) {
             pods = new Pod[n];
@@ -53,6 +63,9 @@ final class MetricsTable implements CandidateView {
             admit = new int[n];
             Arrays.fill(admit, ADMIT_SCALE);
             cold = new boolean[n];
+            inFlightAtBuild = new int[n];
+            observedAt = new java.time.Instant[n];
+            kvPerRequest = nan(n);
         }
 
         private Columns(Columns c) {
@@ -69,6 +82,9 @@ final class MetricsTable implements CandidateView {
             predicted = c.predicted;
             admit = c.admit;
             cold = c.cold;
+            inFlightAtBuild = c.inFlightAtBuild;
+            observedAt = c.observedAt;
+            kvPerRequest = c.kvPerRequest;
         }
 
         /** A copy in which candidate {@code i} is not ready (its metrics NaN, as strategies expect). */
@@ -155,6 +171,11 @@ final class MetricsTable implements CandidateView {
         return best < 0 ? MissingReason.METRIC_ABSENT : MissingReason.values()[best];
     }
 
+    /** The columns, for the next build of the same (candidate set, model) to carry baselines over. */
+    Columns columns() {
+        return c;
+    }
+
     PodHandle handle(int i) {
         return handles[i];
     }
@@ -232,6 +253,16 @@ final class MetricsTable implements CandidateView {
     @Override
     public int inFlight(int i) {
         return handles[i].inFlight();
+    }
+
+    @Override
+    public int inFlightSinceRefresh(int i) {
+        return handles[i].inFlight() - c.inFlightAtBuild[i];
+    }
+
+    @Override
+    public double kvCacheUsagePerRequest(int i) {
+        return c.kvPerRequest[i];
     }
 
     @Override

@@ -329,9 +329,12 @@ public final class Router implements PodSelector, AutoCloseable {
         }
     }
 
-    /** Builds a fresh table; called on first use of a (set, model) pair and by refreshes. */
-    MetricsTable buildTable(String model, PodHandle[] members) {
-        return tableBuilder.build(model, members, clock.instant());
+    /**
+     * Builds a fresh table; called on first use of a (set, model) pair (with {@code previous} null) and
+     * by refreshes (with the table being replaced).
+     */
+    MetricsTable buildTable(String model, PodHandle[] members, MetricsTable previous) {
+        return tableBuilder.build(model, members, clock.instant(), previous);
     }
 
     /**

@@ -45,7 +45,11 @@ final class TableBuilder {
         this.listener = cfg.listener() != null ? cfg.listener() : new RouterEventListener() { };
     }
 
-    MetricsTable build(String model, PodHandle[] handles, Instant now) {
+    /**
+     * @param previous the table this one replaces (same candidate set and model), or null; it supplies
+     *                 the in-flight baselines of metrics snapshots that have not changed
+     */
+    MetricsTable build(String model, PodHandle[] handles, Instant now, MetricsTable previous) {
         int n = handles.length;
         MetricsTable.Columns c = new MetricsTable.Columns(n);
         EnumMap<RejectReason, Integer> rejected = new EnumMap<>(RejectReason.class);
@@ -68,6 +72,7 @@ final class TableBuilder {
                 PodMetrics m = r.metrics();
                 live[i] = m;
                 fill(c, i, m);
+                c.observedAt[i] = m.observedAt();
             } else {
                 c.missing[i] = state.missingReason();
             }
@@ -76,6 +81,7 @@ final class TableBuilder {
         if (cfg.predictor() != null) {
             predict(model, handles, c, live, now);
         }
+        perRequestEstimates(handles, c, previous == null ? null : previous.columns());
         rampWeights(handles, c, now);
         return new MetricsTable(model, now.toEpochMilli(), handles, c, random, rejected, cfg.coldInFlightCap());
     }
@@ -187,6 +193,33 @@ final class TableBuilder {
     private void logPredictorFault(String what, Throwable cause) {
         if (predictorFaultLogged.compareAndSet(false, true)) {
             LOG.warn("metrics predictor {} {}; the pod stays 'metrics missing' (logged once)", cfg.predictor(), what, cause);
+        }
+    }
+
+    /**
+     * In-flight baselines (carried over from {@code prev} while a pod's metrics snapshot is unchanged), and
+     * the KV fraction per running request with the set's median as default.
+     */
+    private static void perRequestEstimates(PodHandle[] handles, MetricsTable.Columns c, MetricsTable.Columns prev) {
+        double[] ratios = new double[handles.length];
+        int n = 0;
+        for (int i = 0; i < handles.length; i++) {
+            boolean sameSnapshot = prev != null && c.observedAt[i] != null && c.observedAt[i].equals(prev.observedAt[i]);
+            c.inFlightAtBuild[i] = sameSnapshot ? prev.inFlightAtBuild[i] : handles[i].inFlight();
+            if (c.ready[i] && c.running[i] >= 1 && !Double.isNaN(c.kv[i])) {
+                c.kvPerRequest[i] = c.kv[i] / c.running[i];
+                ratios[n++] = c.kvPerRequest[i];
+            }
+        }
+        if (n == 0) {
+            return;
+        }
+        java.util.Arrays.sort(ratios, 0, n);
+        double median = (n & 1) == 1 ? ratios[n / 2] : (ratios[n / 2 - 1] + ratios[n / 2]) / 2;
+        for (int i = 0; i < handles.length; i++) {
+            if (c.ready[i] && Double.isNaN(c.kvPerRequest[i]) && !Double.isNaN(c.kv[i])) {
+                c.kvPerRequest[i] = median;
+            }
         }
     }
 

@@ -10,6 +10,13 @@ import io.podrouter.api.strategy.CandidateView;
  * is the best predictor of headroom for a new sequence. Candidates without a KV-cache value are handled
  * by the {@link MissingMetricPolicy} ({@link MissingMetricPolicy#FAIR_SHARE} by default).
  *
+ * <p><b>In-flight correction</b> (on by default). Scraped usage is a snapshot, seconds old; ranking it
+ * as is sends every request to the same pod until the next scrape (herding). With the correction the
+ * score is {@code usage + delta x perRequest}, where {@code delta} is the change in the router's
+ * in-flight count for the pod since the snapshot and {@code perRequest} the KV fraction one request
+ * takes ({@link io.podrouter.api.strategy.CandidateView#kvCacheUsagePerRequest}); each request routed
+ * to a pod makes it look as much fuller as a request there costs.
+ *
  * <p>Thread-safe and stateless; one instance may serve any number of routers. O(n) per pick with one
  * pass over the candidates (a second only on ties), no allocation.
  */
@@ -18,14 +25,23 @@ public final class LeastKvCacheStrategy extends MetricRankingStrategy {
     /** The strategy's name in results and telemetry. */
     public static final String NAME = "least-kv-cache";
 
-    /** With the default {@link MissingMetricPolicy#FAIR_SHARE}. */
+    /** With the default {@link MissingMetricPolicy#FAIR_SHARE} and in-flight correction. */
     public LeastKvCacheStrategy() {
-        this(MissingMetricPolicy.FAIR_SHARE);
+        this(MissingMetricPolicy.FAIR_SHARE, true);
     }
 
-    /** @param policy what to do with candidates lacking the metric; null throws {@link NullPointerException} */
+    /** With in-flight correction. @param policy what to do with candidates lacking the metric; null throws */
     public LeastKvCacheStrategy(MissingMetricPolicy policy) {
-        super(policy);
+        this(policy, true);
+    }
+
+    /**
+     * @param policy             what to do with candidates lacking the metric; null throws {@link NullPointerException}
+     * @param inFlightCorrection whether to account for requests routed since the metrics snapshot (false
+     *                           ranks the raw snapshot, as routers before podrouter did)
+     */
+    public LeastKvCacheStrategy(MissingMetricPolicy policy, boolean inFlightCorrection) {
+        super(policy, inFlightCorrection);
     }
 
     @Override
@@ -35,11 +51,20 @@ public final class LeastKvCacheStrategy extends MetricRankingStrategy {
 
     @Override
     double score(CandidateView v, int i, double unused) {
-        return v.kvCacheUsage(i);
+        double kv = v.kvCacheUsage(i);
+        if (!inFlightCorrection || kv != kv) {
+            return kv;
+        }
+        int delta = v.inFlightSinceRefresh(i);
+        if (delta == 0) {
+            return kv;
+        }
+        double perRequest = v.kvCacheUsagePerRequest(i);
+        return perRequest == perRequest ? Math.max(0.0, kv + delta * perRequest) : kv;
     }
 
     @Override
     public String toString() {
-        return NAME + "(" + missingMetricPolicy() + ")";
+        return NAME + "(" + missingMetricPolicy() + (inFlightCorrection ? ", in-flight corrected" : "") + ")";
     }
 }

@@ -22,6 +22,13 @@ import io.podrouter.api.strategy.CandidateView;
  * <p>A candidate lacking TTFT or TPOT counts as missing the metric and is handled by the
  * {@link MissingMetricPolicy} ({@link MissingMetricPolicy#FAIR_SHARE} by default).
  *
+ * <p><b>In-flight correction</b> (on by default). Latency metrics are a snapshot; ranking them as is
+ * sends every request to the same pod until the next scrape. With the correction the expected latency
+ * is scaled by {@code (load + 1 + delta) / (load + 1)}, where {@code load} is the pod's running plus
+ * waiting requests in the snapshot and {@code delta} the change in the router's in-flight count for it
+ * since then: queueing delay, which dominates TTFT under load, grows about in proportion to the
+ * requests a pod holds.
+ *
  * <p>Thread-safe and immutable; O(n) per pick, no allocation.
  */
 public final class LeastLatencyStrategy extends MetricRankingStrategy {
@@ -34,23 +41,25 @@ public final class LeastLatencyStrategy extends MetricRankingStrategy {
 
     private final int expectedOutputTokens;
 
-    /** With {@link MissingMetricPolicy#FAIR_SHARE} and {@value #DEFAULT_EXPECTED_OUTPUT_TOKENS} expected output tokens. */
+    /** With {@link MissingMetricPolicy#FAIR_SHARE}, {@value #DEFAULT_EXPECTED_OUTPUT_TOKENS} expected output tokens, in-flight correction. */
     public LeastLatencyStrategy() {
-        this(MissingMetricPolicy.FAIR_SHARE, DEFAULT_EXPECTED_OUTPUT_TOKENS);
+        this(MissingMetricPolicy.FAIR_SHARE, DEFAULT_EXPECTED_OUTPUT_TOKENS, true);
     }
 
-    /** With {@value #DEFAULT_EXPECTED_OUTPUT_TOKENS} expected output tokens. */
+    /** With {@value #DEFAULT_EXPECTED_OUTPUT_TOKENS} expected output tokens and in-flight correction. */
     public LeastLatencyStrategy(MissingMetricPolicy policy) {
-        this(policy, DEFAULT_EXPECTED_OUTPUT_TOKENS);
+        this(policy, DEFAULT_EXPECTED_OUTPUT_TOKENS, true);
     }
 
     /**
      * @param policy               what to do with candidates lacking the metric; null throws {@link NullPointerException}
      * @param expectedOutputTokens L when the request does not bound it lower; must be &gt;= 1
      *                             ({@link IllegalArgumentException} otherwise)
+     * @param inFlightCorrection   whether to account for requests routed since the metrics snapshot (false
+     *                             ranks the raw snapshot, as routers before podrouter did)
      */
-    public LeastLatencyStrategy(MissingMetricPolicy policy, int expectedOutputTokens) {
-        super(policy);
+    public LeastLatencyStrategy(MissingMetricPolicy policy, int expectedOutputTokens, boolean inFlightCorrection) {
+        super(policy, inFlightCorrection);
         if (expectedOutputTokens < 1) {
             throw new IllegalArgumentException("expectedOutputTokens: " + expectedOutputTokens + " (expected: >= 1)");
         }
@@ -76,11 +85,23 @@ public final class LeastLatencyStrategy extends MetricRankingStrategy {
     @Override
     double score(CandidateView v, int i, double outputTokens) {
         // NaN in either input propagates, which is exactly "metric missing".
-        return v.timeToFirstTokenSeconds(i) + v.timePerOutputTokenSeconds(i) * outputTokens;
+        double expected = v.timeToFirstTokenSeconds(i) + v.timePerOutputTokenSeconds(i) * outputTokens;
+        if (!inFlightCorrection || expected != expected) {
+            return expected;
+        }
+        int delta = v.inFlightSinceRefresh(i);
+        if (delta == 0) {
+            return expected;
+        }
+        double running = v.runningRequests(i);
+        double waiting = v.waitingRequests(i);
+        double load = (running == running ? running : 0) + (waiting == waiting ? waiting : 0);
+        return expected * Math.max(0.0, load + 1 + delta) / (load + 1);
     }
 
     @Override
     public String toString() {
-        return NAME + "(" + missingMetricPolicy() + ", L=" + expectedOutputTokens + ")";
+        return NAME + "(" + missingMetricPolicy() + ", L=" + expectedOutputTokens
+                + (inFlightCorrection ? ", in-flight corrected" : "") + ")";
     }
 }

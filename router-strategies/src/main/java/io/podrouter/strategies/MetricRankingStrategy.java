@@ -17,9 +17,17 @@ import java.util.Objects;
 abstract class MetricRankingStrategy implements SelectionStrategy {
 
     private final MissingMetricPolicy policy;
+    /** Whether scores account for requests routed since the metrics snapshot. */
+    final boolean inFlightCorrection;
 
-    MetricRankingStrategy(MissingMetricPolicy policy) {
+    MetricRankingStrategy(MissingMetricPolicy policy, boolean inFlightCorrection) {
         this.policy = Objects.requireNonNull(policy, "policy: null (expected: a MissingMetricPolicy)");
+        this.inFlightCorrection = inFlightCorrection;
+    }
+
+    /** Whether scores account for requests routed since the last metrics refresh (see the subclasses). */
+    public final boolean inFlightCorrection() {
+        return inFlightCorrection;
     }
 
     /** The policy for candidates missing the metric. */

@@ -94,6 +94,16 @@ final class FakeView implements CandidateView {
     }
 
     @Override
+    public int inFlightSinceRefresh(int i) {
+        return inFlight[i];
+    }
+
+    @Override
+    public double kvCacheUsagePerRequest(int i) {
+        return 0.05;
+    }
+
+    @Override
     public MissingReason missingReason(int i) {
         return ready[i] && Double.isNaN(kv[i]) ? MissingReason.NOT_YET_SCRAPED : null;
     }

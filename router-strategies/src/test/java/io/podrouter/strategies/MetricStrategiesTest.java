@@ -129,9 +129,29 @@ class MetricStrategiesTest {
     }
 
     @Test
+    void inFlightCorrectionStopsHerdingOntoTheSnapshotsBestPod() {
+        // pod 0 looks best in the snapshot (0.30 vs 0.40) but has since been given 3 requests of 0.05 each
+        FakeView v = new FakeView(2, 1).kv(0.30, 0.40);
+        v.inFlight[0] = 3;
+        assertThat(SelectionStrategy.index(new LeastKvCacheStrategy().pick(REQ, v))).isEqualTo(1);
+        assertThat(SelectionStrategy.index(new LeastKvCacheStrategy(MissingMetricPolicy.FAIR_SHARE, false).pick(REQ, v)))
+                .isEqualTo(0);
+    }
+
+    @Test
+    void latencyCorrectionScalesExpectedLatencyWithLoadSinceSnapshot() {
+        // equal snapshots; pod 0 has received 2 requests since: (0 + 1 + 2) / (0 + 1) = 3x its expected latency
+        FakeView v = new FakeView(2, 1).latency(0, 0.1, 0.01).latency(1, 0.25, 0.01);
+        v.inFlight[0] = 2;
+        assertThat(SelectionStrategy.index(new LeastLatencyStrategy().pick(REQ, v))).isEqualTo(1);
+        v.inFlight[0] = 0;
+        assertThat(SelectionStrategy.index(new LeastLatencyStrategy().pick(REQ, v))).isEqualTo(0);
+    }
+
+    @Test
     void constructorsRejectBadArguments() {
         assertThatThrownBy(() -> new LeastKvCacheStrategy(null)).isInstanceOf(NullPointerException.class).hasMessageContaining("policy");
-        assertThatThrownBy(() -> new LeastLatencyStrategy(MissingMetricPolicy.FAIR_SHARE, 0))
+        assertThatThrownBy(() -> new LeastLatencyStrategy(MissingMetricPolicy.FAIR_SHARE, 0, true))
                 .hasMessage("expectedOutputTokens: 0 (expected: >= 1)");
         assertThatThrownBy(() -> new LeastRequestStrategy(null)).hasMessageContaining("mode");
     }

@@ -42,6 +42,21 @@ public interface CandidateView {
     int inFlight(int i);
 
     /**
+     * How much candidate {@code i}'s in-flight count changed since the metrics were last refreshed: the
+     * requests the router routed to it since then minus those that completed (negative when completions
+     * outpaced new picks). Metrics are a snapshot; this is what the router knows happened since, so
+     * that a ranking strategy does not send every request to the same "best" pod until the next scrape.
+     */
+    int inFlightSinceRefresh(int i);
+
+    /**
+     * The KV-cache fraction one more request is expected to take on candidate {@code i}: its usage divided
+     * by its running requests, or, when it runs none, the median of that ratio over the candidates that
+     * do; NaN when there is no basis (no candidate reports both values).
+     */
+    double kvCacheUsagePerRequest(int i);
+
+    /**
      * Why candidate {@code i}'s metrics are missing, or null when they are present (or the pod is not
      * ready). A pod with metrics that lack one particular value has null here and NaN for that value.
      */

@@ -43,8 +43,10 @@ public enum RouterConfig {
         if (!kind.metricDriven()) {
             return false;
         }
+        // the seed's strategies ranked the raw metrics snapshot: no in-flight correction
         withoutColdStartHandling(b).strategy(kind == StrategyKind.LEAST_LATENCY
-                ? new LeastLatencyStrategy(MissingMetricPolicy.RANDOM) : new LeastKvCacheStrategy(MissingMetricPolicy.RANDOM));
+                ? new LeastLatencyStrategy(MissingMetricPolicy.RANDOM, LeastLatencyStrategy.DEFAULT_EXPECTED_OUTPUT_TOKENS, false)
+                : new LeastKvCacheStrategy(MissingMetricPolicy.RANDOM, false));
         return true;
     }),
 
@@ -66,7 +68,45 @@ public enum RouterConfig {
     PODROUTER("podrouter", false, (kind, b) -> {
         b.strategy(podrouterDefault(kind));
         return true;
+    }),
+
+    // Ablations of (c) for the sweeps in SIMULATION.md: one cold-start defence removed or changed at a time.
+    // They are not in the default run ("configs=all"); name them, or use "configs=sweep".
+
+    /** podrouter without the slow-start ramp. */
+    PODROUTER_NO_RAMP("podrouter-no-ramp", false, (kind, b) -> {
+        b.strategy(podrouterDefault(kind)).slowStart(SlowStart.disabled());
+        return true;
+    }),
+
+    /** podrouter without metric prediction. */
+    PODROUTER_NO_PREDICTION("podrouter-no-prediction", false, (kind, b) -> {
+        b.strategy(podrouterDefault(kind)).withoutPrediction();
+        return true;
+    }),
+
+    /** podrouter without the cold in-flight cap (burst guard). */
+    PODROUTER_NO_CAP("podrouter-no-cap", false, (kind, b) -> {
+        b.strategy(podrouterDefault(kind)).coldStartInFlightCap(Integer.MAX_VALUE);
+        return true;
+    }),
+
+    /** podrouter with a 10 s slow-start window. */
+    PODROUTER_RAMP_10S("podrouter-ramp-10s", false, (kind, b) -> {
+        b.strategy(podrouterDefault(kind)).slowStart(java.time.Duration.ofSeconds(10), 1.0, 0.1);
+        return true;
+    }),
+
+    /** podrouter with a 60 s slow-start window. */
+    PODROUTER_RAMP_60S("podrouter-ramp-60s", false, (kind, b) -> {
+        b.strategy(podrouterDefault(kind)).slowStart(java.time.Duration.ofSeconds(60), 1.0, 0.1);
+        return true;
     });
+
+    /** The configurations of the default run ("configs=all"): the (a), (b), (c) and the fair-share-only split. */
+    public static RouterConfig[] mainConfigs() {
+        return new RouterConfig[] {REJECT, SKIP, SEED_RANDOM, PODROUTER_NO_COLDSTART, PODROUTER};
+    }
 
     /** Configures a builder for one strategy kind. */
     @FunctionalInterface

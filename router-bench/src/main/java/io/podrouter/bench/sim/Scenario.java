@@ -120,7 +120,7 @@ public record Scenario(
         p.put("latencyWithoutSamples", new String[] {"absent", "latency of a pod that never completed a request: absent or zero"});
         p.put("scaleOutWindow", new String[] {"120", "measured window from scaleOutAt (s)"});
         p.put("maxRequests", new String[] {"0", "stop generating arrivals after this many (0 = no limit)"});
-        p.put("configs", new String[] {"all", "comma-separated router configurations, or all"});
+        p.put("configs", new String[] {"all", "comma-separated router configurations, all (the main ones) or sweep (with ablations)"});
         p.put("strategies", new String[] {"all", "comma-separated strategies, or all"});
         p.put("out", new String[] {"router-bench/sim-out", "output directory (CSV, SVG)"});
         p.put("chart", new String[] {"true", "write the SVG chart"});
@@ -178,7 +178,8 @@ public record Scenario(
                 parseLatencyWithoutSamples(v.text("latencyWithoutSamples")),
                 v.positive("scaleOutWindow"),
                 v.longValue("maxRequests", 0),
-                parseList(v.text("configs"), "configs", RouterConfig::parse, RouterConfig.values()),
+                v.text("configs").trim().equalsIgnoreCase("sweep") ? List.of(RouterConfig.values())
+                        : parseList(v.text("configs"), "configs", RouterConfig::parse, RouterConfig.mainConfigs()),
                 parseList(v.text("strategies"), "strategies", StrategyKind::parse, StrategyKind.values()),
                 v.text("out"),
                 parseBoolean("chart", v.text("chart")));

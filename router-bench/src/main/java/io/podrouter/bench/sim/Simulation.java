@@ -20,7 +20,8 @@ import java.util.SplittableRandom;
  * One run of one router configuration and strategy on one scenario: the single-threaded event loop in
  * virtual time. The real {@link Router} (built with the virtual clock, a seeded random source and
  * {@code metricsRefreshInterval(Duration.ZERO)}) makes every routing decision; the loop calls
- * {@link Router#refreshMetrics()} after each scrape and completes every selection (success, timeout or
+ * {@link Router#refreshMetrics()} after each scrape and every 50 ms of virtual time (the router's default
+ * refresh interval), and completes every selection (success, timeout or
  * failure) so that in-flight counts stay right.
  *
  * <p>Events: arrivals (generated one ahead by the {@link Workload}), engine step ends, service ends
@@ -43,6 +44,9 @@ public final class Simulation {
     private static final int TIMEOUT = 3;
     private static final int SCRAPE = 4;
     private static final int SCALE_OUT = 5;
+    private static final int REFRESH = 6;
+    /** The router rebuilds its tables at its production default interval, in virtual time. */
+    private static final double ROUTER_REFRESH_SECONDS = Router.DEFAULT_METRICS_REFRESH_INTERVAL.toNanos() / 1e9;
     private static final String MODEL = "llama-3.1-8b";
 
     private final Scenario s;
@@ -147,6 +151,7 @@ public final class Simulation {
         }
         candidates = router.candidates(podRecords);
         queue.schedule(0, SCRAPE, 0, null);
+        queue.schedule(ROUTER_REFRESH_SECONDS, REFRESH, 0, null);
         if (s.scaleOutPods() > 0 && s.scaleOutAt() < s.durationSeconds()) {
             queue.schedule(s.scaleOutAt(), SCALE_OUT, 0, null);
         }
@@ -179,6 +184,12 @@ public final class Simulation {
                     double next = t + s.scrapeInterval();
                     if (next < s.durationSeconds()) {
                         queue.schedule(next, SCRAPE, 0, null);
+                    }
+                    break;
+                case REFRESH:
+                    router.refreshMetrics();
+                    if (t + ROUTER_REFRESH_SECONDS < s.durationSeconds()) {
+                        queue.schedule(t + ROUTER_REFRESH_SECONDS, REFRESH, 0, null);
                     }
                     break;
                 case SCALE_OUT:

@@ -1,0 +1,567 @@
+package io.podrouter.bench.select;
+
+import io.podrouter.bench.peers.Peer;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Predicate;
+
+/**
+ * Turns the JMH JSON files of one {@code bench.sh} run into {@code RESULTS.md}: every measured row
+ * (strategy or peer x pods x threads, with ns/op, error and B/op), each podrouter strategy's ratio to
+ * the fastest peer at the same pod and thread count, issue 8's targets each judged met or missed with
+ * the measured figures, the peers' caveats, and the machine, JVM and settings.
+ *
+ * <p>Usage: {@code java -cp benchmarks.jar io.podrouter.bench.select.ResultsReport --out RESULTS.md
+ * [--machine machine.txt] [--command "how it was run"] result.json...}. Rows missing from the input
+ * (a partial run) make the targets that need them "not measured"; they never fail the report.
+ */
+public final class ResultsReport {
+
+    /** What produced a row. */
+    enum Kind { PODROUTER, PEER, BASELINE }
+
+    /**
+     * One benchmark result.
+     *
+     * @param kind    podrouter, peer or baseline
+     * @param key     the enum constant or baseline method (stable id)
+     * @param label   the name shown in the report
+     * @param metrics the metrics mode for podrouter rows, else null
+     * @param pods    candidate count
+     * @param threads benchmark threads
+     * @param ns      mean ns/op
+     * @param error   99.9 % confidence half-width of {@code ns}, NaN with a single iteration
+     * @param bytes   allocated bytes per op ({@code -prof gc}), NaN when not profiled
+     */
+    record Row(Kind kind, String key, String label, MetricsMode metrics, int pods, int threads, double ns,
+               double error, double bytes) {
+    }
+
+    /** Run-wide facts taken from the JSON files. */
+    record RunInfo(String jdk, String vm, String jvmArgs, String jmh, String settings) {
+    }
+
+    private static final String BASELINE_RR = "atomicRoundRobin";
+    private static final String BASELINE_SCAN = "minScan";
+
+    private ResultsReport() {
+    }
+
+    /**
+     * Entry point; see the class comment for arguments. Exits with status 2 on bad arguments or
+     * unreadable input.
+     */
+    public static void main(String[] args) throws IOException {
+        Path out = null;
+        Path machine = null;
+        String command = null;
+        List<Path> inputs = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--out": out = Path.of(requireValue(args, ++i, "--out")); break;
+                case "--machine": machine = Path.of(requireValue(args, ++i, "--machine")); break;
+                case "--command": command = requireValue(args, ++i, "--command"); break;
+                default: inputs.add(Path.of(args[i]));
+            }
+        }
+        if (out == null || inputs.isEmpty()) {
+            System.err.println("usage: ResultsReport --out RESULTS.md [--machine machine.txt] [--command text] result.json...");
+            System.exit(2);
+            return;
+        }
+        List<Row> rows = new ArrayList<>();
+        RunInfo info = null;
+        for (Path in : inputs) {
+            Object doc = Json.parse(Files.readString(in, StandardCharsets.UTF_8));
+            if (!(doc instanceof List)) {
+                throw new IllegalArgumentException(in + ": not a JMH JSON result array");
+            }
+            for (Object o : (List<?>) doc) {
+                Map<?, ?> result = (Map<?, ?>) o;
+                toRow(result).ifPresent(rows::add);
+                if (info == null) {
+                    info = runInfo(result);
+                }
+            }
+        }
+        String machineText = machine != null && Files.exists(machine)
+                ? Files.readString(machine, StandardCharsets.UTF_8).strip() : "";
+        String md = render(rows, info, machineText, command,
+                ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ISO_LOCAL_DATE_TIME) + "Z");
+        Files.writeString(out, md, StandardCharsets.UTF_8);
+        System.out.println("wrote " + out + " (" + rows.size() + " results)");
+    }
+
+    private static String requireValue(String[] args, int i, String option) {
+        if (i >= args.length) {
+            System.err.println(option + ": missing value");
+            System.exit(2);
+        }
+        return args[i];
+    }
+
+    /** The row for one JMH result, or empty for a benchmark this report does not know. */
+    static Optional<Row> toRow(Map<?, ?> result) {
+        String benchmark = (String) result.get("benchmark");
+        int dot = benchmark.lastIndexOf('.');
+        String method = benchmark.substring(dot + 1);
+        String type = benchmark.substring(benchmark.lastIndexOf('.', dot - 1) + 1, dot);
+        Map<?, ?> params = result.get("params") instanceof Map ? (Map<?, ?>) result.get("params") : Map.of();
+        int threads = (int) num(result.get("threads"));
+        int pods = params.containsKey("pods") ? Integer.parseInt((String) params.get("pods")) : 0;
+        Map<?, ?> primary = (Map<?, ?>) result.get("primaryMetric");
+        if (!"ns/op".equals(primary.get("scoreUnit"))) {
+            throw new IllegalArgumentException(benchmark + ": unit " + primary.get("scoreUnit") + " (expected: ns/op, mode avgt)");
+        }
+        double ns = num(primary.get("score"));
+        double error = num(primary.get("scoreError"));
+        double bytes = Double.NaN;
+        if (result.get("secondaryMetrics") instanceof Map) {
+            for (Map.Entry<?, ?> e : ((Map<?, ?>) result.get("secondaryMetrics")).entrySet()) {
+                // JMH names it "gc.alloc.rate.norm", older versions with a leading middle dot.
+                if (((String) e.getKey()).endsWith("gc.alloc.rate.norm")) {
+                    bytes = num(((Map<?, ?>) e.getValue()).get("score"));
+                }
+            }
+        }
+        switch (type) {
+            case "RouterSelectBenchmark": {
+                RouterStrategy s = RouterStrategy.valueOf((String) params.get("strategy"));
+                MetricsMode m = MetricsMode.valueOf((String) params.get("metrics"));
+                return Optional.of(new Row(Kind.PODROUTER, s.name(), s.label(), m, pods, threads, ns, error, bytes));
+            }
+            case "PeerSelectBenchmark": {
+                Peer p = Peer.valueOf((String) params.get("peer"));
+                return Optional.of(new Row(Kind.PEER, p.name(), p.label(), null, pods, threads, ns, error, bytes));
+            }
+            case "BaselineBenchmark": {
+                if (method.startsWith(BASELINE_RR)) {
+                    return Optional.of(new Row(Kind.BASELINE, BASELINE_RR, "baseline: AtomicInteger round-robin", null,
+                            pods, threads, ns, error, bytes));
+                }
+                if (method.startsWith(BASELINE_SCAN)) {
+                    return Optional.of(new Row(Kind.BASELINE, BASELINE_SCAN, "baseline: min scan over double[]", null,
+                            pods, threads, ns, error, bytes));
+                }
+                return Optional.empty();
+            }
+            default:
+                return Optional.empty();
+        }
+    }
+
+    private static RunInfo runInfo(Map<?, ?> r) {
+        Object args = r.get("jvmArgs");
+        String jvmArgs = args instanceof List && !((List<?>) args).isEmpty()
+                ? String.join(" ", ((List<?>) args).stream().map(String::valueOf).toList()) : "(none)";
+        String settings = String.format(Locale.ROOT, "%s fork(s); warm-up %s x %s; measurement %s x %s; mode %s",
+                str(r.get("forks")), str(r.get("warmupIterations")), r.get("warmupTime"),
+                str(r.get("measurementIterations")), r.get("measurementTime"), r.get("mode"));
+        return new RunInfo(r.get("jdkVersion") + " (" + r.get("vmName") + " " + r.get("vmVersion") + ")",
+                String.valueOf(r.get("jvm")), jvmArgs, String.valueOf(r.get("jmhVersion")), settings);
+    }
+
+    private static String str(Object number) {
+        return number instanceof Double ? String.valueOf(((Double) number).intValue()) : String.valueOf(number);
+    }
+
+    private static double num(Object o) {
+        if (o instanceof Double) {
+            return (Double) o;
+        }
+        if (o instanceof String) {
+            return Double.parseDouble((String) o); // JMH writes NaN as a string
+        }
+        return Double.NaN;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Rendering
+
+    static String render(List<Row> rows, RunInfo info, String machine, String command, String date) {
+        StringBuilder md = new StringBuilder();
+        md.append("# podrouter selection benchmarks\n\n");
+        md.append("Generated by `router-bench/bench.sh` (JMH, `-prof gc`) on ").append(date)
+                .append(". Do not edit by hand: rerun the script.\n\n");
+        md.append("Each op is one pick **plus** its completion: podrouter's `selectPod` on a prepared candidate set and ")
+                .append("`complete`, or a peer's pick with the library's own in-flight accounting started and ended ")
+                .append("(see the caveats below). ns/op is the mean time per op per thread; with 2 threads both share ")
+                .append("one router or balancer. Error is JMH's 99.9 % confidence half-width. B/op is allocation per op.\n\n");
+        machine(md, info, machine, command, rows, date);
+        targets(md, rows);
+        ratios(md, rows);
+        glance(md, rows);
+        fullTable(md, rows);
+        caveats(md);
+        return md.toString();
+    }
+
+    private static void machine(StringBuilder md, RunInfo info, String machine, String command, List<Row> rows,
+                                String date) {
+        md.append("## Machine and settings\n\n");
+        md.append("| | |\n|---|---|\n");
+        md.append("| date (UTC) | ").append(date).append(" |\n");
+        md.append("| cores seen by the JVM | ").append(Runtime.getRuntime().availableProcessors()).append(" |\n");
+        if (info != null) {
+            md.append("| JDK | ").append(info.jdk()).append(" |\n");
+            md.append("| JVM | `").append(info.vm()).append("` |\n");
+            md.append("| JVM flags | `").append(info.jvmArgs()).append("` |\n");
+            md.append("| JMH | ").append(info.jmh()).append(" |\n");
+            md.append("| settings | ").append(info.settings()).append(" |\n");
+        }
+        md.append("| results | ").append(rows.size()).append(" |\n");
+        if (command != null && !command.isBlank()) {
+            md.append("| command | `").append(command.strip()).append("` |\n");
+        }
+        md.append('\n');
+        if (!machine.isEmpty()) {
+            md.append("```\n").append(machine).append("\n```\n\n");
+        }
+    }
+
+    private static void targets(StringBuilder md, List<Row> rows) {
+        md.append("## Targets (issue 8)\n\n");
+        md.append("| target | verdict | measured |\n|---|---|---|\n");
+        allocationTarget(md, rows);
+        scanTarget(md, rows);
+        roundRobinTargets(md, rows);
+        p2cTarget(md, rows);
+        fallbackTarget(md, rows);
+        scalingTarget(md, rows);
+        md.append("| Prometheus parser throughput on a 200 KB vLLM body (MB/s, B/op) | not measured | ")
+                .append("waits for the scraper issue; not part of this suite yet |\n\n");
+        md.append("Reference figures from the issue (another run on this machine kind, 1 thread | 2 threads, ns/op): ")
+                .append("Ribbon RoundRobinRule 11.5 | ~230, 0 B/op; gRPC round_robin 13-17 | ~140, 40 B/op; gRPC ")
+                .append("least_request 20-26 | 64-124, 56 B/op; Finagle p2c ~90 | 180-390, 176 B/op; Ribbon ")
+                .append("BestAvailableRule 649 ns at 8 pods, 37 us at 512, 1.04 ms at 4096; AtomicInteger round-robin ")
+                .append("7 | ~80; min scan over double[] 0.29 ns per element. The verdicts above compare with the peers ")
+                .append("measured in this run, with their in-flight accounting included (issue 8, item 2).\n\n");
+    }
+
+    private static void allocationTarget(StringBuilder md, List<Row> rows) {
+        List<Row> steady = select(rows, r -> r.kind() == Kind.PODROUTER);
+        String name = "steady-state selection allocates 0 B/op (at most 32 B/op for a returned result object)";
+        if (steady.isEmpty() || steady.stream().allMatch(r -> Double.isNaN(r.bytes()))) {
+            md.append("| ").append(name).append(" | not measured | no podrouter rows with -prof gc |\n");
+            return;
+        }
+        Row worst = steady.stream().filter(r -> !Double.isNaN(r.bytes()))
+                .max(Comparator.comparingDouble(Row::bytes)).orElseThrow();
+        double best = steady.stream().filter(r -> !Double.isNaN(r.bytes())).mapToDouble(Row::bytes).min().orElseThrow();
+        boolean zero = worst.bytes() < 0.5;
+        String verdict = zero ? "met (0 B/op)" : worst.bytes() <= 32.5 ? "met (at the 32 B/op allowance)" : "missed";
+        md.append("| ").append(name).append(" | ").append(verdict).append(" | ")
+                .append(String.format(Locale.ROOT, "%.1f to %.1f B/op over %d podrouter rows; worst: %s, %s, %d pods, %d thread(s)",
+                        best, worst.bytes(), steady.size(), worst.label(), worst.metrics(), worst.pods(), worst.threads()))
+                .append(zero ? "" : " (the returned PodSelection is 32 B)").append(" |\n");
+    }
+
+    private static void scanTarget(StringBuilder md, List<Row> rows) {
+        String name = "exact least-request, least-KV-cache and least-latency: at most 1 ns per candidate pod + 30 ns "
+                + "(1 thread, metrics present; judged at every pod count, 4096 the headline)";
+        List<String> parts = new ArrayList<>();
+        boolean any = false;
+        boolean allMet = true;
+        for (RouterStrategy s : List.of(RouterStrategy.LEAST_REQUEST_EXACT, RouterStrategy.LEAST_KV_CACHE, RouterStrategy.LEAST_LATENCY)) {
+            List<Row> r = select(rows, x -> x.kind() == Kind.PODROUTER && x.key().equals(s.name())
+                    && x.metrics() == MetricsMode.PRESENT && x.threads() == 1);
+            if (r.isEmpty()) {
+                continue;
+            }
+            any = true;
+            StringBuilder p = new StringBuilder(s.label()).append(": ");
+            for (Row x : r) {
+                double limit = x.pods() + 30.0;
+                boolean met = x.ns() <= limit;
+                allMet &= met;
+                p.append(String.format(Locale.ROOT, "%d pods %s ns (limit %.0f, %.2f ns/pod) %s; ", x.pods(), fmt(x.ns()),
+                        limit, x.ns() / x.pods(), met ? "met" : "MISSED"));
+            }
+            parts.add(p.toString().replaceAll("; $", ""));
+        }
+        md.append("| ").append(name).append(" | ").append(!any ? "not measured" : allMet ? "met" : "missed").append(" | ")
+                .append(String.join("<br>", parts)).append(" |\n");
+    }
+
+    private static void roundRobinTargets(StringBuilder md, List<Row> rows) {
+        String name1 = "round-robin, 1 thread: at most 0.7 x Ribbon RoundRobinRule's 1-thread time";
+        List<String> parts = new ArrayList<>();
+        boolean any = false;
+        boolean allMet = true;
+        for (Row rr : select(rows, x -> isRouter(x, RouterStrategy.ROUND_ROBIN) && x.threads() == 1)) {
+            Optional<Row> ribbon = find(rows, x -> x.kind() == Kind.PEER && x.key().equals(Peer.RIBBON_ROUND_ROBIN.name())
+                    && x.pods() == rr.pods() && x.threads() == 1);
+            if (ribbon.isEmpty()) {
+                continue;
+            }
+            any = true;
+            double ratio = rr.ns() / ribbon.get().ns();
+            allMet &= ratio <= 0.7;
+            parts.add(String.format(Locale.ROOT, "%d pods: %s vs %s ns = %.2fx %s", rr.pods(), fmt(rr.ns()),
+                    fmt(ribbon.get().ns()), ratio, ratio <= 0.7 ? "met" : "MISSED"));
+        }
+        md.append("| ").append(name1).append(" | ").append(!any ? "not measured" : allMet ? "met" : "missed").append(" | ")
+                .append(String.join("<br>", parts)).append(" |\n");
+
+        String name2 = "round-robin, 2 threads: at most 0.3 x the best peer's 2-thread time (any peer, same pod count)";
+        parts.clear();
+        any = false;
+        allMet = true;
+        for (Row rr : select(rows, x -> isRouter(x, RouterStrategy.ROUND_ROBIN) && x.threads() == 2)) {
+            Optional<Row> best = fastestPeer(rows, rr.pods(), 2);
+            if (best.isEmpty()) {
+                continue;
+            }
+            any = true;
+            double ratio = rr.ns() / best.get().ns();
+            allMet &= ratio <= 0.3;
+            parts.add(String.format(Locale.ROOT, "%d pods: %s vs %s (%s) ns = %.2fx %s", rr.pods(), fmt(rr.ns()),
+                    fmt(best.get().ns()), best.get().label(), ratio, ratio <= 0.3 ? "met" : "MISSED"));
+        }
+        md.append("| ").append(name2).append(" | ").append(!any ? "not measured" : allMet ? "met" : "missed").append(" | ")
+                .append(String.join("<br>", parts)).append(" |\n");
+    }
+
+    private static void p2cTarget(StringBuilder md, List<Row> rows) {
+        String name = "least-request POWER_OF_TWO_CHOICES: O(1) in the pod count and at most 0.7 x gRPC least_request "
+                + "(same pods and threads)";
+        List<String> parts = new ArrayList<>();
+        boolean any = false;
+        boolean allMet = true;
+        for (Row p : select(rows, x -> isRouter(x, RouterStrategy.LEAST_REQUEST_P2C))) {
+            Optional<Row> grpc = find(rows, x -> x.kind() == Kind.PEER && x.key().equals(Peer.GRPC_LEAST_REQUEST.name())
+                    && x.pods() == p.pods() && x.threads() == p.threads());
+            if (grpc.isEmpty()) {
+                continue;
+            }
+            any = true;
+            double ratio = p.ns() / grpc.get().ns();
+            allMet &= ratio <= 0.7;
+            parts.add(String.format(Locale.ROOT, "%d pods, %d thr: %s vs %s ns = %.2fx %s", p.pods(), p.threads(),
+                    fmt(p.ns()), fmt(grpc.get().ns()), ratio, ratio <= 0.7 ? "met" : "MISSED"));
+        }
+        for (int threads = 1; threads <= 2; threads++) {
+            int t = threads;
+            Optional<Row> small = find(rows, x -> isRouter(x, RouterStrategy.LEAST_REQUEST_P2C) && x.threads() == t && x.pods() == 8);
+            Optional<Row> large = find(rows, x -> isRouter(x, RouterStrategy.LEAST_REQUEST_P2C) && x.threads() == t && x.pods() == 4096);
+            if (small.isPresent() && large.isPresent()) {
+                parts.add(String.format(Locale.ROOT, "O(1) check, %d thr: 4096 pods / 8 pods = %.2fx", t,
+                        large.get().ns() / small.get().ns()));
+            }
+        }
+        md.append("| ").append(name).append(" | ").append(!any ? "not measured" : allMet ? "met" : "missed").append(" | ")
+                .append(String.join("<br>", parts)).append(" |\n");
+    }
+
+    private static void fallbackTarget(StringBuilder md, List<Row> rows) {
+        String name = "the fallback path no slower than the metric path (least-kv-cache, least-latency, 1 thread: "
+                + "10 % cold and all missing vs all present)";
+        List<String> parts = new ArrayList<>();
+        boolean any = false;
+        boolean allMet = true;
+        for (RouterStrategy s : RouterStrategy.values()) {
+            if (!s.readsMetrics()) {
+                continue;
+            }
+            for (Row present : select(rows, x -> isRouter(x, s) && x.threads() == 1)) {
+                for (MetricsMode m : List.of(MetricsMode.COLD_10_PERCENT, MetricsMode.ALL_MISSING)) {
+                    Optional<Row> fb = find(rows, x -> x.kind() == Kind.PODROUTER && x.key().equals(s.name()) && x.metrics() == m
+                            && x.pods() == present.pods() && x.threads() == 1);
+                    if (fb.isEmpty()) {
+                        continue;
+                    }
+                    any = true;
+                    boolean met = fb.get().ns() <= present.ns();
+                    allMet &= met;
+                    boolean withinError = !met && fb.get().ns() - present.ns() <= combinedError(fb.get(), present);
+                    parts.add(String.format(Locale.ROOT, "%s, %d pods, %s: %s vs %s ns %s", s.label(), present.pods(), m,
+                            fmt(fb.get().ns()), fmt(present.ns()), met ? "met" : withinError ? "MISSED (within error)" : "MISSED"));
+                }
+            }
+        }
+        md.append("| ").append(name).append(" | ").append(!any ? "not measured" : allMet ? "met" : "missed").append(" | ")
+                .append(String.join("<br>", parts)).append(" |\n");
+    }
+
+    private static void scalingTarget(StringBuilder md, List<Row> rows) {
+        String name = "metric scans give at least 1.8 x the throughput with 2 threads (least-kv-cache, least-latency, "
+                + "metrics present; throughput ratio = 2 x t(1 thread) / t(2 threads))";
+        List<String> parts = new ArrayList<>();
+        boolean any = false;
+        boolean allMet = true;
+        for (RouterStrategy s : RouterStrategy.values()) {
+            if (!s.readsMetrics()) {
+                continue;
+            }
+            for (Row one : select(rows, x -> isRouter(x, s) && x.threads() == 1)) {
+                Optional<Row> two = find(rows, x -> isRouter(x, s) && x.threads() == 2 && x.pods() == one.pods());
+                if (two.isEmpty()) {
+                    continue;
+                }
+                any = true;
+                double speedup = 2 * one.ns() / two.get().ns();
+                allMet &= speedup >= 1.8;
+                parts.add(String.format(Locale.ROOT, "%s, %d pods: %.2fx %s", s.label(), one.pods(), speedup,
+                        speedup >= 1.8 ? "met" : "MISSED"));
+            }
+        }
+        md.append("| ").append(name).append(" | ").append(!any ? "not measured" : allMet ? "met" : "missed").append(" | ")
+                .append(String.join("<br>", parts)).append(" |\n");
+    }
+
+    private static void ratios(StringBuilder md, List<Row> rows) {
+        md.append("## podrouter vs the fastest peer\n\n");
+        md.append("Ratio of each podrouter strategy's ns/op (metrics present) to the fastest peer's at the same pod and ")
+                .append("thread count; below 1 means podrouter is faster. The peers differ in what they decide ")
+                .append("(round robin, power of two choices, exact scan): this is the cost of one routing decision, ")
+                .append("not a like-for-like algorithm comparison.\n\n");
+        md.append("| strategy | pods | threads | ns/op | fastest peer | peer ns/op | ratio |\n|---|---:|---:|---:|---|---:|---:|\n");
+        for (RouterStrategy s : RouterStrategy.values()) {
+            for (Row r : select(rows, x -> isRouter(x, s))) {
+                Optional<Row> best = fastestPeer(rows, r.pods(), r.threads());
+                md.append(String.format(Locale.ROOT, "| %s | %d | %d | %s | %s | %s | %s |\n", r.label(), r.pods(), r.threads(),
+                        fmt(r.ns()), best.map(Row::label).orElse("-"), best.map(b -> fmt(b.ns())).orElse("-"),
+                        best.map(b -> String.format(Locale.ROOT, "%.2f", r.ns() / b.ns())).orElse("-")));
+            }
+        }
+        md.append('\n');
+    }
+
+    private static void glance(StringBuilder md, List<Row> rows) {
+        Set<Integer> pods = new TreeSet<>();
+        rows.forEach(r -> pods.add(r.pods()));
+        pods.remove(0);
+        if (pods.isEmpty()) {
+            return;
+        }
+        md.append("## At a glance (ns/op, 1 thread | 2 threads; podrouter with metrics present)\n\n");
+        md.append("| strategy or peer |");
+        pods.forEach(p -> md.append(' ').append(p).append(" pods |"));
+        md.append("\n|---|");
+        pods.forEach(p -> md.append("---:|"));
+        md.append('\n');
+        Set<String> labels = new LinkedHashSet<>();
+        List<Row> ordered = sorted(rows);
+        for (Row r : ordered) {
+            if (r.metrics() == null || r.metrics() == MetricsMode.PRESENT) {
+                labels.add(r.label());
+            }
+        }
+        for (String label : labels) {
+            md.append("| ").append(label).append(" |");
+            for (int p : pods) {
+                Optional<Row> one = find(rows, x -> x.label().equals(label) && x.pods() == p && x.threads() == 1
+                        && (x.metrics() == null || x.metrics() == MetricsMode.PRESENT));
+                Optional<Row> two = find(rows, x -> x.label().equals(label) && x.pods() == p && x.threads() == 2
+                        && (x.metrics() == null || x.metrics() == MetricsMode.PRESENT));
+                md.append(' ').append(one.map(x -> fmt(x.ns())).orElse("-")).append(" | ")
+                        .append(two.map(x -> fmt(x.ns())).orElse("-")).append(" |");
+            }
+            md.append('\n');
+        }
+        md.append('\n');
+    }
+
+    private static void fullTable(StringBuilder md, List<Row> rows) {
+        md.append("## All results\n\n");
+        md.append("| strategy or peer | metrics | pods | threads | ns/op | error | B/op |\n|---|---|---:|---:|---:|---:|---:|\n");
+        for (Row r : sorted(rows)) {
+            md.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %s | %s | %s |\n", r.label(),
+                    r.metrics() == null ? "-" : r.metrics().name(), r.pods(), r.threads(), fmt(r.ns()),
+                    Double.isNaN(r.error()) ? "n/a" : "± " + fmt(r.error()),
+                    Double.isNaN(r.bytes()) ? "n/a" : String.format(Locale.ROOT, "%.1f", r.bytes())));
+        }
+        md.append('\n');
+    }
+
+    private static void caveats(StringBuilder md) {
+        md.append("## What is not like for like\n\n");
+        md.append("- All: each op completes its pick at once, so with 1 thread every in-flight count is 0 at every pick. ")
+                .append("Power-of-two-choices balancers (podrouter P2C, gRPC least_request, Finagle) then pick uniformly, ")
+                .append("and exact least-request sees every candidate tied: podrouter's EXACT mode runs its uniform ")
+                .append("tie-break pass every time, Ribbon's BestAvailableRule takes the first server.\n");
+        md.append("- podrouter: metrics tables are refreshed only before measuring (`metricsRefreshInterval(ZERO)`), ")
+                .append("as between two background refreshes; the 32-byte PodSelection is returned to JMH, so it escapes ")
+                .append("as in a gateway. Strategies that ignore scraped metrics (round-robin, least-request, random) ")
+                .append("run the same path whatever the metrics mode, so bench.sh measures their cold/missing modes ")
+                .append("only at 1 thread and a few pod counts.\n");
+        md.append("- Baselines do no in-flight accounting and return no result object.\n");
+        for (Peer p : Peer.values()) {
+            md.append("- ").append(p.label()).append(": ").append(p.caveat()).append('\n');
+        }
+        md.append('\n');
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    private static boolean isRouter(Row r, RouterStrategy s) {
+        return r.kind() == Kind.PODROUTER && r.key().equals(s.name()) && r.metrics() == MetricsMode.PRESENT;
+    }
+
+    private static Optional<Row> fastestPeer(List<Row> rows, int pods, int threads) {
+        return rows.stream().filter(x -> x.kind() == Kind.PEER && x.pods() == pods && x.threads() == threads)
+                .min(Comparator.comparingDouble(Row::ns));
+    }
+
+    private static List<Row> select(List<Row> rows, Predicate<Row> filter) {
+        return sorted(rows.stream().filter(filter).toList());
+    }
+
+    private static Optional<Row> find(List<Row> rows, Predicate<Row> filter) {
+        return rows.stream().filter(filter).findFirst();
+    }
+
+    private static List<Row> sorted(List<Row> rows) {
+        List<Row> copy = new ArrayList<>(rows);
+        copy.sort(Comparator.comparing(Row::kind)
+                .thenComparingInt(ResultsReport::keyOrder)
+                .thenComparing(r -> r.metrics() == null ? -1 : r.metrics().ordinal())
+                .thenComparingInt(Row::pods)
+                .thenComparingInt(Row::threads));
+        return copy;
+    }
+
+    private static int keyOrder(Row r) {
+        switch (r.kind()) {
+            case PODROUTER: return RouterStrategy.valueOf(r.key()).ordinal();
+            case PEER: return Peer.valueOf(r.key()).ordinal();
+            default: return Objects.equals(r.key(), BASELINE_RR) ? 0 : 1;
+        }
+    }
+
+    private static double combinedError(Row a, Row b) {
+        double ea = Double.isNaN(a.error()) ? 0 : a.error();
+        double eb = Double.isNaN(b.error()) ? 0 : b.error();
+        return ea + eb;
+    }
+
+    /** ns/op with sensible precision: 3 significant digits below 100, whole numbers above. */
+    static String fmt(double v) {
+        if (Double.isNaN(v)) {
+            return "n/a";
+        }
+        if (v >= 100) {
+            return String.format(Locale.ROOT, "%,.0f", v);
+        }
+        if (v >= 10) {
+            return String.format(Locale.ROOT, "%.1f", v);
+        }
+        return String.format(Locale.ROOT, "%.2f", v);
+    }
+}

@@ -2,7 +2,7 @@
 # Builds router-bench and runs the selection-path benchmarks (podrouter's strategies, the peer load
 # balancers gRPC-java / Ribbon / Finagle, and two baselines), then writes router-bench/RESULTS.md.
 #
-# Run it on a quiet machine: about 10 minutes on 2 cores (164 benchmark configurations, one fork each,
+# Run it on a quiet machine: about 10 minutes on 2 cores (158 benchmark configurations, one fork each,
 # 2 x 500 ms warm-up, 3 x 500 ms measurement, -prof gc).
 #
 #   router-bench/bench.sh            full run, rewrites router-bench/RESULTS.md

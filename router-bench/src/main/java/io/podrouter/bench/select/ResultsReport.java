@@ -103,7 +103,7 @@ public final class ResultsReport {
         String machineText = machine != null && Files.exists(machine)
                 ? Files.readString(machine, StandardCharsets.UTF_8).strip() : "";
         String md = render(rows, info, machineText, command,
-                ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ISO_LOCAL_DATE_TIME) + "Z");
+                ZonedDateTime.now(ZoneOffset.UTC).withNano(0).format(DateTimeFormatter.ISO_LOCAL_DATE_TIME) + "Z");
         Files.writeString(out, md, StandardCharsets.UTF_8);
         System.out.println("wrote " + out + " (" + rows.size() + " results)");
     }
@@ -152,7 +152,7 @@ public final class ResultsReport {
             }
             case "BaselineBenchmark": {
                 if (method.startsWith(BASELINE_RR)) {
-                    return Optional.of(new Row(Kind.BASELINE, BASELINE_RR, "baseline: AtomicInteger round-robin", null,
+                    return Optional.of(new Row(Kind.BASELINE, BASELINE_RR, "baseline: AtomicInteger round-robin (any pod count)", null,
                             pods, threads, ns, error, bytes));
                 }
                 if (method.startsWith(BASELINE_SCAN)) {
@@ -450,15 +450,14 @@ public final class ResultsReport {
         if (pods.isEmpty()) {
             return;
         }
-        md.append("## At a glance (ns/op, 1 thread | 2 threads; podrouter with metrics present)\n\n");
+        md.append("## At a glance (ns/op; podrouter with metrics present)\n\n");
         md.append("| strategy or peer |");
-        pods.forEach(p -> md.append(' ').append(p).append(" pods |"));
+        pods.forEach(p -> md.append(' ').append(p).append(" pods, 1 thr | ").append(p).append(" pods, 2 thr |"));
         md.append("\n|---|");
-        pods.forEach(p -> md.append("---:|"));
+        pods.forEach(p -> md.append("---:|---:|"));
         md.append('\n');
         Set<String> labels = new LinkedHashSet<>();
-        List<Row> ordered = sorted(rows);
-        for (Row r : ordered) {
+        for (Row r : sorted(rows)) {
             if (r.metrics() == null || r.metrics() == MetricsMode.PRESENT) {
                 labels.add(r.label());
             }
@@ -466,12 +465,13 @@ public final class ResultsReport {
         for (String label : labels) {
             md.append("| ").append(label).append(" |");
             for (int p : pods) {
-                Optional<Row> one = find(rows, x -> x.label().equals(label) && x.pods() == p && x.threads() == 1
-                        && (x.metrics() == null || x.metrics() == MetricsMode.PRESENT));
-                Optional<Row> two = find(rows, x -> x.label().equals(label) && x.pods() == p && x.threads() == 2
-                        && (x.metrics() == null || x.metrics() == MetricsMode.PRESENT));
-                md.append(' ').append(one.map(x -> fmt(x.ns())).orElse("-")).append(" | ")
-                        .append(two.map(x -> fmt(x.ns())).orElse("-")).append(" |");
+                for (int t = 1; t <= 2; t++) {
+                    int threads = t;
+                    // Rows measured without a pod count (pods 0) hold for every pod count.
+                    Optional<Row> cell = find(rows, x -> x.label().equals(label) && (x.pods() == p || x.pods() == 0)
+                            && x.threads() == threads && (x.metrics() == null || x.metrics() == MetricsMode.PRESENT));
+                    md.append(' ').append(cell.map(x -> fmt(x.ns())).orElse("-")).append(" |");
+                }
             }
             md.append('\n');
         }
@@ -482,8 +482,9 @@ public final class ResultsReport {
         md.append("## All results\n\n");
         md.append("| strategy or peer | metrics | pods | threads | ns/op | error | B/op |\n|---|---|---:|---:|---:|---:|---:|\n");
         for (Row r : sorted(rows)) {
-            md.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %s | %s | %s |\n", r.label(),
-                    r.metrics() == null ? "-" : r.metrics().name(), r.pods(), r.threads(), fmt(r.ns()),
+            md.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %s | %s | %s |\n", r.label(),
+                    r.metrics() == null ? "-" : r.metrics().name(), r.pods() == 0 ? "any" : String.valueOf(r.pods()),
+                    r.threads(), fmt(r.ns()),
                     Double.isNaN(r.error()) ? "n/a" : "± " + fmt(r.error()),
                     Double.isNaN(r.bytes()) ? "n/a" : String.format(Locale.ROOT, "%.1f", r.bytes())));
         }

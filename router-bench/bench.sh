@@ -49,6 +49,7 @@ read -r -a extra <<< "${BENCH_JMH_ARGS:-}"
   echo "kernel: $(uname -sr)"
   echo "memory: $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo 2>/dev/null || echo unknown)"
   java -version 2>&1 | sed 's/^/java: /'
+  echo "clocksource: $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null || echo unknown)"
   echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
 } > "$out/machine.txt"
 

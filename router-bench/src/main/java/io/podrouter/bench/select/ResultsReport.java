@@ -537,7 +537,9 @@ public final class ResultsReport {
                 .append("as between two background refreshes; the 32-byte PodSelection is returned to JMH, so it escapes ")
                 .append("as in a gateway. Strategies that ignore scraped metrics (round-robin, least-request, random) ")
                 .append("run the same path whatever the metrics mode, so bench.sh measures their cold/missing modes ")
-                .append("only at 1 thread and a few pod counts.\n");
+                .append("only at 1 thread and a few pod counts. Pods without metrics are cold for the router, so the ")
+                .append("COLD_10_PERCENT and ALL_MISSING rows include its default cold-start handling (admission under ")
+                .append("the cold in-flight cap, prediction from warm peers, telemetry) for every strategy.\n");
         md.append("- Baselines do no in-flight accounting and return no result object.\n");
         for (Peer p : Peer.values()) {
             md.append("- ").append(p.label()).append(": ").append(p.caveat()).append('\n');

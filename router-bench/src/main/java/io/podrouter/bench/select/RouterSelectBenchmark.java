@@ -35,6 +35,11 @@ import java.util.concurrent.TimeUnit;
  * returned to JMH, so it escapes as it does in a gateway (which holds it until the response) and its
  * allocation is counted. Completing at once means that, on 1 thread, every in-flight count is 0 at each
  * pick: least-request then sees all candidates tied (its tie-break pass runs every time).
+ *
+ * <p>Pods without metrics are cold for the router (Ready, never scraped), so in the
+ * {@link MetricsMode#COLD_10_PERCENT} and {@link MetricsMode#ALL_MISSING} modes the measured path includes
+ * the router's cold-start handling as configured by default (admission under the cold in-flight cap,
+ * metric prediction from warm peers, cold-start telemetry): the real cost of routing during a cold start.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)

@@ -35,6 +35,13 @@ final class MetricsTable implements CandidateView {
         final boolean[] predicted;
         /** Probability (of ADMIT_SCALE) that a pick of the candidate is admitted; below SCALE while ramping. */
         final int[] admit;
+        /**
+         * In-flight count up to which a ramping candidate is admitted regardless of {@link #admit}: its
+         * relative weight times the mean in-flight count of the candidates at full weight. Under load the
+         * ramp thus limits a new pod's share of concurrent requests, not of arrivals, so it cannot keep an
+         * overloaded fleet overloaded.
+         */
+        final double[] admitFloor;
         /** Candidate is cold: picks count as cold requests and obey the in-flight cap. */
         final boolean[] cold;
         /**
@@ -62,6 +69,7 @@ final class MetricsTable implements CandidateView {
             predicted = new boolean[n];
             admit = new int[n];
             Arrays.fill(admit, ADMIT_SCALE);
+            admitFloor = new double[n];
             cold = new boolean[n];
             inFlightAtBuild = new int[n];
             observedAt = new java.time.Instant[n];
@@ -81,6 +89,7 @@ final class MetricsTable implements CandidateView {
             queue = c.queue.clone();
             predicted = c.predicted;
             admit = c.admit;
+            admitFloor = c.admitFloor;
             cold = c.cold;
             inFlightAtBuild = c.inFlightAtBuild;
             observedAt = c.observedAt;
@@ -190,14 +199,17 @@ final class MetricsTable implements CandidateView {
     }
 
     /**
-     * Admission of a pick of candidate {@code i}: admitted with the ramp's probability (a pod's very
-     * first request after Ready always is, so a ramp cannot starve it at low traffic), then, for a cold
-     * pod, only while its in-flight count is under its cap. On success the in-flight slot is taken.
+     * Admission of a pick of candidate {@code i}: a ramping pod is admitted while its in-flight count
+     * stays within its floor (weight times the full-weight pods' mean), and beyond that with the ramp's
+     * probability; its very first request after Ready always is, so a ramp cannot starve it at low
+     * traffic. Then a cold pod is admitted only while its in-flight count is under its cap. On success
+     * the in-flight slot is taken.
      */
     boolean admit(int i) {
         PodHandle h = handles[i];
         int threshold = c.admit[i];
-        if (threshold < ADMIT_SCALE && h.admitted() > 0 && random.nextInt(ADMIT_SCALE) >= threshold) {
+        if (threshold < ADMIT_SCALE && h.admitted() > 0 && h.inFlight() + 1 > c.admitFloor[i]
+                && random.nextInt(ADMIT_SCALE) >= threshold) {
             return false;
         }
         if (c.cold[i]) {

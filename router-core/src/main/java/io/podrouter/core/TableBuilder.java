@@ -249,11 +249,21 @@ final class TableBuilder {
         if (!anyBelowOne) {
             return;
         }
+        long fullInFlight = 0;
+        int full = 0;
+        for (int i = 0; i < handles.length; i++) {
+            if (c.ready[i] && w[i] >= max) {
+                fullInFlight += handles[i].inFlight();
+                full++;
+            }
+        }
+        double meanFull = full == 0 ? 0 : (double) fullInFlight / full;
         for (int i = 0; i < handles.length; i++) {
             if (c.ready[i]) {
                 double relative = w[i] / max;
                 c.admit[i] = relative >= 1.0 ? MetricsTable.ADMIT_SCALE
                         : Math.max(1, (int) Math.round(relative * MetricsTable.ADMIT_SCALE));
+                c.admitFloor[i] = relative * meanFull;
             }
         }
     }

@@ -22,12 +22,14 @@ import io.podrouter.api.strategy.CandidateView;
  * <p>A candidate lacking TTFT or TPOT counts as missing the metric and is handled by the
  * {@link MissingMetricPolicy} ({@link MissingMetricPolicy#FAIR_SHARE} by default).
  *
- * <p><b>In-flight correction</b> (on by default). Latency metrics are a snapshot; ranking them as is
- * sends every request to the same pod until the next scrape. With the correction the expected latency
- * is scaled by {@code (load + 1 + delta) / (load + 1)}, where {@code load} is the pod's running plus
- * waiting requests in the snapshot and {@code delta} the change in the router's in-flight count for it
- * since then: queueing delay, which dominates TTFT under load, grows about in proportion to the
- * requests a pod holds.
+ * <p><b>Queue and in-flight correction</b> (on by default). Latency metrics are recent means of
+ * requests that already got their tokens: they lag the queue a pod has now, and ranking them as is sends
+ * every request to the same pod until the next scrape. With the correction the score is
+ * {@code expected x (1 + queued / max(running, 1))}, where {@code running} is the pod's running
+ * requests in the snapshot and {@code queued} its waiting requests plus the change in the router's
+ * in-flight count for it since the snapshot (at least 0). Why: a batch of {@code running} requests that
+ * each take about {@code expected} completes one every {@code expected / running} seconds (Little's
+ * law), so each request ahead in the queue delays a new one by about that much.
  *
  * <p>Thread-safe and immutable; O(n) per pick, no allocation.
  */
@@ -89,14 +91,13 @@ public final class LeastLatencyStrategy extends MetricRankingStrategy {
         if (!inFlightCorrection || expected != expected) {
             return expected;
         }
-        int delta = v.inFlightSinceRefresh(i);
-        if (delta == 0) {
-            return expected;
-        }
         double running = v.runningRequests(i);
         double waiting = v.waitingRequests(i);
-        double load = (running == running ? running : 0) + (waiting == waiting ? waiting : 0);
-        return expected * Math.max(0.0, load + 1 + delta) / (load + 1);
+        double queued = (waiting == waiting ? waiting : 0) + v.inFlightSinceRefresh(i);
+        if (queued <= 0) {
+            return expected;
+        }
+        return expected * (1 + queued / Math.max(running == running ? running : 0, 1));
     }
 
     @Override

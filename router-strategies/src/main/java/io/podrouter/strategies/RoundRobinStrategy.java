@@ -12,8 +12,9 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  *
  * <p><b>Why striped.</b> One shared counter makes every selecting core fight for the same cache line
  * (an {@code AtomicInteger} round-robin costs about 7 ns on one thread and about 80 ns on two). This
- * strategy keeps {@value #STRIPES} cursors on separate cache lines, chosen by the calling thread's
- * identity, each starting at a different offset. Each thread therefore walks the ready candidates in
+ * strategy keeps {@value #STRIPES} cursors on separate cache lines, chosen by the calling thread's id
+ * (sequential, so the threads of a pool land on different stripes, and a single-threaded caller such
+ * as a simulation is reproducible from one JVM to the next), each starting at a different offset. Each thread therefore walks the ready candidates in
  * order on its own cursor; over all threads every ready pod receives an equal share. Cursor updates
  * are plain (not atomic) read-then-write: two threads that share a stripe may occasionally pick the
  * same pod, which only perturbs the order, never the bounds.
@@ -53,7 +54,8 @@ public final class RoundRobinStrategy implements SelectionStrategy {
     @Override
     public long pick(InferenceRequest request, CandidateView v) {
         int ready = v.readyCount();
-        int slot = (System.identityHashCode(Thread.currentThread()) & (STRIPES - 1)) * PAD;
+        @SuppressWarnings("deprecation") // Thread.threadId() is Java 19+; getId() is the same value on 17
+        int slot = ((int) Thread.currentThread().getId() & (STRIPES - 1)) * PAD;
         int cursor = cursors.getOpaque(slot);
         if (cursor >= ready || cursor < 0) {
             cursor = cursor < 0 ? 0 : cursor % ready;

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds router-bench and runs the selection-path benchmarks (podrouter's strategies, the peer load
-# balancers gRPC-java / Ribbon / Finagle, and two baselines), then writes router-bench/RESULTS.md.
+# balancers gRPC-java / Ribbon / Finagle, and two baselines) and the Prometheus parser benchmark, then
+# writes router-bench/RESULTS.md.
 #
-# Run it on a quiet machine: about 10 minutes on 2 cores (158 benchmark configurations, one fork each,
+# Run it on a quiet machine: about 10 minutes on 2 cores (161 benchmark configurations, one fork each,
 # 2 x 500 ms warm-up, 3 x 500 ms measurement, -prof gc).
 #
 #   router-bench/bench.sh            full run, rewrites router-bench/RESULTS.md
@@ -71,6 +72,8 @@ jmh metric-fallback 'io\.podrouter\.bench\.select\.RouterSelectBenchmark\.' \
 jmh metric-independent 'io\.podrouter\.bench\.select\.RouterSelectBenchmark\.oneThread' \
   -p strategy=ROUND_ROBIN,LEAST_REQUEST_EXACT,LEAST_REQUEST_P2C,RANDOM -p metrics=COLD_10_PERCENT,ALL_MISSING \
   -p pods="$some_pods"
+# 4. The Prometheus text parser on a ~200 KB vLLM body (throughput mode; bytes/s as a secondary result).
+jmh parser 'io\.podrouter\.bench\.parser\.ParserBenchmark\.'
 end=$(date +%s)
 
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)" >> "$out/machine.txt"

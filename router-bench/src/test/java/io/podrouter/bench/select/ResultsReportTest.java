@@ -38,7 +38,7 @@ class ResultsReportTest {
         rows.add(peer(Peer.GRPC_LEAST_REQUEST, 8, 1, 40));
         rows.add(peer(Peer.GRPC_ROUND_ROBIN, 8, 2, 140));
 
-        String md = ResultsReport.render(rows, null, "", null, "2026-01-01T00:00:00Z");
+        String md = ResultsReport.render(rows, List.of(new ResultsReport.ParserRow("extractScraperFamilies", 850.0, 12.5, 96.0)), null, "", null, "2026-01-01T00:00:00Z");
 
         assertThat(targetLine(md, "steady-state selection")).contains("| met (at the 32 B/op allowance) |");
         assertThat(targetLine(md, "exact least-request")).contains("| met |").contains("4096 pods 3,000 ns (limit 4126");
@@ -48,13 +48,31 @@ class ResultsReportTest {
         assertThat(targetLine(md, "the fallback path")).contains("| met |");
         assertThat(targetLine(md, "metric scans")).contains("| met |").contains("4096 pods: 1.94x met");
         assertThat(md).contains("| podrouter least-kv-cache | 4096 | 1 | 3,000 | - | - | - |");
+        assertThat(targetLine(md, "Prometheus parser")).contains("| reported |")
+                .contains("extractScraperFamilies: 850 MB/s ± 12.5, 96 B/op per body");
     }
 
     @Test
     void marksTargetsWithoutRowsAsNotMeasured() {
-        String md = ResultsReport.render(List.of(), null, "", null, "2026-01-01T00:00:00Z");
+        String md = ResultsReport.render(List.of(), List.of(), null, "", null, "2026-01-01T00:00:00Z");
         assertThat(targetLine(md, "round-robin, 1 thread")).contains("| not measured |");
         assertThat(targetLine(md, "steady-state selection")).contains("| not measured |");
+        assertThat(targetLine(md, "Prometheus parser")).contains("| not measured |");
+    }
+
+    @Test
+    void readsTheParserBenchmarksBytesPerSecondAsMegabytes() {
+        Map<String, Object> result = Map.of(
+                "benchmark", "io.podrouter.bench.parser.ParserBenchmark.visitAllSamples",
+                "primaryMetric", Map.of("score", 4000.0, "scoreError", 10.0, "scoreUnit", "ops/s"),
+                "secondaryMetrics", Map.of(
+                        "bytes", Map.of("score", 8.0e8, "scoreError", 1.0e7, "scoreUnit", "ops/s"),
+                        "gc.alloc.rate.norm", Map.of("score", 120.0, "scoreUnit", "B/op")));
+        ResultsReport.ParserRow row = ResultsReport.toParserRow(result);
+        assertThat(row.method()).isEqualTo("visitAllSamples");
+        assertThat(row.mbPerSecond()).isEqualTo(800.0);
+        assertThat(row.mbError()).isEqualTo(10.0);
+        assertThat(row.bytesPerOp()).isEqualTo(120.0);
     }
 
     @Test

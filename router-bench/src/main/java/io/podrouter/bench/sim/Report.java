@@ -36,7 +36,7 @@ public final class Report {
     public static String table(List<RunResult> runs) {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"config", "strategy", "requests", "failed", "cold-fail", "x(a)", "util", "x(a)",
-            "lat-cv", "x(a)", "ttft-p50", "ttft-p99", "x(a)", "e2e-p99", "jain", "new-share 0-10/10-30/30-60s",
+            "lat-cv", "x(a)", "ttft-cv", "x(a)", "ttft-p50", "ttft-p99", "x(a)", "e2e-p99", "jain", "new-share 0-10/10-30/30-60s",
             "first-req mean/max s"});
         for (RunResult r : runs) {
             RunResult base = baseline(runs, r);
@@ -45,6 +45,7 @@ public final class Report {
                 pct(r.coldStartFailureRate()), ratio(r.coldStartFailureRate(), base == null ? Double.NaN : base.coldStartFailureRate()),
                 pct(r.utilization()), ratio(r.utilization(), base == null ? Double.NaN : base.utilization()),
                 num(r.latencyCv(), 3), ratio(r.latencyCv(), base == null ? Double.NaN : base.latencyCv()),
+                num(r.ttftCv(), 3), ratio(r.ttftCv(), base == null ? Double.NaN : base.ttftCv()),
                 num(r.ttftP50(), 3), num(r.ttftP99(), 3), ratio(r.ttftP99(), base == null ? Double.NaN : base.ttftP99()),
                 num(r.e2eP99(), 2), num(r.jainFairness(), 3),
                 pct(r.newPodShare()[0]) + "/" + pct(r.newPodShare()[1]) + "/" + pct(r.newPodShare()[2]),

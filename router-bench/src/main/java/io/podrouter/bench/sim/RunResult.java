@@ -16,6 +16,7 @@ package io.podrouter.bench.sim;
  * @param coldFailed             of those, the failed ones
  * @param utilization            mean busy fraction of all pods over the scale-out window
  * @param latencyCv              coefficient of variation of the per-second mean end-to-end latency over the window
+ * @param ttftCv                 the same for the per-second mean TTFT (the response time a user waits for)
  * @param ttftP50                TTFT p50 (s) of successful requests that arrived in the window
  * @param ttftP99                TTFT p99 (s), same requests
  * @param e2eP99                 end-to-end p99 (s), same requests
@@ -36,7 +37,7 @@ package io.podrouter.bench.sim;
  */
 public record RunResult(
         RouterConfig config, StrategyKind strategy, long requests, long failed, long failedNoPod, long failedRejected,
-        long failedTimeout, long coldArrivals, long coldFailed, double utilization, double latencyCv, double ttftP50,
+        long failedTimeout, long coldArrivals, long coldFailed, double utilization, double latencyCv, double ttftCv, double ttftP50,
         double ttftP99, double e2eP99, double jainFairness, double[] firstRequestDelays, double[] newPodShare,
         double meanSojourn, double meanWait, double timeAverageInSystem, long completed, double simulatedSeconds,
         long events, double wallSeconds, int[][] assigned, double[] p99PerSecond, boolean[] addedPod,

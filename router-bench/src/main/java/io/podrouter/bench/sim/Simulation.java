@@ -70,6 +70,7 @@ public final class Simulation {
     private final List<double[]> busy = new ArrayList<>();
     private final List<Double> firstAssigned = new ArrayList<>();
     private final FloatList[] e2eBySecond;
+    private final FloatList[] ttftBySecond;
     private final FloatList windowTtft = new FloatList();
     private final FloatList windowE2e = new FloatList();
     private final InferenceRequest baseRequest = InferenceRequest.forModel(MODEL);
@@ -123,6 +124,7 @@ public final class Simulation {
         this.coldWindowEnd = scaleOut ? scenario.scaleOutAt() + Math.max(longest, scenario.warmupSeconds()) : Double.NaN;
         this.seconds = (int) Math.ceil(scenario.durationSeconds() + scenario.timeoutSeconds()) + 2;
         this.e2eBySecond = new FloatList[seconds];
+        this.ttftBySecond = new FloatList[seconds];
         this.windowStart = scenario.scaleOutAt();
         this.windowEnd = scenario.scaleOutWindowEnd();
     }
@@ -319,6 +321,11 @@ public final class Simulation {
             list = e2eBySecond[sec] = new FloatList();
         }
         list.add(e2e);
+        FloatList ttfts = ttftBySecond[sec];
+        if (ttfts == null) {
+            ttfts = ttftBySecond[sec] = new FloatList();
+        }
+        ttfts.add(r.firstToken - r.arrival);
         if (r.arrival >= windowStart && r.arrival < windowEnd) {
             windowTtft.add(r.firstToken - r.arrival);
             windowE2e.add(e2e);
@@ -372,21 +379,10 @@ public final class Simulation {
             }
         }
         double utilization = presentSum > 0 ? busySum / presentSum : Double.NaN;
-        // Latency fluctuation: CV of the per-second mean e2e latency (by arrival second) over the window.
-        double sum = 0;
-        double sumSq = 0;
-        int k = 0;
-        for (int sec = from; sec < to; sec++) {
-            FloatList l = e2eBySecond[sec];
-            if (l != null && l.size() > 0) {
-                double m = l.mean();
-                sum += m;
-                sumSq += m * m;
-                k++;
-            }
-        }
-        double mean = k > 0 ? sum / k : Double.NaN;
-        double cv = k > 1 ? Math.sqrt(Math.max(0, sumSq / k - mean * mean)) / mean : Double.NaN;
+        // Latency fluctuation: CV of the per-second mean e2e latency (by arrival second) over the window,
+        // and the same for TTFT.
+        double cv = perSecondMeanCv(e2eBySecond, from, to);
+        double ttftCv = perSecondMeanCv(ttftBySecond, from, to);
         // Jain's fairness of per-pod assignments over the window.
         double js = 0;
         double jsq = 0;
@@ -421,11 +417,29 @@ public final class Simulation {
         }
         int[][] assignedArr = assigned.toArray(new int[0][]);
         return new RunResult(config, kind, requests, failed, failedNoPod, failedRejected, failedTimeout, coldArrivals,
-                coldFailed, utilization, cv, windowTtft.percentile(0.5), windowTtft.percentile(0.99),
+                coldFailed, utilization, cv, ttftCv, windowTtft.percentile(0.5), windowTtft.percentile(0.99),
                 windowE2e.percentile(0.99), jain, delays.stream().mapToDouble(Double::doubleValue).toArray(), share,
                 completed == 0 ? Double.NaN : sojournSum / completed, completed == 0 ? Double.NaN : waitSum / completed,
                 lastEventTime > 0 ? inSystemArea / lastEventTime : Double.NaN, completed, lastEventTime, events, wall,
                 assignedArr, p99, added, coldWindowEnd);
+    }
+
+    /** Coefficient of variation of the per-second means in seconds [from, to); NaN with fewer than two. */
+    private static double perSecondMeanCv(FloatList[] bySecond, int from, int to) {
+        double sum = 0;
+        double sumSq = 0;
+        int k = 0;
+        for (int sec = from; sec < to && sec < bySecond.length; sec++) {
+            FloatList l = bySecond[sec];
+            if (l != null && l.size() > 0) {
+                double m = l.mean();
+                sum += m;
+                sumSq += m * m;
+                k++;
+            }
+        }
+        double mean = k > 0 ? sum / k : Double.NaN;
+        return k > 1 ? Math.sqrt(Math.max(0, sumSq / k - mean * mean)) / mean : Double.NaN;
     }
 
     /** Added pods' share of the assignments in [scaleOutAt + a, scaleOutAt + b); NaN when none. */

@@ -11,7 +11,9 @@
 #                                    smoke test of the pipeline (seconds per configuration, a few pod
 #                                    counts); writes router-bench/target/bench/RESULTS-quick.md instead,
 #                                    whose figures are not results
-#   BENCH_JMH_ARGS="-f 2 -i 5"       extra JMH options, appended to every run (later options win)
+#   BENCH_JMH_ARGS="-t 1 -v EXTRA"   extra JMH options, appended to every run; JMH rejects an option
+#                                    given twice, so this cannot override -f/-wi/-w/-i/-r (edit
+#                                    "timing" below for that)
 #   BENCH_SKIP_BUILD=1               reuse router-bench/target/benchmarks.jar
 set -euo pipefail
 

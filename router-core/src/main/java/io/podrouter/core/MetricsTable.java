@@ -219,7 +219,9 @@ final class MetricsTable implements CandidateView {
         } else {
             h.acquire();
         }
-        h.countAdmitted();
+        if (threshold < ADMIT_SCALE && h.admitted() == 0) {
+            h.countAdmitted(); // only "has it been admitted yet" matters, for the first-request rule
+        }
         return true;
     }
 

@@ -35,6 +35,8 @@ final class PodHandle {
         }
     }
 
+    private static final int MAX_CAP_DOUBLINGS = 24;
+
     // Caps the per-model state map so that a flood of unknown model names cannot grow it without bound.
     private static final int MAX_TRACKED_MODELS = 64;
 
@@ -122,7 +124,7 @@ final class PodHandle {
         IN_FLIGHT.getAndAdd(this, -1);
     }
 
-    /** Picks admitted through slow-start or burst-guard admission since the pod became Ready. */
+    /** Nonzero once a pick of the pod has been admitted through the slow-start ramp since it became Ready. */
     int admitted() {
         return admitted;
     }
@@ -132,7 +134,9 @@ final class PodHandle {
     }
 
     void countColdSuccess() {
-        COLD_SUCCESSES.getAndAdd(this, 1);
+        if (coldSuccesses < MAX_CAP_DOUBLINGS) { // beyond that the cap is saturated; spare the atomic
+            COLD_SUCCESSES.getAndAdd(this, 1);
+        }
     }
 
     /**
@@ -140,7 +144,7 @@ final class PodHandle {
      * doubling with each one (like TCP slow start), so a pod that proves itself is released quickly.
      */
     int coldCap(int initialCap) {
-        int shift = Math.min(coldSuccesses, 24);
+        int shift = Math.min(coldSuccesses, MAX_CAP_DOUBLINGS);
         long cap = (long) initialCap << shift;
         return cap >= Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) cap;
     }

@@ -65,31 +65,52 @@ public final class LeastRequestStrategy implements SelectionStrategy {
     }
 
     private static long exact(CandidateView v) {
+        int n = v.size();
         int ready = v.readyCount();
         int min = Integer.MAX_VALUE;
         int ties = 0;
         int best = -1;
-        for (int k = 0; k < ready; k++) {
-            int c = v.inFlight(v.readyIndex(k));
-            if (c < min) {
-                min = c;
-                ties = 1;
-                best = k;
-            } else if (c == min) {
-                ties++;
+        if (ready == n) {
+            // Every candidate ready (the common case): scan the counts directly, without the index indirection.
+            for (int i = 0; i < n; i++) {
+                int c = v.inFlight(i);
+                if (c < min) {
+                    min = c;
+                    ties = 1;
+                    best = i;
+                } else if (c == min) {
+                    ties++;
+                }
             }
-        }
-        if (ties > 1) {
-            int nth = v.random().nextInt(ties);
-            for (int k = 0, seen = 0; k < ready; k++) {
-                // Counts move under concurrent selections; if the minimum moved, keep the first tie found.
-                if (v.inFlight(v.readyIndex(k)) == min && seen++ == nth) {
-                    best = k;
-                    break;
+        } else {
+            for (int k = 0; k < ready; k++) {
+                int i = v.readyIndex(k);
+                int c = v.inFlight(i);
+                if (c < min) {
+                    min = c;
+                    ties = 1;
+                    best = i;
+                } else if (c == min) {
+                    ties++;
                 }
             }
         }
-        return SelectionStrategy.chosen(v.readyIndex(best));
+        if (ties == 1) {
+            return SelectionStrategy.chosen(best);
+        }
+        if (ties == ready) {
+            // All tied (an idle fleet): any ready candidate, uniformly, without a second pass.
+            return SelectionStrategy.chosen(v.readyIndex(v.random().nextInt(ready)));
+        }
+        int nth = v.random().nextInt(ties);
+        for (int k = 0, seen = 0; k < ready; k++) {
+            int i = v.readyIndex(k);
+            // Counts move under concurrent selections; if the minimum moved, keep the first tie found.
+            if (v.inFlight(i) == min && seen++ == nth) {
+                return SelectionStrategy.chosen(i);
+            }
+        }
+        return SelectionStrategy.chosen(best);
     }
 
     private static long powerOfTwo(CandidateView v) {

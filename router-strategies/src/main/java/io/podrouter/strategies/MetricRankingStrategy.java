@@ -72,6 +72,11 @@ abstract class MetricRankingStrategy implements SelectionStrategy {
         int ready = v.readyCount();
         int missing = ready - present;
         RandomSource random = v.random();
+        if (present == 0) {
+            // Nothing to rank: every policy but PASS ends in a uniform pick; no second scan needed.
+            return policy == MissingMetricPolicy.PASS ? PASS
+                    : SelectionStrategy.randomFallback(v.readyIndex(random.nextInt(ready)));
+        }
         if (missing > 0) {
             switch (policy) {
                 case PASS:
@@ -85,7 +90,9 @@ abstract class MetricRankingStrategy implements SelectionStrategy {
                     }
             }
         }
-        if (ties > 1) {
+        if (ties == ready) {
+            best = v.readyIndex(random.nextInt(ready)); // all equal: any ready candidate, without a second scan
+        } else if (ties > 1) {
             best = nthTie(v, param, min, random.nextInt(ties));
         }
         return v.isPredicted(best) ? SelectionStrategy.predicted(best) : SelectionStrategy.chosen(best);

@@ -118,6 +118,9 @@ final class MetricsTable implements CandidateView {
     final String model;
     final long builtAtMillis;
     private final PodHandle[] handles;
+    // Each candidate's in-flight counter (chunk, offset): read in place, so scans touch packed ints.
+    private final int[][] inFlightChunk;
+    private final int[] inFlightOffset;
     private final Columns c;
     private final int[] readyIndex;
     private final int readyCount;
@@ -145,6 +148,12 @@ final class MetricsTable implements CandidateView {
         this.rejections = rejections;
         this.coldCap = coldCap;
         int n = handles.length;
+        inFlightChunk = new int[n][];
+        inFlightOffset = new int[n];
+        for (int i = 0; i < n; i++) {
+            inFlightChunk[i] = handles[i].inFlightChunk;
+            inFlightOffset[i] = handles[i].inFlightOffset;
+        }
         int[] idx = new int[n];
         int r = 0;
         int[] missingCounts = new int[MissingReason.values().length];
@@ -266,12 +275,12 @@ final class MetricsTable implements CandidateView {
 
     @Override
     public int inFlight(int i) {
-        return handles[i].inFlight();
+        return InFlightCounters.get(inFlightChunk[i], inFlightOffset[i]);
     }
 
     @Override
     public int inFlightSinceRefresh(int i) {
-        return handles[i].inFlight() - c.inFlightAtBuild[i];
+        return InFlightCounters.get(inFlightChunk[i], inFlightOffset[i]) - c.inFlightAtBuild[i];
     }
 
     @Override

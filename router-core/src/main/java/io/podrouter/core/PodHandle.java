@@ -20,14 +20,12 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class PodHandle {
 
-    private static final VarHandle IN_FLIGHT;
     private static final VarHandle COLD_SUCCESSES;
     private static final VarHandle ADMITTED;
 
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
-            IN_FLIGHT = l.findVarHandle(PodHandle.class, "inFlight", int.class);
             COLD_SUCCESSES = l.findVarHandle(PodHandle.class, "coldSuccesses", int.class);
             ADMITTED = l.findVarHandle(PodHandle.class, "admitted", int.class);
         } catch (ReflectiveOperationException e) {
@@ -50,8 +48,9 @@ final class PodHandle {
 
     final String id;
     private volatile Pod pod;
-    @SuppressWarnings("unused") // accessed through IN_FLIGHT
-    private volatile int inFlight;
+    /** This pod's in-flight counter: a slot in the router's packed {@link InFlightCounters}. */
+    final int[] inFlightChunk;
+    final int inFlightOffset;
     @SuppressWarnings("unused") // accessed through COLD_SUCCESSES
     private volatile int coldSuccesses;
     @SuppressWarnings("unused") // accessed through ADMITTED
@@ -65,9 +64,12 @@ final class PodHandle {
     /** Whether the pod is cold now: Ready without metrics yet, or warming up. Read by telemetry. */
     volatile boolean cold;
 
-    PodHandle(Pod pod) {
+    PodHandle(Pod pod, InFlightCounters counters) {
         this.id = pod.id();
         this.pod = pod;
+        InFlightCounters.Slot slot = counters.allocate(this);
+        this.inFlightChunk = slot.chunk();
+        this.inFlightOffset = slot.offset();
     }
 
     Pod pod() {
@@ -102,18 +104,18 @@ final class PodHandle {
     }
 
     int inFlight() {
-        return inFlight;
+        return InFlightCounters.get(inFlightChunk, inFlightOffset);
     }
 
     void acquire() {
-        IN_FLIGHT.getAndAdd(this, 1);
+        InFlightCounters.add(inFlightChunk, inFlightOffset, 1);
     }
 
     /** Acquires an in-flight slot only while fewer than {@code cap} are taken; the burst guard for cold pods. */
     boolean tryAcquire(int cap) {
         int c;
-        while ((c = inFlight) < cap) {
-            if (IN_FLIGHT.weakCompareAndSet(this, c, c + 1)) {
+        while ((c = inFlight()) < cap) {
+            if (InFlightCounters.compareAndSet(inFlightChunk, inFlightOffset, c, c + 1)) {
                 return true;
             }
         }
@@ -121,7 +123,7 @@ final class PodHandle {
     }
 
     void release() {
-        IN_FLIGHT.getAndAdd(this, -1);
+        InFlightCounters.add(inFlightChunk, inFlightOffset, -1);
     }
 
     /** Nonzero once a pick of the pod has been admitted through the slow-start ramp since it became Ready. */

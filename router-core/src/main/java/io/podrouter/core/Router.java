@@ -118,6 +118,7 @@ public final class Router implements PodSelector, AutoCloseable {
     private final Decision[][] decisions;
     private final AtomicBoolean[] strategyFaultLogged;
     private final Cache<String, PodHandle> handles = Caffeine.newBuilder().weakValues().build();
+    private final InFlightCounters inFlightCounters = new InFlightCounters();
     private final Cache<CandidateSet, Boolean> sets = Caffeine.newBuilder().weakKeys().build();
     private final ScheduledExecutorService ownScheduler;
     private final ScheduledFuture<?> refreshTask;
@@ -210,7 +211,7 @@ public final class Router implements PodSelector, AutoCloseable {
         PodHandle[] hs = new PodHandle[list.size()];
         for (int k = 0; k < hs.length; k++) {
             Pod pod = list.get(k);
-            PodHandle h = handles.get(pod.id(), id -> new PodHandle(pod));
+            PodHandle h = handles.get(pod.id(), id -> new PodHandle(pod, inFlightCounters));
             h.update(pod);
             hs[k] = h;
         }
@@ -349,6 +350,7 @@ public final class Router implements PodSelector, AutoCloseable {
         for (CandidateSet set : sets.asMap().keySet()) {
             set.refresh();
         }
+        inFlightCounters.reclaim();
     }
 
     private void refreshInBackground() {
@@ -406,6 +408,11 @@ public final class Router implements PodSelector, AutoCloseable {
     long knownPods() {
         handles.cleanUp();
         return handles.asMap().size();
+    }
+
+    /** In-flight counter slots still held by pods (for tests: forgotten pods give theirs back). */
+    int liveCounterSlots() {
+        return inFlightCounters.liveSlots();
     }
 
     /** The strategy chain, in order (the router's random last resort is not included). */

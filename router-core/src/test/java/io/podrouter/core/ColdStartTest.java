@@ -439,13 +439,16 @@ class ColdStartTest {
             router.selectPod(REQ, router.candidates(List.of(Pod.ready("gone-" + i, "h", 1, T0)))).complete(Outcome.SUCCESS, 1);
         }
         long known = router.knownPods();
-        for (int attempt = 0; attempt < 50 && known > 1; attempt++) {
+        int slots = router.liveCounterSlots();
+        for (int attempt = 0; attempt < 50 && (known > 1 || slots > 1); attempt++) {
             System.gc();
             Thread.sleep(20);
             router.refreshMetrics();
             known = router.knownPods();
+            slots = router.liveCounterSlots();
         }
         assertThat(known).isEqualTo(1);
+        assertThat(slots).as("in-flight counter slots of forgotten pods are reclaimed").isEqualTo(1);
         assertThat(router.selectPod(REQ, keep).pod().id()).isEqualTo("stays");
     }
 

@@ -94,7 +94,9 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code podrouter-gateway-*}: the HTTP handler pool, the forwarding client's pool and the router's
  * metrics-refresh thread; the scraper owns {@code podrouter-scrape-*} threads. {@link #close()} stops the
  * HTTP server (freeing the port), then every pool, the scraper and the router, and waits for their
- * threads to end. Logs via SLF4J once per backend change or state change, never per request.
+ * threads to end. (Java 17's {@link HttpClient} has no close: its selector thread, named
+ * {@code HttpClient-N-SelectorManager}, ends once the dropped client is garbage-collected.) Logs via
+ * SLF4J once per backend change or state change, never per request.
  */
 public final class InferenceGateway implements AutoCloseable {
 
@@ -342,48 +344,49 @@ public final class InferenceGateway implements AutoCloseable {
      * cut response instead of a well-terminated short one.
      */
     private void completion(HttpExchange ex) throws IOException {
-        {
-            if (!"POST".equals(ex.getRequestMethod())) {
-                ex.getResponseHeaders().set("Allow", "POST");
-                error(ex, new OpenAiError(405, "invalid_request_error",
-                        "method " + ex.getRequestMethod() + " (expected: POST)", null, null));
-                return;
-            }
-            byte[] body = readBody(ex);
-            if (body == null) {
-                error(ex, new OpenAiError(413, "invalid_request_error", "request body over " + maxRequestBytes
-                        + " bytes (expected: at most " + maxRequestBytes + ")", null, "request_too_large"));
-                return;
-            }
-            CompletionRequest req;
-            try {
-                req = CompletionRequest.parse(new String(body, StandardCharsets.UTF_8));
-            } catch (InvalidRequestException e) {
-                error(ex, OpenAiError.invalidRequest(e));
-                return;
-            }
-            ModelBackends m = models.get(req.model());
-            if (m == null) {
-                error(ex, OpenAiError.modelNotFound(req.model()));
-                return;
-            }
-            InferenceRequest routing = InferenceRequest.forModel(req.model())
-                    .withPromptTokens(body.length / 4)
-                    .withMaxOutputTokens(req.maxTokens() == CompletionRequest.UNSPECIFIED ? InferenceRequest.UNKNOWN : req.maxTokens());
-            PodSelection selection;
-            try {
-                selection = router.selectPod(routing, m.candidates);
-            } catch (NoPodAvailableException e) {
-                ex.getResponseHeaders().set("Retry-After", Long.toString(Math.max(1, retryAfter.toSeconds())));
-                error(ex, new OpenAiError(503, "service_unavailable", "no ready backend for model '" + req.model()
-                        + "' (" + e.candidateCount() + " registered); retry later", "model", "no_backend_available"));
-                return;
-            } catch (IllegalStateException closing) {
-                error(ex, new OpenAiError(503, "service_unavailable", "gateway is shutting down", null, null));
-                return;
-            }
-            forward(ex, body, selection);
+        if (!"POST".equals(ex.getRequestMethod())) {
+            ex.getResponseHeaders().set("Allow", "POST");
+            error(ex, new OpenAiError(405, "invalid_request_error",
+                    "method " + ex.getRequestMethod() + " (expected: POST)", null, null));
+            return;
         }
+        byte[] body = readBody(ex);
+        if (body == null) {
+            error(ex, new OpenAiError(413, "invalid_request_error", "request body over " + maxRequestBytes
+                    + " bytes (expected: at most " + maxRequestBytes + ")", null, "request_too_large"));
+            return;
+        }
+        CompletionRequest req;
+        try {
+            req = CompletionRequest.parse(new String(body, StandardCharsets.UTF_8));
+        } catch (InvalidRequestException e) {
+            error(ex, OpenAiError.invalidRequest(e));
+            return;
+        }
+        ModelBackends m = models.get(req.model());
+        if (m == null) {
+            error(ex, OpenAiError.modelNotFound(req.model()));
+            return;
+        }
+        InferenceRequest routing = InferenceRequest.forModel(req.model())
+                .withPromptTokens(body.length / 4) // a rough estimate: about 4 bytes of JSON per prompt token
+                .withMaxOutputTokens(req.maxTokens() == CompletionRequest.UNSPECIFIED ? InferenceRequest.UNKNOWN : req.maxTokens());
+        PodSelection selection;
+        try {
+            selection = router.selectPod(routing, m.candidates);
+        } catch (NoPodAvailableException e) {
+            ex.getResponseHeaders().set("Retry-After", Long.toString(Math.max(1, retryAfter.toSeconds())));
+            error(ex, new OpenAiError(503, "service_unavailable", "no ready backend for model '" + req.model()
+                    + "' (" + e.candidateCount() + " registered); retry later", "model", "no_backend_available"));
+            return;
+        } catch (IllegalStateException e) {
+            if (!closed.get()) {
+                throw e;
+            }
+            error(ex, new OpenAiError(503, "service_unavailable", "gateway is shutting down", null, null));
+            return;
+        }
+        forward(ex, body, selection);
     }
 
     /** The body, or null when it is over the limit. */

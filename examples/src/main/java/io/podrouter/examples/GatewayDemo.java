@@ -104,8 +104,8 @@ public final class GatewayDemo {
                 seenCold |= gateway.router().isCold("pod-d");
                 if (seenCold && !metricsAnnounced && !gateway.router().isCold("pod-d")) {
                     metricsAnnounced = true;
-                    System.out.printf("  -- t=%ds: first pod-d metrics scraped: no longer cold (%.1f s after Ready); ramp continues --%n",
-                            second, Duration.between(coldReadySince, Instant.now()).toMillis() / 1000.0);
+                    System.out.printf("  -- by t=%ds: pod-d's first metrics were scraped: no longer cold (exact time in the summary); ramp continues --%n",
+                            second);
                 }
                 System.out.println(line(second, window, gateway, coldReadySince, seenCold));
             }
@@ -163,11 +163,11 @@ public final class GatewayDemo {
             double age = Duration.between(coldReadySince, Instant.now()).toMillis() / 1000.0;
             double weight = Math.max(SlowStart.DEFAULT_MIN_WEIGHT, age / SLOW_START_WINDOW.toSeconds());
             if (gateway.router().isCold("pod-d")) {
-                b.append(String.format(Locale.ROOT, "pod-d cold (no metrics yet), ramp weight %.0f%%", 100 * weight));
+                b.append(String.format(Locale.ROOT, "pod-d cold (no metrics yet), ramp weight %d%%", (int) (100 * weight)));
             } else if (!seenCold) {
                 b.append("pod-d added, not routed to yet");
             } else if (weight < 1) {
-                b.append(String.format(Locale.ROOT, "pod-d ramping, weight %.0f%%", 100 * weight));
+                b.append(String.format(Locale.ROOT, "pod-d ramping, weight %d%%", (int) (100 * weight)));
             } else {
                 b.append("- (pod-d at full weight)");
             }

@@ -91,8 +91,13 @@ final class InFlightCounters {
         return live.size();
     }
 
+    /**
+     * A plain read: counts steer ranking, where a value a few nanoseconds old is as good as the latest,
+     * and a plain load lets scans run at array speed (an opaque VarHandle read measured about three times
+     * slower per pod). Updates are atomic, and {@link PodHandle#tryAcquire} validates with a CAS.
+     */
     static int get(int[] chunk, int offset) {
-        return (int) INTS.getOpaque(chunk, offset);
+        return chunk[offset];
     }
 
     static void add(int[] chunk, int offset, int delta) {

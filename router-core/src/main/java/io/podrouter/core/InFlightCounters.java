@@ -22,8 +22,8 @@ import java.util.Set;
  */
 final class InFlightCounters {
 
-    /** Slots per chunk. */
-    static final int CHUNK = 1024;
+    /** Slots per chunk (64 KiB): large enough that a fleet discovered at once shares one chunk. */
+    static final int CHUNK = 16384;
 
     private static final VarHandle INTS = MethodHandles.arrayElementVarHandle(int[].class);
 

@@ -121,6 +121,10 @@ final class MetricsTable implements CandidateView {
     // Each candidate's in-flight counter (chunk, offset): read in place, so scans touch packed ints.
     private final int[][] inFlightChunk;
     private final int[] inFlightOffset;
+    // When the candidates' counters are consecutive slots of one chunk (pods discovered together), the
+    // chunk and the first offset: a scan then reads one int array, like its metric arrays.
+    private final int[] consecutiveChunk;
+    private final int consecutiveBase;
     private final Columns c;
     private final int[] readyIndex;
     private final int readyCount;
@@ -150,10 +154,14 @@ final class MetricsTable implements CandidateView {
         int n = handles.length;
         inFlightChunk = new int[n][];
         inFlightOffset = new int[n];
+        boolean consecutive = n > 0;
         for (int i = 0; i < n; i++) {
             inFlightChunk[i] = handles[i].inFlightChunk;
             inFlightOffset[i] = handles[i].inFlightOffset;
+            consecutive &= inFlightChunk[i] == inFlightChunk[0] && inFlightOffset[i] == inFlightOffset[0] + i;
         }
+        consecutiveChunk = consecutive ? inFlightChunk[0] : null;
+        consecutiveBase = consecutive ? inFlightOffset[0] : 0;
         int[] idx = new int[n];
         int r = 0;
         int[] missingCounts = new int[MissingReason.values().length];
@@ -275,12 +283,13 @@ final class MetricsTable implements CandidateView {
 
     @Override
     public int inFlight(int i) {
-        return InFlightCounters.get(inFlightChunk[i], inFlightOffset[i]);
+        int[] chunk = consecutiveChunk;
+        return chunk != null ? chunk[consecutiveBase + i] : InFlightCounters.get(inFlightChunk[i], inFlightOffset[i]);
     }
 
     @Override
     public int inFlightSinceRefresh(int i) {
-        return InFlightCounters.get(inFlightChunk[i], inFlightOffset[i]) - c.inFlightAtBuild[i];
+        return inFlight(i) - c.inFlightAtBuild[i];
     }
 
     @Override

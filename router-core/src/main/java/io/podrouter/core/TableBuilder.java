@@ -79,7 +79,7 @@ final class TableBuilder {
             c.cold[i] = advanceLifecycle(h, live[i] != null, now);
         }
         if (cfg.predictor() != null) {
-            predict(model, handles, c, live, now);
+            predict(model, handles, c, live, now, previous == null ? null : previous.columns());
         }
         perRequestEstimates(handles, c, previous == null ? null : previous.columns());
         rampWeights(handles, c, now);
@@ -141,13 +141,17 @@ final class TableBuilder {
         return Duration.between(since, now);
     }
 
-    private void predict(String model, PodHandle[] handles, MetricsTable.Columns c, PodMetrics[] live, Instant now) {
-        List<PodMetrics> peers = new ArrayList<>();
+    private void predict(String model, PodHandle[] handles, MetricsTable.Columns c, PodMetrics[] live, Instant now,
+                         MetricsTable.Columns prev) {
+        List<PodMetrics> collected = new ArrayList<>();
         for (PodMetrics m : live) {
             if (m != null) {
-                peers.add(m);
+                collected.add(m);
             }
         }
+        // One immutable list for every prediction of this build, so a predictor can compute what depends
+        // only on the peers once (PredictionInput's List.copyOf keeps an immutable list as it is).
+        List<PodMetrics> peers = List.copyOf(collected);
         MetricsPredictor predictor = cfg.predictor();
         for (int i = 0; i < handles.length; i++) {
             if (!c.ready[i]) {
@@ -167,7 +171,9 @@ final class TableBuilder {
                         logPredictorFault("predicted an invalid value: " + invalid, null);
                     }
                 }
-            } else if (age.compareTo(ColdStartConfig.LEARNING_HORIZON) < 0 && peers.size() > 1) {
+            } else if (age.compareTo(ColdStartConfig.LEARNING_HORIZON) < 0 && peers.size() > 1
+                    && (prev == null || !live[i].observedAt().equals(prev.observedAt[i]))) {
+                // Learn from each new snapshot of a young pod once, not on every rebuild of the table.
                 List<PodMetrics> others = new ArrayList<>(peers);
                 others.remove(live[i]);
                 PodMetrics actual = live[i];

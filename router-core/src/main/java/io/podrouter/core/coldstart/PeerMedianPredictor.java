@@ -23,9 +23,21 @@ import java.util.function.ToDoubleFunction;
  * the peers report no load, {@code f = 1}.
  *
  * <p>No peers with metrics: no prediction (null), and the strategy's missing-metric policy applies.
- * Stateless and thread-safe.
+ *
+ * <p>Cost: the medians depend only on the peers, so they are computed once per peer list and reused for
+ * every cold pod predicted from the same list (the router passes one list per table build): a fleet of
+ * 1,000 pods with 100 cold ones costs one set of medians per refresh, not a hundred.
+ *
+ * <p>Thread-safe: the only state is that memo, an immutable value swapped atomically.
  */
 public final class PeerMedianPredictor implements MetricsPredictor {
+
+    /** The peers' medians, for the peer list they were computed from (compared by identity). */
+    private record Medians(List<PodMetrics> peers, Instant observedAt, double running, double waiting, double kv,
+                           double ttft, double tpot, double e2e, double queue) {
+    }
+
+    private volatile Medians last;
 
     @Override
     public PodMetrics predict(PredictionInput input) {
@@ -33,21 +45,35 @@ public final class PeerMedianPredictor implements MetricsPredictor {
         if (peers.isEmpty()) {
             return null;
         }
-        double running = median(peers, PodMetrics::runningRequests);
-        double waiting = median(peers, PodMetrics::waitingRequests);
-        double peerLoad = (Double.isNaN(running) ? 0 : running) + (Double.isNaN(waiting) ? 0 : waiting);
+        Medians m = medians(peers);
+        double peerLoad = (Double.isNaN(m.running()) ? 0 : m.running()) + (Double.isNaN(m.waiting()) ? 0 : m.waiting());
         double f = (input.inFlight() + 1.0) / (peerLoad + 1.0);
-        double kv = median(peers, PodMetrics::kvCacheUsage);
-        Instant observedAt = newest(peers);
-        return new PodMetrics(observedAt,
+        return new PodMetrics(m.observedAt(),
                 input.inFlight(),
-                Double.isNaN(waiting) ? Double.NaN : waiting * f,
-                Double.isNaN(kv) ? Double.NaN : Math.min(1.0, kv * f),
-                median(peers, PodMetrics::timeToFirstTokenSeconds) * f,
-                median(peers, PodMetrics::timePerOutputTokenSeconds) * f,
-                median(peers, PodMetrics::e2eLatencySeconds) * f,
-                median(peers, PodMetrics::queueTimeSeconds) * f,
+                Double.isNaN(m.waiting()) ? Double.NaN : m.waiting() * f,
+                Double.isNaN(m.kv()) ? Double.NaN : Math.min(1.0, m.kv() * f),
+                m.ttft() * f,
+                m.tpot() * f,
+                m.e2e() * f,
+                m.queue() * f,
                 null);
+    }
+
+    private Medians medians(List<PodMetrics> peers) {
+        Medians m = last;
+        if (m != null && m.peers() == peers) {
+            return m;
+        }
+        m = new Medians(peers, newest(peers),
+                median(peers, PodMetrics::runningRequests),
+                median(peers, PodMetrics::waitingRequests),
+                median(peers, PodMetrics::kvCacheUsage),
+                median(peers, PodMetrics::timeToFirstTokenSeconds),
+                median(peers, PodMetrics::timePerOutputTokenSeconds),
+                median(peers, PodMetrics::e2eLatencySeconds),
+                median(peers, PodMetrics::queueTimeSeconds));
+        last = m;
+        return m;
     }
 
     /** Median of the non-NaN values, or NaN when there are none. */

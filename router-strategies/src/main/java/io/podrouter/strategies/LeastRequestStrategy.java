@@ -70,29 +70,18 @@ public final class LeastRequestStrategy implements SelectionStrategy {
         int min = Integer.MAX_VALUE;
         int ties = 0;
         int best = -1;
-        if (ready == n) {
-            // Every candidate ready (the common case): scan the counts directly, without the index indirection.
-            for (int i = 0; i < n; i++) {
-                int c = v.inFlight(i);
-                if (c < min) {
-                    min = c;
-                    ties = 1;
-                    best = i;
-                } else if (c == min) {
-                    ties++;
-                }
-            }
-        } else {
-            for (int k = 0; k < ready; k++) {
-                int i = v.readyIndex(k);
-                int c = v.inFlight(i);
-                if (c < min) {
-                    min = c;
-                    ties = 1;
-                    best = i;
-                } else if (c == min) {
-                    ties++;
-                }
+        // Every candidate ready (the common case): read the counts directly, without the index indirection.
+        // The test is loop-invariant, so the JIT compiles two loops rather than a branch per candidate.
+        boolean allReady = ready == n;
+        for (int k = 0; k < ready; k++) {
+            int i = allReady ? k : v.readyIndex(k);
+            int c = v.inFlight(i);
+            if (c < min) {
+                min = c;
+                ties = 1;
+                best = i;
+            } else if (c == min) {
+                ties++;
             }
         }
         if (ties == 1) {

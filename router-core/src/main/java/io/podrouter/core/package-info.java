@@ -4,9 +4,14 @@
  *
  * <p><b>Hot path.</b> A selection reads an immutable {@code MetricsTable} (primitive arrays, one entry
  * per candidate) through a volatile field, runs the strategy chain over it, increments the chosen pod's
- * in-flight counter and returns a 24-byte selection object. It takes no lock, reads no clock and does
- * no per-candidate hash lookup. Everything time-dependent (metric lookups, staleness, readiness, state
+ * in-flight counter and returns a 32-byte selection object (measured: 32 B/op in router-bench). It takes
+ * no lock, reads no clock and does no per-candidate hash lookup. Everything time-dependent (metric lookups, staleness, readiness, state
  * change logging) happens when tables are rebuilt: in the background every refresh interval, or on
- * demand via {@link io.podrouter.core.Router#refreshMetrics()}.
+ * demand via {@link io.podrouter.core.Router#refreshMetrics()}. In-flight counters live in packed int
+ * chunks owned by the router ({@code InFlightCounters}), so scans read neighbouring ints.
+ *
+ * <p>Cold-start building blocks are in {@code io.podrouter.core.coldstart}, telemetry in
+ * {@code io.podrouter.core.telemetry}, the Prometheus parser and scraper in {@code io.podrouter.core.prometheus}
+ * and {@code io.podrouter.core.scrape}; none of those depends on this package.
  */
 package io.podrouter.core;

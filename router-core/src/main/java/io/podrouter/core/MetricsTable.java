@@ -54,6 +54,8 @@ final class MetricsTable implements CandidateView {
         final java.time.Instant[] observedAt;
         /** KV-cache fraction per running request (see {@link CandidateView#kvCacheUsagePerRequest}). */
         final double[] kvPerRequest;
+        /** Lower bound of the corrected KV usage (see {@link CandidateView#kvCacheUsageFloor}). */
+        final double[] kvFloor;
 
         Columns(int n) {
             pods = new Pod[n];
@@ -74,6 +76,7 @@ final class MetricsTable implements CandidateView {
             inFlightAtBuild = new int[n];
             observedAt = new java.time.Instant[n];
             kvPerRequest = nan(n);
+            kvFloor = nan(n);
         }
 
         private Columns(Columns c) {
@@ -94,6 +97,7 @@ final class MetricsTable implements CandidateView {
             inFlightAtBuild = c.inFlightAtBuild;
             observedAt = c.observedAt;
             kvPerRequest = c.kvPerRequest;
+            kvFloor = c.kvFloor.clone();
         }
 
         /** A copy in which candidate {@code i} is not ready (its metrics NaN, as strategies expect). */
@@ -103,6 +107,7 @@ final class MetricsTable implements CandidateView {
                 if (exclude[i]) {
                     c.ready[i] = false;
                     c.running[i] = c.waiting[i] = c.kv[i] = c.ttft[i] = c.tpot[i] = c.e2e[i] = c.queue[i] = Double.NaN;
+                    c.kvFloor[i] = Double.NaN;
                 }
             }
             return c;
@@ -295,6 +300,11 @@ final class MetricsTable implements CandidateView {
     @Override
     public double kvCacheUsagePerRequest(int i) {
         return c.kvPerRequest[i];
+    }
+
+    @Override
+    public double kvCacheUsageFloor(int i) {
+        return c.kvFloor[i];
     }
 
     @Override

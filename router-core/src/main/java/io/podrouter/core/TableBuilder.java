@@ -217,15 +217,21 @@ final class TableBuilder {
                 ratios[n++] = c.kvPerRequest[i];
             }
         }
-        if (n == 0) {
-            return;
-        }
-        java.util.Arrays.sort(ratios, 0, n);
-        double median = (n & 1) == 1 ? ratios[n / 2] : (ratios[n / 2 - 1] + ratios[n / 2]) / 2;
-        for (int i = 0; i < handles.length; i++) {
-            if (c.ready[i] && Double.isNaN(c.kvPerRequest[i]) && !Double.isNaN(c.kv[i])) {
-                c.kvPerRequest[i] = median;
+        if (n > 0) {
+            java.util.Arrays.sort(ratios, 0, n);
+            double median = (n & 1) == 1 ? ratios[n / 2] : (ratios[n / 2 - 1] + ratios[n / 2]) / 2;
+            for (int i = 0; i < handles.length; i++) {
+                if (c.ready[i] && Double.isNaN(c.kvPerRequest[i]) && !Double.isNaN(c.kv[i])) {
+                    c.kvPerRequest[i] = median;
+                }
             }
+        }
+        // Lowest the corrected usage can go: every request counted at the snapshot completed since.
+        for (int i = 0; i < handles.length; i++) {
+            double kv = c.kv[i];
+            double per = c.kvPerRequest[i];
+            c.kvFloor[i] = Double.isNaN(kv) ? Double.NaN
+                    : Double.isNaN(per) ? kv : Math.max(0.0, kv - c.inFlightAtBuild[i] * per);
         }
     }
 

@@ -64,6 +64,11 @@ public final class LeastKvCacheStrategy extends MetricRankingStrategy {
     }
 
     @Override
+    double floor(CandidateView v, int i, double unused) {
+        return inFlightCorrection ? v.kvCacheUsageFloor(i) : v.kvCacheUsage(i);
+    }
+
+    @Override
     public String toString() {
         return NAME + "(" + missingMetricPolicy() + (inFlightCorrection ? ", in-flight corrected" : "") + ")";
     }

@@ -41,6 +41,15 @@ abstract class MetricRankingStrategy implements SelectionStrategy {
      */
     abstract double score(CandidateView v, int i, double param);
 
+    /**
+     * A lower bound of {@link #score} that is cheap to read (no live counter), NaN exactly when the score
+     * is NaN. Candidates whose floor is above the best score so far are skipped without computing their
+     * score; the result is the same as scoring every candidate. The default is the score itself.
+     */
+    double floor(CandidateView v, int i, double param) {
+        return score(v, i, param);
+    }
+
     /** A per-request parameter of the score (computed once per pick, not per candidate). */
     double scoreParameter(InferenceRequest request) {
         return 0;
@@ -56,11 +65,15 @@ abstract class MetricRankingStrategy implements SelectionStrategy {
         double min = Double.POSITIVE_INFINITY;
         boolean predictedBest = false;
         for (int i = 0; i < n; i++) {
-            double s = score(v, i, param);
-            if (s != s) {
+            double f = floor(v, i, param);
+            if (f != f) {
                 continue; // NaN: missing or not ready
             }
             present++;
+            if (f > min) {
+                continue; // cannot beat or tie the best so far: skip the live part of the score
+            }
+            double s = score(v, i, param);
             if (s < min) {
                 min = s;
                 best = i;
@@ -113,7 +126,8 @@ abstract class MetricRankingStrategy implements SelectionStrategy {
     private int nthTie(CandidateView v, double param, double min, int nth) {
         int seen = 0;
         for (int i = 0, n = v.size(); i < n; i++) {
-            if (score(v, i, param) == min && seen++ == nth) {
+            double f = floor(v, i, param);
+            if (f == f && f <= min && score(v, i, param) == min && seen++ == nth) {
                 return i;
             }
         }

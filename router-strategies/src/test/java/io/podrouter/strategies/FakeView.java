@@ -19,6 +19,9 @@ final class FakeView implements CandidateView {
     final double[] tpot;
     final boolean[] predicted;
     final RandomSource random;
+    /** In-flight counts when the snapshot was taken (the correction's baseline); 0 unless set. */
+    final int[] baseline;
+    double perRequest = 0.05;
 
     FakeView(int n, long seed) {
         pods = new Pod[n];
@@ -33,6 +36,7 @@ final class FakeView implements CandidateView {
         tpot = new double[n];
         predicted = new boolean[n];
         random = RandomSource.seeded(seed);
+        baseline = new int[n];
     }
 
     FakeView kv(double... values) {
@@ -95,12 +99,17 @@ final class FakeView implements CandidateView {
 
     @Override
     public int inFlightSinceRefresh(int i) {
-        return inFlight[i];
+        return inFlight[i] - baseline[i];
     }
 
     @Override
     public double kvCacheUsagePerRequest(int i) {
-        return 0.05;
+        return perRequest;
+    }
+
+    @Override
+    public double kvCacheUsageFloor(int i) {
+        return Double.isNaN(kv[i]) ? Double.NaN : Math.max(0.0, kv[i] - baseline[i] * perRequest);
     }
 
     @Override

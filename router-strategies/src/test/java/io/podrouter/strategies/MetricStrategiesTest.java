@@ -139,6 +139,35 @@ class MetricStrategiesTest {
     }
 
     @Test
+    void pruningByFloorPicksExactlyWhatAFullScanPicks() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+        for (int round = 0; round < 2_000; round++) {
+            int n = 1 + r.nextInt(40);
+            FakeView v = new FakeView(n, round);
+            v.perRequest = 0.01 + 0.1 * r.nextDouble();
+            int best = -1;
+            double bestScore = Double.POSITIVE_INFINITY;
+            for (int i = 0; i < n; i++) {
+                v.kv[i] = r.nextDouble();
+                v.baseline[i] = r.nextInt(6);
+                v.inFlight[i] = r.nextInt(6); // completions since the snapshot make the delta negative
+                double exact = Math.max(0.0, v.kv[i] + (v.inFlight[i] - v.baseline[i]) * v.perRequest);
+                if (exact < bestScore) {
+                    bestScore = exact;
+                    best = i;
+                }
+            }
+            long pick = new LeastKvCacheStrategy().pick(REQ, v);
+            double picked = Math.max(0.0, v.kv[SelectionStrategy.index(pick)]
+                    + (v.inFlight[SelectionStrategy.index(pick)] - v.baseline[SelectionStrategy.index(pick)]) * v.perRequest);
+            assertThat(picked).as("round %d", round).isEqualTo(bestScore);
+            if (bestScore > 0) {
+                assertThat(SelectionStrategy.index(pick)).as("round %d", round).isEqualTo(best);
+            }
+        }
+    }
+
+    @Test
     void latencyCorrectionScalesExpectedLatencyWithLoadSinceSnapshot() {
         // pod 0 looks faster (0.2 s vs 0.35 s expected) but has been given 2 requests since the snapshot:
         // with running unknown (treated as 1) its score is 0.2 x (1 + 2 / 1) = 0.6

@@ -57,6 +57,18 @@ public interface CandidateView {
     double kvCacheUsagePerRequest(int i);
 
     /**
+     * A lower bound of candidate {@code i}'s in-flight-corrected KV-cache usage
+     * ({@code usage + inFlightSinceRefresh x usagePerRequest}, at least 0) that needs no live read: the
+     * value if every request counted at the snapshot had completed since. NaN exactly when
+     * {@link #kvCacheUsage(int)} is NaN. A scan can skip the live read for candidates whose bound is
+     * already above the best score found. The default, 0 for any present value, is valid but prunes
+     * nothing.
+     */
+    default double kvCacheUsageFloor(int i) {
+        return Double.isNaN(kvCacheUsage(i)) ? Double.NaN : 0.0;
+    }
+
+    /**
      * Why candidate {@code i}'s metrics are missing, or null when they are present (or the pod is not
      * ready). A pod with metrics that lack one particular value has null here and NaN for that value.
      */

@@ -103,6 +103,11 @@ final class PodHandle {
         ADMITTED.setVolatile(this, 0);
     }
 
+    /** Cold now and still Ready per discovery: what the cold-pod gauge and {@code Router.isCold} count. */
+    boolean isColdAndReady() {
+        return cold && pod.ready();
+    }
+
     int inFlight() {
         return InFlightCounters.get(inFlightChunk, inFlightOffset);
     }

@@ -369,7 +369,7 @@ public final class Router implements PodSelector, AutoCloseable {
     public TelemetrySnapshot telemetry() {
         int cold = 0;
         for (PodHandle h : handles.asMap().values()) {
-            if (h.cold && h.pod().ready()) {
+            if (h.isColdAndReady()) {
                 cold++;
             }
         }
@@ -389,7 +389,7 @@ public final class Router implements PodSelector, AutoCloseable {
     /** Whether the pod with this id is cold now (Ready without metrics yet, or warming up); false when unknown. */
     public boolean isCold(String podId) {
         PodHandle h = podId == null ? null : handles.getIfPresent(podId);
-        return h != null && h.cold && h.pod().ready();
+        return h != null && h.isColdAndReady();
     }
 
     /**

@@ -69,6 +69,11 @@ public final class LeastKvCacheStrategy extends MetricRankingStrategy {
     }
 
     @Override
+    boolean floorIsScore() {
+        return !inFlightCorrection;
+    }
+
+    @Override
     public String toString() {
         return NAME + "(" + missingMetricPolicy() + (inFlightCorrection ? ", in-flight corrected" : "") + ")";
     }

@@ -50,6 +50,11 @@ abstract class MetricRankingStrategy implements SelectionStrategy {
         return score(v, i, param);
     }
 
+    /** Whether {@link #floor} is the score itself, so a scan must not compute it twice. */
+    boolean floorIsScore() {
+        return true;
+    }
+
     /** A per-request parameter of the score (computed once per pick, not per candidate). */
     double scoreParameter(InferenceRequest request) {
         return 0;
@@ -63,7 +68,7 @@ abstract class MetricRankingStrategy implements SelectionStrategy {
         int ties = 0;
         int best = -1;
         double min = Double.POSITIVE_INFINITY;
-        boolean predictedBest = false;
+        boolean exact = floorIsScore();
         for (int i = 0; i < n; i++) {
             double f = floor(v, i, param);
             if (f != f) {
@@ -73,7 +78,7 @@ abstract class MetricRankingStrategy implements SelectionStrategy {
             if (f > min) {
                 continue; // cannot beat or tie the best so far: skip the live part of the score
             }
-            double s = score(v, i, param);
+            double s = exact ? f : score(v, i, param);
             if (s < min) {
                 min = s;
                 best = i;
@@ -106,7 +111,7 @@ abstract class MetricRankingStrategy implements SelectionStrategy {
         if (ties == ready) {
             best = v.readyIndex(random.nextInt(ready)); // all equal: any ready candidate, without a second scan
         } else if (ties > 1) {
-            best = nthTie(v, param, min, random.nextInt(ties));
+            best = nthTie(v, param, min, random.nextInt(ties), exact);
         }
         return v.isPredicted(best) ? SelectionStrategy.predicted(best) : SelectionStrategy.chosen(best);
     }
@@ -123,11 +128,11 @@ abstract class MetricRankingStrategy implements SelectionStrategy {
     }
 
     /** The {@code nth} (0-based) candidate whose score equals {@code min}. */
-    private int nthTie(CandidateView v, double param, double min, int nth) {
+    private int nthTie(CandidateView v, double param, double min, int nth, boolean exact) {
         int seen = 0;
         for (int i = 0, n = v.size(); i < n; i++) {
             double f = floor(v, i, param);
-            if (f == f && f <= min && score(v, i, param) == min && seen++ == nth) {
+            if (f == f && f <= min && (exact ? f : score(v, i, param)) == min && seen++ == nth) {
                 return i;
             }
         }

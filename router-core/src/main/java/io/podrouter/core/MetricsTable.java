@@ -20,6 +20,17 @@ final class MetricsTable implements CandidateView {
     /** Admission thresholds are fractions of this; a threshold of SCALE admits always. */
     static final int ADMIT_SCALE = 1 << 16;
 
+    /** Values per candidate in {@link Columns#latencyTerms}. */
+    static final int LATENCY_STRIDE = 2;
+
+    /**
+     * Relative margin that keeps the latency bound below the score it bounds: the bound is computed as
+     * {@code a + b x L} with the queue factor folded into {@code a} and {@code b}, the score as
+     * {@code (TTFT + TPOT x L) x factor}, and their rounding errors (about ten units in the last place,
+     * 2^-50 relative, all terms being non-negative) must not lift the bound above the score.
+     */
+    static final double LATENCY_FLOOR_SHRINK = 1 - 0x1p-40;
+
     /** Per-candidate columns; NaN in a metric column means missing (or not ready). */
     static final class Columns {
         final Pod[] pods;
@@ -56,6 +67,12 @@ final class MetricsTable implements CandidateView {
         final double[] kvPerRequest;
         /** Lower bound of the corrected KV usage (see {@link CandidateView#kvCacheUsageFloor}). */
         final double[] kvFloor;
+        /**
+         * Per candidate, two values side by side (one stream for a scan): TTFT and TPOT, each times the
+         * lowest queue factor and shrunk by {@link #LATENCY_FLOOR_SHRINK}; see
+         * {@link CandidateView#expectedLatencyFloorSeconds}. The first is NaN when either latency is.
+         */
+        final double[] latencyTerms;
 
         Columns(int n) {
             pods = new Pod[n];
@@ -77,6 +94,7 @@ final class MetricsTable implements CandidateView {
             observedAt = new java.time.Instant[n];
             kvPerRequest = nan(n);
             kvFloor = nan(n);
+            latencyTerms = nan(LATENCY_STRIDE * n);
         }
 
         private Columns(Columns c) {
@@ -98,6 +116,7 @@ final class MetricsTable implements CandidateView {
             observedAt = c.observedAt;
             kvPerRequest = c.kvPerRequest;
             kvFloor = c.kvFloor.clone();
+            latencyTerms = c.latencyTerms.clone();
         }
 
         /** A copy in which candidate {@code i} is not ready (its metrics NaN, as strategies expect). */
@@ -108,6 +127,7 @@ final class MetricsTable implements CandidateView {
                     c.ready[i] = false;
                     c.running[i] = c.waiting[i] = c.kv[i] = c.ttft[i] = c.tpot[i] = c.e2e[i] = c.queue[i] = Double.NaN;
                     c.kvFloor[i] = Double.NaN;
+                    c.latencyTerms[LATENCY_STRIDE * i] = Double.NaN;
                 }
             }
             return c;
@@ -305,6 +325,13 @@ final class MetricsTable implements CandidateView {
     @Override
     public double kvCacheUsageFloor(int i) {
         return c.kvFloor[i];
+    }
+
+    @Override
+    public double expectedLatencyFloorSeconds(int i, double outputTokens) {
+        double[] t = c.latencyTerms;
+        int k = LATENCY_STRIDE * i;
+        return t[k] + t[k + 1] * outputTokens;
     }
 
     @Override

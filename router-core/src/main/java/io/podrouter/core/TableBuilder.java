@@ -232,7 +232,30 @@ final class TableBuilder {
             double per = c.kvPerRequest[i];
             c.kvFloor[i] = Double.isNaN(kv) ? Double.NaN
                     : Double.isNaN(per) ? kv : Math.max(0.0, kv - c.inFlightAtBuild[i] * per);
+            latencyTerms(c, i);
         }
+    }
+
+    /**
+     * The terms of candidate {@code i}'s least-latency lower bound ({@link
+     * io.podrouter.api.strategy.CandidateView#expectedLatencyFloorSeconds}): its queue can shrink at most
+     * by the requests counted at the snapshot, so the lowest queue factor is that of
+     * {@code waiting - inFlightAtBuild}, or 1 when that is not positive.
+     */
+    private static void latencyTerms(MetricsTable.Columns c, int i) {
+        int k = MetricsTable.LATENCY_STRIDE * i;
+        double ttft = c.ttft[i];
+        double tpot = c.tpot[i];
+        if (Double.isNaN(ttft) || Double.isNaN(tpot)) {
+            c.latencyTerms[k] = Double.NaN;
+            return;
+        }
+        double waiting = Double.isNaN(c.waiting[i]) ? 0 : c.waiting[i];
+        double running = Double.isNaN(c.running[i]) ? 0 : c.running[i];
+        double lowestQueue = waiting - c.inFlightAtBuild[i];
+        double factor = (lowestQueue <= 0 ? 1.0 : 1 + lowestQueue / Math.max(running, 1)) * MetricsTable.LATENCY_FLOOR_SHRINK;
+        c.latencyTerms[k] = ttft * factor;
+        c.latencyTerms[k + 1] = tpot * factor;
     }
 
     /**

@@ -31,7 +31,9 @@ import io.podrouter.api.strategy.CandidateView;
  * each take about {@code expected} completes one every {@code expected / running} seconds (Little's
  * law), so each request ahead in the queue delays a new one by about that much.
  *
- * <p>Thread-safe and immutable; O(n) per pick, no allocation.
+ * <p>Thread-safe and immutable; O(n) per pick, no allocation. With the correction, the scan reads the
+ * view's precomputed lower bound ({@link CandidateView#expectedLatencyFloorSeconds}) and computes the full
+ * score, with its live in-flight read, only for candidates whose bound does not exceed the best so far.
  */
 public final class LeastLatencyStrategy extends MetricRankingStrategy {
 
@@ -98,6 +100,17 @@ public final class LeastLatencyStrategy extends MetricRankingStrategy {
             return expected;
         }
         return expected * (1 + queued / Math.max(running == running ? running : 0, 1));
+    }
+
+    @Override
+    double floor(CandidateView v, int i, double outputTokens) {
+        return inFlightCorrection ? v.expectedLatencyFloorSeconds(i, outputTokens)
+                : v.timeToFirstTokenSeconds(i) + v.timePerOutputTokenSeconds(i) * outputTokens;
+    }
+
+    @Override
+    boolean floorIsScore() {
+        return !inFlightCorrection;
     }
 
     @Override

@@ -9,8 +9,8 @@ import java.util.Objects;
 
 /**
  * Shared skeleton of the strategies that pick the candidate with the lowest value of a live metric:
- * one scan for the minimum, its tie count and the number of candidates missing the metric, then the
- * {@link MissingMetricPolicy} and a uniform tie-break. Subclasses supply {@link #score}.
+ * one scan for the minimum, with a uniform tie-break by reservoir sampling and the number of candidates
+ * missing the metric, then the {@link MissingMetricPolicy}. Subclasses supply {@link #score}.
  *
  * <p>Not public API: extend {@link SelectionStrategy} directly for your own strategies.
  */
@@ -64,32 +64,32 @@ abstract class MetricRankingStrategy implements SelectionStrategy {
     public final long pick(InferenceRequest request, CandidateView v) {
         double param = scoreParameter(request);
         int n = v.size();
-        int present = 0;
+        int absent = 0;
         int ties = 0;
         int best = -1;
         double min = Double.POSITIVE_INFINITY;
         boolean exact = floorIsScore();
-        for (int i = 0; i < n; i++) {
+        RandomSource random = v.random();
+        for (int i = skipWorse(v, 0, n, min, param); i < n; i = skipWorse(v, i + 1, n, min, param)) {
             double f = floor(v, i, param);
             if (f != f) {
-                continue; // NaN: missing or not ready
-            }
-            present++;
-            if (f > min) {
-                continue; // cannot beat or tie the best so far: skip the live part of the score
+                absent++; // missing or not ready
+                continue;
             }
             double s = exact ? f : score(v, i, param);
             if (s < min) {
                 min = s;
                 best = i;
                 ties = 1;
-            } else if (s == min) {
-                ties++;
+            } else if (s == min && random.nextInt(++ties) == 0) {
+                // Reservoir sampling: the k-th tie replaces the pick with probability 1/k, so the pick is
+                // uniform over the ties without a second pass (a cold start's predicted pods often tie).
+                best = i;
             }
         }
         int ready = v.readyCount();
+        int present = n - absent;
         int missing = ready - present;
-        RandomSource random = v.random();
         if (present == 0) {
             // Nothing to rank: every policy but PASS ends in a uniform pick; no second scan needed.
             return policy == MissingMetricPolicy.PASS ? PASS
@@ -108,31 +108,29 @@ abstract class MetricRankingStrategy implements SelectionStrategy {
                     }
             }
         }
-        if (ties == ready) {
-            best = v.readyIndex(random.nextInt(ready)); // all equal: any ready candidate, without a second scan
-        } else if (ties > 1) {
-            best = nthTie(v, param, min, random.nextInt(ties), exact);
-        }
         return v.isPredicted(best) ? SelectionStrategy.predicted(best) : SelectionStrategy.chosen(best);
+    }
+
+    /**
+     * The first candidate from {@code from} whose floor is NaN or not above {@code min}, or {@code n}.
+     * The scan's common case, alone in its own small loop: a candidate that cannot beat or tie the best
+     * so far costs one floor and one compare. With the rare work (NaN counting, scoring, ties) in the
+     * same loop body, the JIT's code for the scan of 4096 pods ran about three times slower (measured).
+     */
+    private int skipWorse(CandidateView v, int from, int n, double min, double param) {
+        int i = from;
+        while (i < n && floor(v, i, param) > min) {
+            i++;
+        }
+        return i;
     }
 
     /** The {@code nth} (0-based) ready candidate whose score is missing. */
     private int nthMissing(CandidateView v, double param, int nth) {
         int seen = 0;
         for (int i = 0, n = v.size(); i < n; i++) {
-            if (v.isReady(i) && Double.isNaN(score(v, i, param)) && seen++ == nth) {
-                return i;
-            }
-        }
-        throw new IllegalStateException("candidate view changed during a pick");
-    }
-
-    /** The {@code nth} (0-based) candidate whose score equals {@code min}. */
-    private int nthTie(CandidateView v, double param, double min, int nth, boolean exact) {
-        int seen = 0;
-        for (int i = 0, n = v.size(); i < n; i++) {
-            double f = floor(v, i, param);
-            if (f == f && f <= min && (exact ? f : score(v, i, param)) == min && seen++ == nth) {
+            // The floor is NaN exactly when the score is, and costs no live read.
+            if (v.isReady(i) && Double.isNaN(floor(v, i, param)) && seen++ == nth) {
                 return i;
             }
         }

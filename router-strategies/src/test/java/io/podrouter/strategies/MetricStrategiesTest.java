@@ -45,6 +45,25 @@ class MetricStrategiesTest {
     }
 
     @Test
+    void tieBreakStaysUniformWhenAnEarlierTieIsBeatenLaterInTheScan() {
+        // 0.3 ties first, then 0.1 beats it and ties again further on: only the 0.1 pods may be picked, evenly
+        FakeView v = new FakeView(6, 9).kv(0.3, 0.3, 0.1, 0.2, 0, 0.1).notReady(4);
+        int[] hits = histogram(new LeastKvCacheStrategy(), v, REQ, DRAWS, null);
+        assertThat(hits[0] + hits[1] + hits[3] + hits[4]).isZero();
+        assertThat(hits[2] / (double) DRAWS).isCloseTo(0.5, within(0.015));
+        assertThat(hits[5] / (double) DRAWS).isCloseTo(0.5, within(0.015));
+    }
+
+    @Test
+    void leastLatencyBreaksTiesUniformlyWithInFlightCorrection() {
+        FakeView v = new FakeView(3, 13).latency(0, 0.1, 0.01).latency(1, 0.1, 0.01).latency(2, 0.1, 0.01);
+        int[] hits = histogram(new LeastLatencyStrategy(), v, REQ, DRAWS, null);
+        for (int h : hits) {
+            assertThat(h / (double) DRAWS).isCloseTo(1 / 3.0, within(0.015));
+        }
+    }
+
+    @Test
     void fallsBackToRandomWhenKvCacheMetricMissingOnEveryPod() {
         FakeView v = new FakeView(5, 11).kv(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
         int[] fallbacks = new int[5];

@@ -69,6 +69,23 @@ public interface CandidateView {
     }
 
     /**
+     * A lower bound, needing no live read, of candidate {@code i}'s expected latency for a request of
+     * {@code outputTokens} output tokens with the queue correction least-latency ranks by:
+     * {@code (TTFT + TPOT x outputTokens) x q}, where {@code q = 1 + queued / max(running, 1)} when
+     * {@code queued = waiting + inFlightSinceRefresh} is positive and 1 otherwise (NaN waiting or running
+     * count as 0). The bound takes the lowest {@code queued} can be: every request counted at the snapshot
+     * completed since; an implementation may lower it further by a tiny relative margin so that rounding
+     * never lifts it above the value computed by that formula. NaN exactly when TTFT or TPOT is NaN, or
+     * when {@code outputTokens} is NaN; {@code outputTokens}
+     * must be &gt;= 0 (a negative value gives a meaningless bound, not an exception: this is a hot-path
+     * read). The default, {@code TTFT + TPOT x outputTokens}, is valid (the factor is at least 1) but
+     * prunes less.
+     */
+    default double expectedLatencyFloorSeconds(int i, double outputTokens) {
+        return timeToFirstTokenSeconds(i) + timePerOutputTokenSeconds(i) * outputTokens;
+    }
+
+    /**
      * Why candidate {@code i}'s metrics are missing, or null when they are present (or the pod is not
      * ready). A pod with metrics that lack one particular value has null here and NaN for that value.
      */

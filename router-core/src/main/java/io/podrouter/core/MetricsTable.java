@@ -143,7 +143,7 @@ final class MetricsTable implements CandidateView {
     final String model;
     final long builtAtMillis;
     private final PodHandle[] handles;
-    // Each candidate's in-flight counter (chunk, offset): read in place, so scans touch packed ints.
+    // Each candidate's in-flight counter (chunk, offset): read in place, without a hop through the handle.
     private final int[][] inFlightChunk;
     private final int[] inFlightOffset;
     // When the candidates' counters are consecutive slots of one chunk (pods discovered together), the
@@ -183,7 +183,7 @@ final class MetricsTable implements CandidateView {
         for (int i = 0; i < n; i++) {
             inFlightChunk[i] = handles[i].inFlightChunk;
             inFlightOffset[i] = handles[i].inFlightOffset;
-            consecutive &= inFlightChunk[i] == inFlightChunk[0] && inFlightOffset[i] == inFlightOffset[0] + i;
+            consecutive &= inFlightChunk[i] == inFlightChunk[0] && inFlightOffset[i] == inFlightOffset[0] + i * InFlightCounters.STRIDE;
         }
         consecutiveChunk = consecutive ? inFlightChunk[0] : null;
         consecutiveBase = consecutive ? inFlightOffset[0] : 0;
@@ -309,7 +309,7 @@ final class MetricsTable implements CandidateView {
     @Override
     public int inFlight(int i) {
         int[] chunk = consecutiveChunk;
-        return chunk != null ? chunk[consecutiveBase + i] : InFlightCounters.get(inFlightChunk[i], inFlightOffset[i]);
+        return chunk != null ? chunk[consecutiveBase + i * InFlightCounters.STRIDE] : InFlightCounters.get(inFlightChunk[i], inFlightOffset[i]);
     }
 
     @Override

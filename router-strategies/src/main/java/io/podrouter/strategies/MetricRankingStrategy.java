@@ -73,7 +73,11 @@ abstract class MetricRankingStrategy implements SelectionStrategy {
         for (int i = skipWorse(v, 0, n, min, param); i < n; i = skipWorse(v, i + 1, n, min, param)) {
             double f = floor(v, i, param);
             if (f != f) {
-                absent++; // missing or not ready
+                // Missing or not ready; absent candidates come in runs (a fleet without metrics), so count
+                // the run in a loop of its own too.
+                int end = skipAbsent(v, i + 1, n, param);
+                absent += end - i;
+                i = end - 1;
                 continue;
             }
             double s = exact ? f : score(v, i, param);
@@ -120,6 +124,15 @@ abstract class MetricRankingStrategy implements SelectionStrategy {
     private int skipWorse(CandidateView v, int from, int n, double min, double param) {
         int i = from;
         while (i < n && floor(v, i, param) > min) {
+            i++;
+        }
+        return i;
+    }
+
+    /** The first candidate from {@code from} whose floor is not NaN, or {@code n}. */
+    private int skipAbsent(CandidateView v, int from, int n, double param) {
+        int i = from;
+        while (i < n && Double.isNaN(floor(v, i, param))) {
             i++;
         }
         return i;

@@ -38,13 +38,15 @@ record Decision(Router router, String strategy, Fallback fallback, MissingReason
         return sb.toString();
     }
 
+    // values() clones its array on every call; this runs on every selection.
+    private static final int REASONS = MissingReason.values().length + 1;
+
     /** Index of a decision in the router's table: {@code [strategy][fallback][reason + 1][predicted]}. */
     static int code(Fallback fallback, MissingReason reason, boolean predicted) {
-        int reasons = MissingReason.values().length + 1;
-        return ((fallback.ordinal() * reasons) + (reason == null ? 0 : reason.ordinal() + 1)) * 2 + (predicted ? 1 : 0);
+        return ((fallback.ordinal() * REASONS) + (reason == null ? 0 : reason.ordinal() + 1)) * 2 + (predicted ? 1 : 0);
     }
 
     static int codes() {
-        return Fallback.values().length * (MissingReason.values().length + 1) * 2;
+        return Fallback.values().length * REASONS * 2;
     }
 }

@@ -22,6 +22,8 @@ final class FakeView implements CandidateView {
     /** In-flight counts when the snapshot was taken (the correction's baseline); 0 unless set. */
     final int[] baseline;
     double perRequest = 0.05;
+    /** When set, each live read of a count is followed by another thread's selection of that candidate. */
+    boolean concurrentPicks;
 
     FakeView(int n, long seed) {
         pods = new Pod[n];
@@ -99,7 +101,11 @@ final class FakeView implements CandidateView {
 
     @Override
     public int inFlightSinceRefresh(int i) {
-        return inFlight[i] - baseline[i];
+        int delta = inFlight[i] - baseline[i];
+        if (concurrentPicks) {
+            inFlight[i]++;
+        }
+        return delta;
     }
 
     @Override

@@ -55,6 +55,23 @@ class MetricStrategiesTest {
     }
 
     @Test
+    void tieBreakHoldsWhileOtherThreadsChangeInFlightCountsDuringThePick() {
+        // A tie-break that re-reads live counts in a second pass finds no tie left once other threads have
+        // picked the tied pods meanwhile (it used to throw, and the router fell back to last-resort random).
+        for (SelectionStrategy strategy : new SelectionStrategy[] {new LeastKvCacheStrategy(), new LeastLatencyStrategy()}) {
+            for (int k = 0; k < 200; k++) {
+                FakeView v = new FakeView(4, k).kv(0.1, 0.1, 0.1, 0.5)
+                        .latency(0, 0.1, 0.01).latency(1, 0.1, 0.01).latency(2, 0.1, 0.01).latency(3, 0.5, 0.01);
+                v.concurrentPicks = true;
+                long pick = strategy.pick(REQ, v);
+                assertThat(SelectionStrategy.isPass(pick)).isFalse();
+                assertThat(SelectionStrategy.isRandomFallback(pick)).isFalse();
+                assertThat(SelectionStrategy.index(pick)).isBetween(0, 2);
+            }
+        }
+    }
+
+    @Test
     void leastLatencyBreaksTiesUniformlyWithInFlightCorrection() {
         FakeView v = new FakeView(3, 13).latency(0, 0.1, 0.01).latency(1, 0.1, 0.01).latency(2, 0.1, 0.01);
         int[] hits = histogram(new LeastLatencyStrategy(), v, REQ, DRAWS, null);

@@ -303,6 +303,8 @@ public final class ResultsReport {
                 .append("\"strict reading\" rows compare with those reference figures, which look pick-only (Ribbon's ")
                 .append("0 B/op, against 24 B/op here with its ServerStats accounting), while podrouter's figures always ")
                 .append("include its own accounting.\n\n");
+        md.append("Where the time of a selection goes, what was changed after profiling and what limits each missed ")
+                .append("target: [ANALYSIS.md](ANALYSIS.md) (written by hand from this run's figures).\n\n");
     }
 
     private static void allocationTarget(StringBuilder md, List<Row> rows) {

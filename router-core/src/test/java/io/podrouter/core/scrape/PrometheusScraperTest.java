@@ -494,13 +494,32 @@ class PrometheusScraperTest {
         scraper.close(); // idempotent
 
         server.close();
-        await("no scraper or HttpClient thread left", () -> {
+        // Java 17's HttpClient has no close(): its selector thread ends once the client is garbage collected
+        // and its last exchange is over, and it checks that every 3 s. This wait timed out (15 s) in about one
+        // run in ten on a loaded 2-core machine, so it gets a longer budget, and a failure names what is left.
+        long deadline = System.nanoTime() + Duration.ofSeconds(45).toNanos();
+        while (!newThreads(before).isEmpty() && System.nanoTime() < deadline) {
             System.gc();
-            return newThreads(before).isEmpty();
-        });
+            Thread.sleep(50);
+        }
+        assertThat(describeNewThreads(before)).as("scraper or HttpClient threads left after close()").isEmpty();
         assertThatThrownBy(scraper::scrapeNow).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
         assertThatThrownBy(scraper::start).isInstanceOf(IllegalStateException.class);
         assertThat(scraper.lookup(pod, LLAMA)).isInstanceOf(MetricsLookup.Present.class); // from memory, until stale
+    }
+
+    /** {@link #newThreads} with each thread's state and top frames, for a failure message. */
+    private static List<String> describeNewThreads(java.util.Set<Thread> before) {
+        List<String> left = new ArrayList<>();
+        for (java.util.Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {
+            Thread t = e.getKey();
+            if (newThreads(before).contains(t.getName())) {
+                StackTraceElement[] frames = e.getValue();
+                left.add(t.getName() + " " + t.getState() + " at "
+                        + java.util.Arrays.toString(java.util.Arrays.copyOf(frames, Math.min(frames.length, 6))));
+            }
+        }
+        return left;
     }
 
     /** Threads started since {@code before} that belong to the scraper or its HttpClient. */

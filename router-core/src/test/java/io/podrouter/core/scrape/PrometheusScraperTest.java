@@ -495,8 +495,9 @@ class PrometheusScraperTest {
 
         server.close();
         // Java 17's HttpClient has no close(): its selector thread ends once the client is garbage collected
-        // and its last exchange is over, and it checks that every 3 s. This wait timed out (15 s) in about one
-        // run in ten on a loaded 2-core machine, so it gets a longer budget, and a failure names what is left.
+        // and its last exchange is over, and it checks that every 3 s. A 15 s wait timed out in 2 of about 45
+        // runs on a 2-core machine (not reproduced since), so it gets a longer budget, and a failure names what
+        // is left.
         long deadline = System.nanoTime() + Duration.ofSeconds(45).toNanos();
         while (!newThreads(before).isEmpty() && System.nanoTime() < deadline) {
             System.gc();

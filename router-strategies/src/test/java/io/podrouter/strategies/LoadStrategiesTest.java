@@ -69,6 +69,26 @@ class LoadStrategiesTest {
     }
 
     @Test
+    void exactTieBreakIsUniformOverManyTies() {
+        // 40 tied pods and one busier pod: each tie gets 1/40 of the picks
+        FakeView v = new FakeView(41, 8);
+        v.inFlight[17] = 1;
+        int[] hits = new int[41];
+        int draws = 200_000;
+        LeastRequestStrategy exact = new LeastRequestStrategy();
+        for (int d = 0; d < draws; d++) {
+            hits[SelectionStrategy.index(exact.pick(REQ, v))]++;
+        }
+        assertThat(hits[17]).isZero();
+        for (int i = 0; i < 41; i++) {
+            if (i != 17) {
+                // expected 5,000 each, standard deviation ~69: within 5 standard deviations
+                assertThat(hits[i] / (double) draws).as("pod %d", i).isCloseTo(1 / 40.0, within(0.0018));
+            }
+        }
+    }
+
+    @Test
     void powerOfTwoChoicesNeverPicksTheMostLoadedOfTwo() {
         FakeView v = new FakeView(2, 3);
         v.inFlight[0] = 10;

@@ -9,8 +9,9 @@ import java.util.Objects;
 
 /**
  * Shared skeleton of the strategies that pick the candidate with the lowest value of a live metric:
- * one scan for the minimum, with a uniform tie-break by reservoir sampling and the number of candidates
- * missing the metric, then the {@link MissingMetricPolicy}. Subclasses supply {@link #score}.
+ * one scan for the minimum, its tie count and the number of candidates missing the metric, then the
+ * {@link MissingMetricPolicy} and a uniform tie-break (one draw; a second pass finds the drawn tie unless
+ * every candidate tied). Subclasses supply {@link #score}.
  *
  * <p>Not public API: extend {@link SelectionStrategy} directly for your own strategies.
  */
@@ -69,7 +70,6 @@ abstract class MetricRankingStrategy implements SelectionStrategy {
         int best = -1;
         double min = Double.POSITIVE_INFINITY;
         boolean exact = floorIsScore();
-        RandomSource random = v.random();
         for (int i = skipWorse(v, 0, n, min, param); i < n; i = skipWorse(v, i + 1, n, min, param)) {
             double f = floor(v, i, param);
             if (f != f) {
@@ -81,19 +81,18 @@ abstract class MetricRankingStrategy implements SelectionStrategy {
                 continue;
             }
             double s = exact ? f : score(v, i, param);
-            if (s < min) {
+            if (s < min || best < 0) { // best < 0: an infinite first score still makes a pick
                 min = s;
                 best = i;
                 ties = 1;
-            } else if (s == min && random.nextInt(++ties) == 0) {
-                // Reservoir sampling: the k-th tie replaces the pick with probability 1/k, so the pick is
-                // uniform over the ties without a second pass (a cold start's predicted pods often tie).
-                best = i;
+            } else if (s == min) {
+                ties++;
             }
         }
         int ready = v.readyCount();
         int present = n - absent;
         int missing = ready - present;
+        RandomSource random = v.random();
         if (present == 0) {
             // Nothing to rank: every policy but PASS ends in a uniform pick; no second scan needed.
             return policy == MissingMetricPolicy.PASS ? PASS
@@ -112,6 +111,11 @@ abstract class MetricRankingStrategy implements SelectionStrategy {
                     }
             }
         }
+        if (ties == ready) {
+            best = v.readyIndex(random.nextInt(ready)); // all equal (an idle fleet): one draw, no second pass
+        } else if (ties > 1) {
+            best = nthTie(v, param, min, random.nextInt(ties), best, exact);
+        }
         return v.isPredicted(best) ? SelectionStrategy.predicted(best) : SelectionStrategy.chosen(best);
     }
 
@@ -127,6 +131,23 @@ abstract class MetricRankingStrategy implements SelectionStrategy {
             i++;
         }
         return i;
+    }
+
+    /**
+     * The {@code nth} (0-based) candidate whose score equals {@code min}, for a uniform tie-break with one
+     * draw. Live in-flight counts can move between the two passes under concurrent selections; if the
+     * tie is gone, the first tie of the first pass is kept (a valid pick, biased only under such a race).
+     */
+    private int nthTie(CandidateView v, double param, double min, int nth, int firstTie, boolean exact) {
+        int seen = 0;
+        int n = v.size();
+        for (int i = skipWorse(v, 0, n, min, param); i < n; i = skipWorse(v, i + 1, n, min, param)) {
+            double f = floor(v, i, param);
+            if (f == f && (exact ? f : score(v, i, param)) == min && seen++ == nth) {
+                return i;
+            }
+        }
+        return firstTie;
     }
 
     /** The first candidate from {@code from} whose floor is not NaN, or {@code n}. */

@@ -56,8 +56,9 @@ class MetricStrategiesTest {
 
     @Test
     void tieBreakHoldsWhileOtherThreadsChangeInFlightCountsDuringThePick() {
-        // A tie-break that re-reads live counts in a second pass finds no tie left once other threads have
-        // picked the tied pods meanwhile (it used to throw, and the router fell back to last-resort random).
+        // The tie-break's second pass re-reads live counts: once other threads have picked the tied pods
+        // meanwhile, the drawn tie is gone and a tie of the first pass is kept (it used to throw, and the
+        // router fell back to last-resort random).
         for (SelectionStrategy strategy : new SelectionStrategy[] {new LeastKvCacheStrategy(), new LeastLatencyStrategy()}) {
             for (int k = 0; k < 200; k++) {
                 FakeView v = new FakeView(4, k).kv(0.1, 0.1, 0.1, 0.5)

@@ -73,6 +73,16 @@ class MetricStrategiesTest {
     }
 
     @Test
+    void anInfiniteScoreIsStillRankedAndPicked() {
+        // +Inf is a value (larger than any other), not "missing": with the other pod missing the metric,
+        // FAIR_SHARE must pick either pod, never fail for want of a finite minimum.
+        FakeView v = new FakeView(2, 3).kv(Double.POSITIVE_INFINITY, Double.NaN);
+        int[] hits = histogram(new LeastKvCacheStrategy(MissingMetricPolicy.FAIR_SHARE, false), v, REQ, 2_000, null);
+        assertThat(hits[0]).isGreaterThan(800);
+        assertThat(hits[1]).isGreaterThan(800);
+    }
+
+    @Test
     void leastLatencyBreaksTiesUniformlyWithInFlightCorrection() {
         FakeView v = new FakeView(3, 13).latency(0, 0.1, 0.01).latency(1, 0.1, 0.01).latency(2, 0.1, 0.01);
         int[] hits = histogram(new LeastLatencyStrategy(), v, REQ, DRAWS, null);

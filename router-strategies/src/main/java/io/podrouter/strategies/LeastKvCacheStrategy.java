@@ -18,7 +18,7 @@ import io.podrouter.api.strategy.CandidateView;
  * to a pod makes it look as much fuller as a request there costs.
  *
  * <p>Thread-safe and stateless; one instance may serve any number of routers. O(n) per pick with one
- * pass over the candidates, no allocation.
+ * pass over the candidates (a second only on ties, unless every candidate tied), no allocation.
  */
 public final class LeastKvCacheStrategy extends MetricRankingStrategy {
 

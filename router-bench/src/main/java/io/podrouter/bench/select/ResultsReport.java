@@ -350,8 +350,7 @@ public final class ResultsReport {
             }
             parts.add(p.toString().replaceAll("; $", ""));
         }
-        md.append("| ").append(name).append(" | ").append(!any ? "not measured" : allMet ? "met" : "missed").append(" | ")
-                .append(String.join("<br>", parts)).append(" |\n");
+        targetRow(md, name, any, allMet, parts);
     }
 
     private static void roundRobinTargets(StringBuilder md, List<Row> rows) {
@@ -420,8 +419,7 @@ public final class ResultsReport {
                         large.get().ns() / small.get().ns()));
             }
         }
-        md.append("| ").append(name).append(" | ").append(!any ? "not measured" : allMet ? "met" : "missed").append(" | ")
-                .append(String.join("<br>", parts)).append(" |\n");
+        targetRow(md, name, any, allMet, parts);
     }
 
     /**
@@ -440,6 +438,12 @@ public final class ResultsReport {
                 "least-request P2C, 2 threads, strict reading: at most 0.7 x 64 ns (the issue's gRPC least_request figure, low end)");
     }
 
+    /** One row of the targets table: the verdict ("not measured" when nothing was) and each figure on its own line. */
+    private static void targetRow(StringBuilder md, String name, boolean any, boolean allMet, List<String> parts) {
+        md.append("| ").append(name).append(" | ").append(!any ? "not measured" : allMet ? "met" : "missed").append(" | ")
+                .append(String.join("<br>", parts)).append(" |\n");
+    }
+
     private static void strictRow(StringBuilder md, List<Row> rows, RouterStrategy s, int threads, double limit, String name) {
         List<Row> measured = select(rows, x -> isRouter(x, s) && x.threads() == threads);
         List<String> parts = new ArrayList<>();
@@ -450,8 +454,7 @@ public final class ResultsReport {
             parts.add(String.format(Locale.ROOT, "%d pods: %s ns (limit %.1f) %s", r.pods(), fmt(r.ns()), limit,
                     met ? "met" : "MISSED"));
         }
-        md.append("| ").append(name).append(" | ").append(measured.isEmpty() ? "not measured" : allMet ? "met" : "missed")
-                .append(" | ").append(String.join("<br>", parts)).append(" |\n");
+        targetRow(md, name, !measured.isEmpty(), allMet, parts);
     }
 
     private static void fallbackTarget(StringBuilder md, List<Row> rows) {
@@ -480,8 +483,7 @@ public final class ResultsReport {
                 }
             }
         }
-        md.append("| ").append(name).append(" | ").append(!any ? "not measured" : allMet ? "met" : "missed").append(" | ")
-                .append(String.join("<br>", parts)).append(" |\n");
+        targetRow(md, name, any, allMet, parts);
     }
 
     private static void scalingTarget(StringBuilder md, List<Row> rows) {
@@ -506,8 +508,7 @@ public final class ResultsReport {
                         speedup >= 1.8 ? "met" : "MISSED"));
             }
         }
-        md.append("| ").append(name).append(" | ").append(!any ? "not measured" : allMet ? "met" : "missed").append(" | ")
-                .append(String.join("<br>", parts)).append(" |\n");
+        targetRow(md, name, any, allMet, parts);
     }
 
     private static void ratios(StringBuilder md, List<Row> rows) {

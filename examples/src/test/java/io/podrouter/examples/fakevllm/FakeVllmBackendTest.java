@@ -39,11 +39,16 @@ class FakeVllmBackendTest {
                         .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"m\",\"prompt\":\"hello\",\"max_tokens\":4}")).build(),
                         HttpResponse.BodyHandlers.ofString()));
             }
+            // Wait until the third request has arrived too (queued behind the two running ones): waiting only
+            // for two running requests raced with the third one's arrival.
             long deadline = System.nanoTime() + 5_000_000_000L;
-            while (backend.runningRequests() < 2 && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
             Exposition busy = PrometheusTextParser.parseExposition(backend.exposition());
+            while ((busy.family("vllm:num_requests_running").samples().get(0).value() < 2
+                    || busy.family("vllm:num_requests_waiting").samples().get(0).value() < 1)
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+                busy = PrometheusTextParser.parseExposition(backend.exposition());
+            }
             assertThat(busy.family("vllm:num_requests_running").samples().get(0).value()).isEqualTo(2.0);
             assertThat(busy.family("vllm:num_requests_waiting").samples().get(0).value()).isEqualTo(1.0);
             assertThat(busy.family("vllm:kv_cache_usage_perc").samples().get(0).value()).isBetween(0.0, 1.0).isPositive();

@@ -35,6 +35,25 @@ public interface PodSelector {
     PodSelection selectPod(InferenceRequest request, Candidates candidates);
 
     /**
+     * Chooses again for a retry of {@code request}, among {@code candidates} minus the pods whose ids are
+     * in {@code excludedPodIds} (typically the pods already tried for this request), by the same rules as
+     * {@link #selectPod(InferenceRequest, Candidates)}. It uses the set's prepared metrics: no metrics
+     * lookup, no new candidate set. Costs O(candidates) work and a copy of the set's metrics table, so it
+     * is meant for the rare retry, not for every request.
+     *
+     * @param request        the request; null throws {@link NullPointerException}
+     * @param candidates     as for {@link #selectPod(InferenceRequest, Candidates)}
+     * @param excludedPodIds ids of pods not to choose; null or empty excludes nothing; ids of pods that
+     *                       are not candidates are ignored; a null element throws
+     *                       {@link NullPointerException}
+     * @return the selection, to be completed exactly once
+     * @throws NoPodAvailableException when no candidate is both ready and not excluded; its
+     *                                 {@link NoPodAvailableException#rejections()} count the excluded
+     *                                 pods as {@link RejectReason#EXCLUDED}
+     */
+    PodSelection selectPod(InferenceRequest request, Candidates candidates, Collection<String> excludedPodIds);
+
+    /**
      * Convenience for callers without a prepared set: {@code selectPod(request, candidates(pods))}.
      * Costs a hash lookup and a metrics lookup per pod on every call; prefer a prepared
      * {@link Candidates} on a busy gateway. Null or empty {@code pods} throws

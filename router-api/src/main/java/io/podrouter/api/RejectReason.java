@@ -5,5 +5,16 @@ public enum RejectReason {
     /** Service discovery says the pod is not Ready ({@link Pod#ready()} is false). */
     POD_NOT_READY,
     /** The {@link MetricsSource} answered {@link MetricsLookup.NotReady} for the pod. */
-    SOURCE_NOT_READY
+    SOURCE_NOT_READY,
+    /**
+     * The caller excluded the pod for this selection (a retry after a failed attempt, see
+     * {@link PodSelector#selectPod(InferenceRequest, Candidates, java.util.Collection)}).
+     */
+    EXCLUDED,
+    /**
+     * The router ejected the pod after failed requests (outlier detection, as Envoy and gRPC do); it
+     * returns after its ejection time. Ejected pods are still chosen when every other candidate is
+     * unavailable, so this reason appears only beside others.
+     */
+    OUTLIER_EJECTED
 }

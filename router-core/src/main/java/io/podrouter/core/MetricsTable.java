@@ -227,6 +227,26 @@ final class MetricsTable implements CandidateView {
         return c;
     }
 
+    /**
+     * This table with the candidates flagged in {@code exclude} made not ready (their metrics NaN, as
+     * strategies expect) and counted as {@code reason} in {@link #rejections()}; used for retries and
+     * for ejected pods. O(n) and allocating: not for the steady-state path.
+     */
+    MetricsTable excluding(boolean[] exclude, RejectReason reason) {
+        int count = 0;
+        for (int i = 0; i < exclude.length; i++) {
+            if (exclude[i] && c.ready[i]) {
+                count++;
+            }
+        }
+        java.util.EnumMap<RejectReason, Integer> r = new java.util.EnumMap<>(RejectReason.class);
+        r.putAll(rejections);
+        if (count > 0) {
+            r.merge(reason, count, Integer::sum);
+        }
+        return new MetricsTable(model, builtAtMillis, handles, c.excluding(exclude), random, r, coldCap, true);
+    }
+
     PodHandle handle(int i) {
         return handles[i];
     }
@@ -265,6 +285,29 @@ final class MetricsTable implements CandidateView {
             h.countAdmitted(); // only "has it been admitted yet" matters, for the first-request rule
         }
         return true;
+    }
+
+    /**
+     * The ready candidate with the fewest in-flight requests, ties broken uniformly at random: where a
+     * selection goes when every ready candidate is new and turned it down (their caps or ramps are all
+     * reached), so that the excess spreads evenly instead of piling onto the first pick.
+     */
+    int leastLoadedReady() {
+        int best = -1;
+        int min = Integer.MAX_VALUE;
+        int ties = 0;
+        for (int k = 0; k < readyCount; k++) {
+            int i = readyIndex[k];
+            int f = inFlight(i);
+            if (f < min) {
+                min = f;
+                best = i;
+                ties = 1;
+            } else if (f == min && random.nextInt(++ties) == 0) {
+                best = i;
+            }
+        }
+        return best;
     }
 
     boolean isCold(int i) {

@@ -14,6 +14,7 @@ import io.podrouter.api.Pod;
 import io.podrouter.api.PodSelection;
 import io.podrouter.api.PodSelector;
 import io.podrouter.api.RandomSource;
+import io.podrouter.api.RejectReason;
 import io.podrouter.api.RouterEventListener;
 import io.podrouter.api.strategy.SelectionStrategy;
 import io.podrouter.core.coldstart.ColdStartHistoryPredictor;
@@ -225,6 +226,45 @@ public final class Router implements PodSelector, AutoCloseable {
 
     @Override
     public PodSelection selectPod(InferenceRequest request, Candidates candidates) {
+        MetricsTable table = tableFor(request, candidates);
+        if (table.readyCount() == 0) {
+            throw new NoPodAvailableException(request.model(), table.size(), table.rejections());
+        }
+        return selectFrom(request, table);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The retry is chosen by the same chain, cold-start admission and outlier ejection as a first
+     * selection; only the excluded pods are treated as not ready for it.
+     */
+    @Override
+    public PodSelection selectPod(InferenceRequest request, Candidates candidates, Collection<String> excludedPodIds) {
+        MetricsTable table = tableFor(request, candidates);
+        if (excludedPodIds != null && !excludedPodIds.isEmpty()) {
+            for (String id : excludedPodIds) {
+                Objects.requireNonNull(id, "excludedPodIds: contains null (expected: pod ids)");
+            }
+            boolean[] exclude = new boolean[table.size()];
+            boolean any = false;
+            for (int i = 0; i < exclude.length; i++) {
+                if (excludedPodIds.contains(table.pod(i).id())) {
+                    exclude[i] = true;
+                    any = true;
+                }
+            }
+            if (any) {
+                table = table.excluding(exclude, RejectReason.EXCLUDED);
+            }
+        }
+        if (table.readyCount() == 0) {
+            throw new NoPodAvailableException(request.model(), table.size(), table.rejections());
+        }
+        return selectFrom(request, table);
+    }
+
+    private MetricsTable tableFor(InferenceRequest request, Candidates candidates) {
         Objects.requireNonNull(request, "request: null (expected: an InferenceRequest)");
         if (closed) {
             throw new IllegalStateException("router is closed");
@@ -235,11 +275,11 @@ public final class Router implements PodSelector, AutoCloseable {
         if (!(candidates instanceof CandidateSet) || ((CandidateSet) candidates).owner != this) {
             throw new IllegalArgumentException("candidates: not created by this router (expected: router.candidates(pods))");
         }
-        MetricsTable table = ((CandidateSet) candidates).table(request.model());
-        int ready = table.readyCount();
-        if (ready == 0) {
-            throw new NoPodAvailableException(request.model(), table.size(), table.rejections());
-        }
+        return ((CandidateSet) candidates).table(request.model());
+    }
+
+    /** Chooses among {@code table}'s ready candidates (at least one) and takes the in-flight slot. */
+    private PodSelection selectFrom(InferenceRequest request, MetricsTable table) {
         long pick = choose(request, table);
         int index = (int) pick;
         PodHandle handle = table.handle(index);
@@ -247,14 +287,19 @@ public final class Router implements PodSelector, AutoCloseable {
             handle.acquire();
         } else if (!table.admit(index)) {
             // Slow start or the burst guard turned the pick down: decide again among the pods that need no
-            // admission. If there are none (every pod is new and capped), keep the pick: traffic must flow.
+            // admission.
             MetricsTable settled = table.withoutAdmission;
             if (settled != null && settled.readyCount() > 0) {
                 table = settled;
                 pick = choose(request, table);
                 index = (int) pick;
-                handle = table.handle(index);
+            } else {
+                // Every ready pod is new (an all-new or young fleet): traffic must flow, and the caps must
+                // still mean something, so the excess goes to the pod holding the fewest requests.
+                index = table.leastLoadedReady();
+                pick = (pick & ~0xFFFF_FFFFL) | index;
             }
+            handle = table.handle(index);
             handle.acquire();
         }
         return select(table, index, handle, decision(pick, table, index));

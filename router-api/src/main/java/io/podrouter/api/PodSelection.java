@@ -14,7 +14,7 @@ import java.util.Optional;
  *
  * <p>Thread-safe: a selection may be completed from another thread than the one that selected.
  */
-public interface PodSelection {
+public interface PodSelection extends AutoCloseable {
 
     /** The chosen pod; never null. */
     Pod pod();
@@ -55,6 +55,23 @@ public interface PodSelection {
             }
         }
         return complete(outcome, nanos);
+    }
+
+    /**
+     * Completes the selection as {@link Outcome#CANCELLED} with an unknown latency if it has not been
+     * completed yet; otherwise does nothing. Lets a gateway hold a selection in try-with-resources so
+     * that no exception path leaks its in-flight slot:
+     * <pre>{@code
+     * try (PodSelection s = router.selectPod(request, pods)) {
+     *     Response r = forward(s.pod(), request);
+     *     s.complete(r.ok() ? Outcome.SUCCESS : Outcome.FAILURE, r.latencyNanos());
+     * }   // any exception: completed as CANCELLED
+     * }</pre>
+     * Never throws.
+     */
+    @Override
+    default void close() {
+        complete(Outcome.CANCELLED, -1L);
     }
 
     /** One line for logs: pod, strategy and fallback, e.g. {@code pod-3 by least-kv-cache (random fallback: NOT_YET_SCRAPED)}. */

@@ -39,4 +39,15 @@ public interface RouterEventListener {
     /** A request routed to a pod while it was cold finished. Called on the completing thread. */
     default void coldRequestCompleted(Pod pod, Outcome outcome) {
     }
+
+    /**
+     * The router ejected {@code pod} for {@code ejectionTime} after failed requests. Called on the
+     * completing thread (consecutive failures) or the refresh thread (failure rate).
+     */
+    default void podEjected(Pod pod, EjectionReason reason, Duration ejectionTime) {
+    }
+
+    /** An ejected pod's ejection time ended; it takes traffic again. Called on the refresh thread. */
+    default void podReturned(Pod pod) {
+    }
 }

@@ -28,12 +28,15 @@ final class CandidateSet implements Candidates {
     static final int MAX_MODELS = 32;
 
     final Router owner;
+    /** Creation order within the owner: refreshes visit sets in this order, so runs are reproducible. */
+    final long serial;
     final PodHandle[] handles;
     private final List<Pod> pods;
     private volatile MetricsTable[] tables = new MetricsTable[0];
 
-    CandidateSet(Router owner, PodHandle[] handles, List<Pod> pods) {
+    CandidateSet(Router owner, long serial, PodHandle[] handles, List<Pod> pods) {
         this.owner = owner;
+        this.serial = serial;
         this.handles = handles;
         this.pods = pods;
     }
@@ -59,13 +62,19 @@ final class CandidateSet implements Candidates {
                 return t;
             }
         }
-        return install(owner.buildTable(model, handles, null));
+        MetricsTable built = install(owner.buildTable(model, handles, null));
+        built.used = true;
+        return built;
     }
 
-    /** Rebuilds every table selections have read since the last refresh; drops the others. */
+    /**
+     * Rebuilds every table selections have read since the last refresh, and every table with a cold
+     * candidate (so that its cold start, first metrics and warm-up, is tracked without traffic too);
+     * drops the others, which are rebuilt on demand.
+     */
     void refresh() {
         for (MetricsTable t : tables) {
-            if (t.used) {
+            if (t.used || t.anyCold) {
                 t.used = false;
                 install(owner.buildTable(t.model, handles, t));
             } else {

@@ -33,8 +33,8 @@ final class MetricsReader {
     record Reading(MetricsState state, PodMetrics metrics, String detail) {
     }
 
-    Reading read(PodHandle handle, String model, Instant now) {
-        Pod pod = handle.pod();
+    /** Reads {@code pod} (the caller's single read of {@code handle.pod()}) for {@code model}. */
+    Reading read(PodHandle handle, Pod pod, String model, Instant now) {
         Reading reading = pod.ready() ? ask(pod, model, now) : new Reading(MetricsState.POD_NOT_READY, null, "");
         MetricsState previous = handle.exchangeState(model, reading.state());
         if (previous != reading.state()) {

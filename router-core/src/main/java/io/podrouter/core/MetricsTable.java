@@ -157,10 +157,15 @@ final class MetricsTable implements CandidateView {
     private final RandomSource random;
     private final Map<RejectReason, Integer> rejections;
     private final int coldCap;
+    /** Some candidate is cold: the refresh keeps rebuilding the table even without selections. */
+    final boolean anyCold;
     /** The same table without the candidates that need admission; null when none does. */
     final MetricsTable withoutAdmission;
-    /** Set by selections; cleared by a refresh. Lets the refresher skip tables nobody reads any more. */
-    volatile boolean used = true;
+    /**
+     * Set by selections, cleared by a refresh; lets the refresher drop tables nobody reads any more. A
+     * table starts unused, so one that a refresh built and no selection read is not rebuilt again.
+     */
+    volatile boolean used;
 
     MetricsTable(String model, long builtAtMillis, PodHandle[] handles, Columns columns, RandomSource random,
                  Map<RejectReason, Integer> rejections, int coldCap) {
@@ -204,6 +209,11 @@ final class MetricsTable implements CandidateView {
                 }
             }
         }
+        boolean cold = false;
+        for (int i = 0; i < n; i++) {
+            cold |= c.cold[i];
+        }
+        anyCold = cold;
         readyIndex = Arrays.copyOf(idx, r);
         readyCount = r;
         commonMissingReason = mostCommon(missingCounts);
@@ -245,6 +255,26 @@ final class MetricsTable implements CandidateView {
             r.merge(reason, count, Integer::sum);
         }
         return new MetricsTable(model, builtAtMillis, handles, c.excluding(exclude), random, r, coldCap, true);
+    }
+
+    /**
+     * This table without the ready candidates that are ejected now; null when none is, or when they are
+     * all that is ready.
+     */
+    MetricsTable withoutEjected() {
+        boolean[] exclude = new boolean[handles.length];
+        int left = 0;
+        boolean any = false;
+        for (int k = 0; k < readyCount; k++) {
+            int i = readyIndex[k];
+            if (handles[i].ejected) {
+                exclude[i] = true;
+                any = true;
+            } else {
+                left++;
+            }
+        }
+        return any && left > 0 ? excluding(exclude, RejectReason.OUTLIER_EJECTED) : null;
     }
 
     PodHandle handle(int i) {
@@ -315,13 +345,21 @@ final class MetricsTable implements CandidateView {
     }
 
     /**
-     * Why the metric was missing for a random fallback onto candidate {@code i}: the pod's own reason,
-     * or, when it had metrics (the whole decision went random because of other pods), the most common
-     * reason among the candidates.
+     * Why the metric was missing for a random fallback onto candidate {@code i}, which lacks it: its own
+     * reason, or {@link MissingReason#METRIC_ABSENT} when its metrics are present but lack the value the
+     * strategy ranks by.
      */
-    MissingReason fallbackReason(int i) {
+    MissingReason ownMissingReason(int i) {
         MissingReason own = c.missing[i];
-        return own != null ? own : commonMissingReason;
+        return own != null ? own : MissingReason.METRIC_ABSENT;
+    }
+
+    /**
+     * The most common reason among the candidates whose metrics are missing (METRIC_ABSENT when none
+     * is): what a random decision made because of other candidates reports.
+     */
+    MissingReason commonMissingReason() {
+        return commonMissingReason;
     }
 
     @Override

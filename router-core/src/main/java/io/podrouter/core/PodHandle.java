@@ -60,9 +60,23 @@ final class PodHandle {
     // Lifecycle, guarded by this.
     Phase phase = Phase.UNSEEN;
     Instant firstMetricsAt;
+    /**
+     * The router saw this pod Ready without metrics at the start of its Ready period: only such pods teach
+     * the predictor what cold pods look like (a pod first seen already serving, e.g. when the router
+     * starts with a warm fleet and is given {@code readySince = now}, would teach it that cold pods are
+     * busy).
+     */
+    volatile boolean seenCold;
     Warmup warmup;
     /** Whether the pod is cold now: Ready without metrics yet, or warming up. Read by telemetry. */
     volatile boolean cold;
+    /**
+     * Ejected by outlier detection: table builds leave the pod out, and a selection that picked it from a
+     * table built before the ejection picks again. Written by the {@link OutlierDetector} under its monitor.
+     */
+    volatile boolean ejected;
+    /** Outcome counters and ejection state for outlier detection. */
+    final OutlierDetector.Health health = new OutlierDetector.Health();
 
     PodHandle(Pod pod, InFlightCounters counters) {
         this.id = pod.id();
@@ -98,6 +112,7 @@ final class PodHandle {
         warmup = null;
         phase = Phase.UNSEEN;
         firstMetricsAt = null;
+        seenCold = false;
         cold = false;
         COLD_SUCCESSES.setVolatile(this, 0);
         ADMITTED.setVolatile(this, 0);

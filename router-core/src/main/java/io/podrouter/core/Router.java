@@ -106,6 +106,7 @@ public final class Router implements PodSelector, AutoCloseable {
     public static final int DEFAULT_COLD_START_IN_FLIGHT_CAP = 8;
 
     private static final int WARMUP_THREADS = 4;
+    private static final int AD_HOC_SETS = 64;
     private static final int STRATEGY_SHIFT = 40;
 
     private final SelectionStrategy[] chain;
@@ -121,9 +122,18 @@ public final class Router implements PodSelector, AutoCloseable {
     private final Cache<String, PodHandle> handles = Caffeine.newBuilder().weakValues().build();
     private final InFlightCounters inFlightCounters = new InFlightCounters();
     private final Cache<CandidateSet, Boolean> sets = Caffeine.newBuilder().weakKeys().build();
+    private final AtomicLong serials = new AtomicLong();
+    /**
+     * Candidate sets of {@link #selectPod(InferenceRequest, Collection)}, by pod list, so that a caller
+     * passing the same pods on every request does not register (and refresh) a new set per call.
+     */
+    private final Cache<List<Pod>, Candidates> adHocSets = Caffeine.newBuilder().maximumSize(AD_HOC_SETS)
+            .executor(Runnable::run).build();
     private final ScheduledExecutorService ownScheduler;
     private final ScheduledFuture<?> refreshTask;
     private final AtomicLong refreshFailures = new AtomicLong();
+    /** Null when outlier detection is off. */
+    private final OutlierDetector outliers;
     private volatile boolean closed;
 
     private Router(Builder b) {
@@ -149,6 +159,8 @@ public final class Router implements PodSelector, AutoCloseable {
             }
         }
         this.ownWarmupExecutor = ownPool;
+        this.outliers = b.outlierDetection == null ? null : new OutlierDetector(b.outlierDetection, b.clock, telemetry,
+                listener != null ? listener : new RouterEventListener() { }, () -> (int) handles.estimatedSize());
         ColdStartConfig cold = new ColdStartConfig(b.slowStart, b.predictor, b.warmup, warmupExecutor, b.coldInFlightCap,
                 telemetry, listener);
         this.tableBuilder = new TableBuilder(new MetricsReader(b.metricsSource, b.maxMetricsAge), cold, b.random);
@@ -196,7 +208,7 @@ public final class Router implements PodSelector, AutoCloseable {
     @Override
     public Candidates candidates(Collection<Pod> pods) {
         if (pods == null || pods.isEmpty()) {
-            return register(new CandidateSet(this, new PodHandle[0], List.of()));
+            return register(new CandidateSet(this, serials.incrementAndGet(), new PodHandle[0], List.of()));
         }
         List<Pod> list = new ArrayList<>(pods.size());
         Set<String> ids = new HashSet<>();
@@ -216,7 +228,7 @@ public final class Router implements PodSelector, AutoCloseable {
             h.update(pod);
             hs[k] = h;
         }
-        return register(new CandidateSet(this, hs, Collections.unmodifiableList(list)));
+        return register(new CandidateSet(this, serials.incrementAndGet(), hs, Collections.unmodifiableList(list)));
     }
 
     private CandidateSet register(CandidateSet set) {
@@ -264,6 +276,25 @@ public final class Router implements PodSelector, AutoCloseable {
         return selectFrom(request, table);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The router keeps the candidate sets of the last {@value #AD_HOC_SETS} distinct pod lists passed
+     * here (compared with {@code List.equals}, so a changed pod, e.g. one that is no longer ready, makes a
+     * new set), so passing the same pods on every request costs a list copy and a hash of it, and the
+     * metrics source is asked about them once per refresh, not once per call.
+     */
+    @Override
+    public PodSelection selectPod(InferenceRequest request, Collection<Pod> pods) {
+        Objects.requireNonNull(request, "request: null (expected: an InferenceRequest)");
+        if (pods == null || pods.isEmpty()) {
+            throw new NoPodAvailableException(request.model(), 0, null);
+        }
+        List<Pod> key = List.copyOf(pods); // throws NullPointerException on a null element
+        Candidates set = adHocSets.get(key, this::candidates);
+        return selectPod(request, set);
+    }
+
     private MetricsTable tableFor(InferenceRequest request, Candidates candidates) {
         Objects.requireNonNull(request, "request: null (expected: an InferenceRequest)");
         if (closed) {
@@ -283,6 +314,17 @@ public final class Router implements PodSelector, AutoCloseable {
         long pick = choose(request, table);
         int index = (int) pick;
         PodHandle handle = table.handle(index);
+        if (handle.ejected) {
+            // Ejected after this table was built (table builds leave ejected pods out): pick again without
+            // them, unless they are all that is ready (then the ejected pod serves rather than nobody).
+            MetricsTable healthy = table.withoutEjected();
+            if (healthy != null) {
+                table = healthy;
+                pick = choose(request, table);
+                index = (int) pick;
+                handle = table.handle(index);
+            }
+        }
         if (!table.needsAdmission(index)) {
             handle.acquire();
         } else if (!table.admit(index)) {
@@ -327,7 +369,7 @@ public final class Router implements PodSelector, AutoCloseable {
                 strategyFault(s, "picked candidate " + index + ", which is out of range or not ready", null);
                 continue;
             }
-            return (pick & ((1L << STRATEGY_SHIFT) - 1)) | ((long) s << STRATEGY_SHIFT);
+            return (pick & ((1L << STRATEGY_SHIFT) - 1)) | ((long) s << STRATEGY_SHIFT); // keeps bits 32-39
         }
         return table.readyIndex(random.nextInt(table.readyCount())) | ((long) strategies.length << STRATEGY_SHIFT);
     }
@@ -339,7 +381,9 @@ public final class Router implements PodSelector, AutoCloseable {
             return decisions[s][Decision.code(Fallback.LAST_RESORT_RANDOM, null, false)];
         }
         if (SelectionStrategy.isRandomFallback(pick)) {
-            return decisions[s][Decision.code(Fallback.RANDOM_METRIC_MISSING, table.fallbackReason(index), predicted)];
+            MissingReason reason = SelectionStrategy.isOthersMissing(pick) ? table.commonMissingReason()
+                    : table.ownMissingReason(index);
+            return decisions[s][Decision.code(Fallback.RANDOM_METRIC_MISSING, reason, predicted)];
         }
         return decisions[s][Decision.code(s == 0 ? Fallback.NONE : Fallback.CHAIN, null, predicted)];
     }
@@ -358,8 +402,17 @@ public final class Router implements PodSelector, AutoCloseable {
         return new Selection(handle, table.pod(index), decision, cold);
     }
 
-    /** Called once per completed selection that was routed to a cold pod. */
-    void coldRequestCompleted(PodHandle handle, Pod pod, Outcome outcome) {
+    /** Called once per completed selection, after its in-flight slot was released. */
+    void completed(PodHandle handle, Pod pod, Decision decision, boolean cold, Outcome outcome, long latencyNanos) {
+        if (cold) {
+            coldRequestCompleted(handle, pod, outcome);
+        }
+        if (outliers != null) {
+            outliers.record(handle, outcome);
+        }
+    }
+
+    private void coldRequestCompleted(PodHandle handle, Pod pod, Outcome outcome) {
         if (outcome == Outcome.SUCCESS) {
             handle.countColdSuccess();
         }
@@ -392,7 +445,14 @@ public final class Router implements PodSelector, AutoCloseable {
      * until the new ones are swapped in.
      */
     public void refreshMetrics() {
-        for (CandidateSet set : sets.asMap().keySet()) {
+        if (outliers != null) {
+            outliers.evaluate(handles.asMap().values());
+        }
+        // In creation order, not the weak-key map's order: table builds feed the predictor, whose learning
+        // depends on the order it sees pods in, and the same inputs must give the same routing.
+        List<CandidateSet> ordered = new ArrayList<>(sets.asMap().keySet());
+        ordered.sort((a, b) -> Long.compare(a.serial, b.serial));
+        for (CandidateSet set : ordered) {
             set.refresh();
         }
         inFlightCounters.reclaim();
@@ -512,6 +572,7 @@ public final class Router implements PodSelector, AutoCloseable {
         private int coldInFlightCap = DEFAULT_COLD_START_IN_FLIGHT_CAP;
         private RouterEventListener listener;
         private String namespace;
+        private OutlierDetection outlierDetection = OutlierDetection.defaults();
 
         private Builder() {
         }
@@ -658,6 +719,24 @@ public final class Router implements PodSelector, AutoCloseable {
                 throw new IllegalArgumentException("coldStartInFlightCap: " + cap + " (expected: >= 1)");
             }
             this.coldInFlightCap = cap;
+            return this;
+        }
+
+        /**
+         * Outlier detection: stops routing to a pod whose requests fail, from the outcomes reported
+         * through {@link PodSelection#complete}; see {@link OutlierDetection} for the rules. Default
+         * {@link OutlierDetection#defaults()} (Envoy's defaults). Without it, a pod that fails fast frees
+         * its in-flight slots fastest and least-request sends it most of the traffic.
+         */
+        public Builder outlierDetection(OutlierDetection settings) {
+            this.outlierDetection = Objects.requireNonNull(settings,
+                    "outlierDetection: null (expected: OutlierDetection settings, or withoutOutlierDetection())");
+            return this;
+        }
+
+        /** No outlier detection: reported failures do not steer routing. */
+        public Builder withoutOutlierDetection() {
+            this.outlierDetection = null;
             return this;
         }
 

@@ -14,8 +14,11 @@ import java.util.Optional;
 /**
  * The router's {@link PodSelection}: the chosen pod, its handle (to release the in-flight count) and a
  * shared {@link Decision}. 32 bytes per selection on a 64-bit JVM with compressed references; the only
- * allocation of a steady-state selection. Completion is idempotent: {@code state} holds a "done" bit,
- * set by CAS, and a "routed while cold" bit that sends the completion to the cold-start telemetry.
+ * allocation of a steady-state selection. Completion is idempotent: {@code done} is set by CAS.
+ *
+ * <p>Publication: every field the completing thread needs is final (so any thread that obtains the
+ * reference, even through a data race, sees them initialised, JLS 17.5), and {@code done} starts at its
+ * default value, which needs no write in the constructor; the CAS makes completion atomic.
  */
 final class Selection implements PodSelection {
 
@@ -32,19 +35,19 @@ final class Selection implements PodSelection {
     private final PodHandle handle;
     private final Pod pod;
     private final Decision decision;
-    private static final int DONE_BIT = 1;
-    private static final int COLD_BIT = 2;
+    /** Routed while the pod was cold: the completion goes to the cold-start telemetry and burst guard. */
+    private final boolean cold;
 
-    // Not volatile: a volatile write in the constructor costs a full fence on every selection. The
-    // completing thread receives the selection through whatever hand-off the caller uses (which orders
-    // the constructor's write before it), and the CAS in complete() is atomic on its own.
+    // 0 until completed, then 1; read and set only through DONE (never written in the constructor, so a
+    // selection costs no fence).
+    @SuppressWarnings("unused")
     private int state;
 
     Selection(PodHandle handle, Pod pod, Decision decision, boolean cold) {
         this.handle = handle;
         this.pod = pod;
         this.decision = decision;
-        this.state = cold ? COLD_BIT : 0;
+        this.cold = cold;
     }
 
     @Override
@@ -75,15 +78,17 @@ final class Selection implements PodSelection {
     @Override
     public boolean complete(Outcome outcome, long latencyNanos) {
         Objects.requireNonNull(outcome, "outcome: null (expected: SUCCESS, FAILURE or CANCELLED)");
-        int s = (int) DONE.getAcquire(this);
-        if ((s & DONE_BIT) != 0 || !DONE.compareAndSet(this, s, s | DONE_BIT)) {
+        if ((int) DONE.getAcquire(this) != 0 || !DONE.compareAndSet(this, 0, 1)) {
             return false;
         }
         handle.release();
-        if ((s & COLD_BIT) != 0) {
-            decision.router().coldRequestCompleted(handle, pod, outcome);
-        }
+        decision.router().completed(handle, pod, decision, cold, outcome, latencyNanos);
         return true;
+    }
+
+    /** Whether {@link #complete} has been called successfully. */
+    boolean isDone() {
+        return (int) DONE.getAcquire(this) != 0;
     }
 
     @Override

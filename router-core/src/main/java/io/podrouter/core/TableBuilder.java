@@ -56,8 +56,11 @@ final class TableBuilder {
         PodMetrics[] live = new PodMetrics[n];
         for (int i = 0; i < n; i++) {
             PodHandle h = handles[i];
-            MetricsReader.Reading r = reader.read(h, model, now);
-            c.pods[i] = h.pod();
+            // Read the pod once: its readiness, the row's Pod and the lifecycle must all describe the same
+            // discovery update (reading it again after the lookup could pair "ready" with a not-ready Pod).
+            Pod pod = h.pod();
+            MetricsReader.Reading r = reader.read(h, pod, model, now);
+            c.pods[i] = pod;
             MetricsState state = r.state();
             if (state == MetricsState.POD_NOT_READY) {
                 rejected.merge(RejectReason.POD_NOT_READY, 1, Integer::sum);
@@ -76,14 +79,17 @@ final class TableBuilder {
             } else {
                 c.missing[i] = state.missingReason();
             }
-            c.cold[i] = advanceLifecycle(h, live[i] != null, now);
+            c.cold[i] = advanceLifecycle(h, pod, live[i] != null, now);
         }
         if (cfg.predictor() != null) {
             predict(model, handles, c, live, now, previous == null ? null : previous.columns());
         }
         perRequestEstimates(handles, c, previous == null ? null : previous.columns());
         rampWeights(handles, c, now);
-        return new MetricsTable(model, now.toEpochMilli(), handles, c, random, rejected, cfg.coldInFlightCap());
+        MetricsTable table = new MetricsTable(model, now.toEpochMilli(), handles, c, random, rejected, cfg.coldInFlightCap());
+        // Ejected pods are left out while another candidate is ready (Envoy's panic rule otherwise).
+        MetricsTable healthy = table.withoutEjected();
+        return healthy != null ? healthy : table;
     }
 
     private static void fill(MetricsTable.Columns c, int i, PodMetrics m) {
@@ -97,8 +103,7 @@ final class TableBuilder {
     }
 
     /** Moves the pod's lifecycle forward; returns whether it is cold now. */
-    private boolean advanceLifecycle(PodHandle h, boolean hasMetrics, Instant now) {
-        Pod pod = h.pod();
+    private boolean advanceLifecycle(PodHandle h, Pod pod, boolean hasMetrics, Instant now) {
         synchronized (h) {
             boolean wasCold = h.cold;
             if (h.phase == PodHandle.Phase.UNSEEN) {
@@ -106,8 +111,10 @@ final class TableBuilder {
                 if (cfg.warmup() != null && age(pod, now).compareTo(cfg.warmup().deadline()) < 0) {
                     h.warmup = new Warmup(pod, cfg.warmup(), cfg.warmupExecutor(), this::warmupAttempt);
                 }
-                // Seen with metrics from the start (e.g. the router restarted): no cold start to measure.
+                // Seen with metrics from the start (e.g. the router restarted): no cold start to measure, and
+                // nothing to learn about cold pods from it, whatever its readySince says.
                 h.firstMetricsAt = hasMetrics ? now : null;
+                h.seenCold = !hasMetrics;
             } else if (h.firstMetricsAt == null && hasMetrics) {
                 h.firstMetricsAt = now;
                 Duration d = age(pod, now);
@@ -158,7 +165,12 @@ final class TableBuilder {
                 continue;
             }
             Duration age = age(c.pods[i], now);
-            if (live[i] == null) {
+            // Only a pod that never had metrics in this Ready period is cold and gets predicted metrics. A
+            // pod that had metrics and lost them (scrape failing, stale, invalid, source throwing) is
+            // suspect, not cold: a dead pod fails fast, keeps its in-flight count near zero and would be
+            // predicted idle, attracting nearly all traffic. It is left to the strategies' missing-metric
+            // policy instead (at most its fair share, reported as a fallback with its reason).
+            if (live[i] == null && c.cold[i]) {
                 MetricsPredictor.PredictionInput in =
                         new MetricsPredictor.PredictionInput(c.pods[i], model, age, handles[i].inFlight(), peers);
                 PodMetrics p = safely(() -> predictor.predict(in));
@@ -171,7 +183,8 @@ final class TableBuilder {
                         logPredictorFault("predicted an invalid value: " + invalid, null);
                     }
                 }
-            } else if (age.compareTo(ColdStartConfig.LEARNING_HORIZON) < 0 && peers.size() > 1
+            } else if (live[i] != null && handles[i].seenCold && age.compareTo(ColdStartConfig.LEARNING_HORIZON) < 0
+                    && peers.size() > 1
                     && (prev == null || !live[i].observedAt().equals(prev.observedAt[i]))) {
                 // Learn from each new snapshot of a young pod once, not on every rebuild of the table.
                 List<PodMetrics> others = new ArrayList<>(peers);

@@ -377,10 +377,12 @@ class RouterTest {
         }
         source.answers.put("log-pod-a", kv(0.2)); // missing -> present
         for (int d = 0; d < 5; d++) {
+            router.selectPod(REQ, c).complete(Outcome.SUCCESS, 1);
             router.refreshMetrics();
         }
         source.answers.put("log-pod-a", MetricsLookup.missing(MissingReason.SCRAPE_FAILED, "connection refused"));
         for (int d = 0; d < 5; d++) {
+            router.selectPod(REQ, c).complete(Outcome.SUCCESS, 1);
             router.refreshMetrics();
         }
         Path log = Path.of(System.getProperty("org.slf4j.simpleLogger.logFile", "target/router-test.log"));

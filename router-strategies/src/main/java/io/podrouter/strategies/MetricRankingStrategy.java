@@ -103,7 +103,9 @@ abstract class MetricRankingStrategy implements SelectionStrategy {
                 case PASS:
                     return PASS;
                 case RANDOM:
-                    return SelectionStrategy.randomFallback(v.readyIndex(random.nextInt(ready)));
+                    int any = v.readyIndex(random.nextInt(ready));
+                    return Double.isNaN(floor(v, any, param)) ? SelectionStrategy.randomFallback(any)
+                            : SelectionStrategy.randomFallbackForOthers(any);
                 default: // FAIR_SHARE
                     int r = random.nextInt(ready);
                     if (r < missing) {

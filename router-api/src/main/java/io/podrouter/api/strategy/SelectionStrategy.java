@@ -25,6 +25,15 @@ public interface SelectionStrategy {
     /** Bit set in a pick when the choice ranked on predicted metrics. */
     long PREDICTED_BIT = 1L << 33;
 
+    /**
+     * Bit set in a random-fallback pick of a candidate that HAS the metric: the decision went random
+     * because other candidates lack it (e.g. {@code MissingMetricPolicy.RANDOM}). The router then
+     * reports those candidates' reason; without the bit it reports the picked candidate's own reason, or
+     * {@link io.podrouter.api.MissingReason#METRIC_ABSENT} when its metrics are present but lack the
+     * value.
+     */
+    long OTHERS_MISSING_BIT = 1L << 34;
+
     /** Short stable name for results, logs and telemetry, e.g. {@code least-kv-cache}. */
     String name();
 
@@ -48,6 +57,19 @@ public interface SelectionStrategy {
     /** A pick of candidate {@code index} made at random because the ranking metric was missing. */
     static long randomFallback(int index) {
         return chosen(index) | RANDOM_FALLBACK_BIT;
+    }
+
+    /**
+     * A pick of candidate {@code index}, which has the metric, made at random because other candidates
+     * lack it.
+     */
+    static long randomFallbackForOthers(int index) {
+        return randomFallback(index) | OTHERS_MISSING_BIT;
+    }
+
+    /** Whether a random-fallback pick was made for other candidates' missing metric. */
+    static boolean isOthersMissing(long pick) {
+        return pick >= 0 && (pick & OTHERS_MISSING_BIT) != 0;
     }
 
     /** A pick of candidate {@code index} ranked on predicted metrics. */

@@ -1,5 +1,6 @@
 package io.podrouter.core.telemetry;
 
+import io.podrouter.api.EjectionReason;
 import io.podrouter.api.WarmupOutcome;
 
 import java.io.IOException;
@@ -22,7 +23,10 @@ import java.util.regex.Pattern;
  *   <li>{@code podrouter_cold_requests_failed_total}: of those, reported failed;</li>
  *   <li>{@code podrouter_fallbacks_total{strategy,fallback,reason}}: selections that fell back;</li>
  *   <li>{@code podrouter_warmup_probes_total{outcome}}: warm-up attempts by outcome;</li>
- *   <li>{@code podrouter_cold_pods} (gauge): pods cold now.</li>
+ *   <li>{@code podrouter_cold_pods} (gauge): pods cold now;</li>
+ *   <li>{@code podrouter_outlier_ejections_total{reason}}: pods ejected after failed requests;</li>
+ *   <li>{@code podrouter_outlier_ejections_skipped_total}: ejections the cap or a fleet-wide failure prevented;</li>
+ *   <li>{@code podrouter_ejected_pods} (gauge): pods ejected now.</li>
  * </ul>
  *
  * <p>Stateless and thread-safe.
@@ -98,6 +102,19 @@ public final class PrometheusExposition {
         String cold = prefix + "podrouter_cold_pods";
         header(out, cold, "Pods currently cold (Ready without metrics, or warming up).", "gauge");
         out.append(cold).append(' ').append(Integer.toString(s.coldPods())).append('\n');
+
+        String ej = prefix + "podrouter_outlier_ejections_total";
+        header(out, ej, "Pods ejected by outlier detection after failed requests.", "counter");
+        for (EjectionReason r : EjectionReason.values()) {
+            out.append(ej).append("{reason=\"").append(r.name()).append("\"} ")
+                    .append(Long.toString(s.ejections().getOrDefault(r, 0L))).append('\n');
+        }
+        counter(out, prefix + "podrouter_outlier_ejections_skipped_total",
+                "Ejections not made: ejected-fraction cap reached, or the other pods were failing too.",
+                s.ejectionsSkipped());
+        String ejected = prefix + "podrouter_ejected_pods";
+        header(out, ejected, "Pods currently ejected by outlier detection.", "gauge");
+        out.append(ejected).append(' ').append(Integer.toString(s.ejectedPods())).append('\n');
     }
 
     /** The exposition as a string. */

@@ -1,5 +1,6 @@
 package io.podrouter.core.telemetry;
 
+import io.podrouter.api.EjectionReason;
 import io.podrouter.api.Fallback;
 import io.podrouter.api.MissingReason;
 import io.podrouter.api.Outcome;
@@ -34,6 +35,9 @@ public final class RouterTelemetry {
     private final LongAdder coldRequestsFailed = new LongAdder();
     private final Map<TelemetrySnapshot.FallbackKey, LongAdder> fallbacks = new ConcurrentHashMap<>();
     private final Map<WarmupOutcome, LongAdder> warmups = new EnumMap<>(WarmupOutcome.class);
+    private final Map<EjectionReason, LongAdder> ejections = new EnumMap<>(EjectionReason.class);
+    private final LongAdder ejectionsSkipped = new LongAdder();
+    private final LongAdder ejectedPods = new LongAdder();
 
     public RouterTelemetry() {
         for (int i = 0; i < buckets.length; i++) {
@@ -42,6 +46,27 @@ public final class RouterTelemetry {
         for (WarmupOutcome o : WarmupOutcome.values()) {
             warmups.put(o, new LongAdder());
         }
+        for (EjectionReason r : EjectionReason.values()) {
+            ejections.put(r, new LongAdder());
+        }
+    }
+
+    /** Counts an outlier ejection and raises the ejected-pods gauge; null is ignored. */
+    public void podEjected(EjectionReason reason) {
+        if (reason != null) {
+            ejections.get(reason).increment();
+            ejectedPods.increment();
+        }
+    }
+
+    /** Lowers the ejected-pods gauge: an ejection ended. */
+    public void podReturned() {
+        ejectedPods.decrement();
+    }
+
+    /** Counts an ejection the cap or the fleet-wide failure rule prevented. */
+    public void ejectionSkipped() {
+        ejectionsSkipped.increment();
     }
 
     /**
@@ -110,7 +135,10 @@ public final class RouterTelemetry {
         });
         Map<WarmupOutcome, Long> wu = new EnumMap<>(WarmupOutcome.class);
         warmups.forEach((k, v) -> wu.put(k, v.sum()));
+        Map<EjectionReason, Long> ej = new EnumMap<>(EjectionReason.class);
+        ejections.forEach((k, v) -> ej.put(k, v.sum()));
         return new TelemetrySnapshot(new TelemetrySnapshot.Histogram(bounds, cumulative, coldStartSum.sum(), running),
-                coldRequests.sum(), coldRequestsFailed.sum(), fb, wu, Math.max(0, coldPods));
+                coldRequests.sum(), coldRequestsFailed.sum(), fb, wu, Math.max(0, coldPods), ej,
+                ejectionsSkipped.sum(), (int) Math.max(0, ejectedPods.sum()));
     }
 }

@@ -1,5 +1,6 @@
 package io.podrouter.core.telemetry;
 
+import io.podrouter.api.EjectionReason;
 import io.podrouter.api.Fallback;
 import io.podrouter.api.MissingReason;
 import io.podrouter.api.Outcome;
@@ -87,6 +88,24 @@ public final class SafeListener implements RouterEventListener {
             delegate.coldRequestCompleted(pod, outcome);
         } catch (RuntimeException e) {
             failed("coldRequestCompleted", e);
+        }
+    }
+
+    @Override
+    public void podEjected(Pod pod, EjectionReason reason, Duration ejectionTime) {
+        try {
+            delegate.podEjected(pod, reason, ejectionTime);
+        } catch (RuntimeException e) {
+            failed("podEjected", e);
+        }
+    }
+
+    @Override
+    public void podReturned(Pod pod) {
+        try {
+            delegate.podReturned(pod);
+        } catch (RuntimeException e) {
+            failed("podReturned", e);
         }
     }
 }

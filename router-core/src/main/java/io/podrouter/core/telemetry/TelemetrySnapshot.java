@@ -1,5 +1,6 @@
 package io.podrouter.core.telemetry;
 
+import io.podrouter.api.EjectionReason;
 import io.podrouter.api.Fallback;
 import io.podrouter.api.MissingReason;
 import io.podrouter.api.WarmupOutcome;
@@ -18,14 +19,20 @@ import java.util.Objects;
  * @param fallbacks           selections that departed from their strategy's rule, by strategy, kind and reason
  * @param warmupProbes        warm-up attempts by outcome (plus one {@code GAVE_UP} per abandoned warm-up)
  * @param coldPods            pods known to the router and cold right now
+ * @param ejections           outlier ejections by reason
+ * @param ejectionsSkipped    ejections not made because of the ejected-fraction cap or because the other
+ *                            pods were failing too
+ * @param ejectedPods         pods ejected right now
  */
 public record TelemetrySnapshot(Histogram coldStartDurations, long coldRequests, long coldRequestsFailed,
-                                Map<FallbackKey, Long> fallbacks, Map<WarmupOutcome, Long> warmupProbes, int coldPods) {
+                                Map<FallbackKey, Long> fallbacks, Map<WarmupOutcome, Long> warmupProbes, int coldPods,
+                                Map<EjectionReason, Long> ejections, long ejectionsSkipped, int ejectedPods) {
 
     public TelemetrySnapshot {
         Objects.requireNonNull(coldStartDurations, "coldStartDurations");
         fallbacks = Map.copyOf(fallbacks);
         warmupProbes = Map.copyOf(warmupProbes);
+        ejections = Map.copyOf(ejections);
     }
 
     /** Total fallbacks of every kind. */

@@ -1,0 +1,103 @@
+package io.podrouter.core;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Settings of the router's outlier detection: how it stops routing to a pod whose requests fail, from
+ * the outcomes reported through {@code PodSelection.complete}. The semantics are those operators know
+ * from Envoy's outlier detection and gRPC's A50, with Envoy's defaults:
+ * <ul>
+ *   <li>a pod whose last {@link #consecutiveFailures} completions all failed is ejected at once;</li>
+ *   <li>every {@link #interval}, a pod with at least {@link #minimumRequests} completions in the interval
+ *       and a failure fraction at or above {@link #failureRateThreshold} is ejected;</li>
+ *   <li>an ejection lasts {@link #baseEjectionTime} times the number of times the pod was ejected, at
+ *       most {@link #maxEjectionTime}; each interval without failures while not ejected lowers that
+ *       number by one;</li>
+ *   <li>a pod is ejected only while fewer than {@link #maxEjectedFraction} of the pods the router knows are
+ *       ejected (so at least one pod can always be ejected, and a fleet-wide failure cannot eject them
+ *       all), and only while the other pods' requests mostly succeed (failure fraction of the others
+ *       in the current and previous interval below one half): when every pod fails, the fault is not the
+ *       pod's (overload, a bad rollout, the gateway's own network) and ejecting would only remove
+ *       capacity;</li>
+ *   <li>an ejected pod is still chosen when every other candidate is unavailable (Envoy's panic mode):
+ *       ejection never turns a request that could be served into a {@code NoPodAvailableException}.</li>
+ * </ul>
+ * Only {@code Outcome.FAILURE} counts as a failure; {@code CANCELLED} (the client left) counts neither way.
+ *
+ * <p>Immutable and thread-safe. The canonical constructor validates every value and throws
+ * {@link NullPointerException} or {@link IllegalArgumentException} naming it.
+ *
+ * @param consecutiveFailures  failures in a row that eject a pod (&gt;= 1); Envoy's default 5
+ * @param failureRateThreshold failure fraction over an interval that ejects a pod, in (0, 1]; Envoy's 0.85
+ * @param minimumRequests      completions a pod needs in an interval for its failure fraction to count (&gt;= 1); Envoy's 50
+ * @param interval             evaluation interval (&gt; 0); Envoy's 10 s
+ * @param baseEjectionTime     ejection time of a first ejection (&gt; 0); Envoy's 30 s
+ * @param maxEjectionTime      longest ejection (&gt;= baseEjectionTime); Envoy's 300 s
+ * @param maxEjectedFraction   fraction of known pods that may be ejected at once, in (0, 1]; Envoy's 0.1
+ */
+public record OutlierDetection(int consecutiveFailures, double failureRateThreshold, int minimumRequests,
+                               Duration interval, Duration baseEjectionTime, Duration maxEjectionTime,
+                               double maxEjectedFraction) {
+
+    private static final OutlierDetection DEFAULTS = new OutlierDetection(5, 0.85, 50, Duration.ofSeconds(10),
+            Duration.ofSeconds(30), Duration.ofSeconds(300), 0.1);
+
+    public OutlierDetection {
+        if (consecutiveFailures < 1) {
+            throw new IllegalArgumentException("consecutiveFailures: " + consecutiveFailures + " (expected: >= 1)");
+        }
+        if (!(failureRateThreshold > 0 && failureRateThreshold <= 1)) {
+            throw new IllegalArgumentException("failureRateThreshold: " + failureRateThreshold + " (expected: in (0, 1])");
+        }
+        if (minimumRequests < 1) {
+            throw new IllegalArgumentException("minimumRequests: " + minimumRequests + " (expected: >= 1)");
+        }
+        positive("interval", interval);
+        positive("baseEjectionTime", baseEjectionTime);
+        Objects.requireNonNull(maxEjectionTime, "maxEjectionTime: null (expected: >= baseEjectionTime)");
+        if (maxEjectionTime.compareTo(baseEjectionTime) < 0) {
+            throw new IllegalArgumentException("maxEjectionTime: " + maxEjectionTime + " (expected: >= baseEjectionTime "
+                    + baseEjectionTime + ")");
+        }
+        if (!(maxEjectedFraction > 0 && maxEjectedFraction <= 1)) {
+            throw new IllegalArgumentException("maxEjectedFraction: " + maxEjectedFraction + " (expected: in (0, 1])");
+        }
+    }
+
+    private static void positive(String name, Duration d) {
+        Objects.requireNonNull(d, () -> name + ": null (expected: > 0)");
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + ": " + d + " (expected: > 0)");
+        }
+    }
+
+    /** Envoy's defaults: 5 consecutive failures, 85 % over 50+ requests per 10 s, 30 s x n up to 300 s, 10 % of pods. */
+    public static OutlierDetection defaults() {
+        return DEFAULTS;
+    }
+
+    /** This configuration with another {@link #consecutiveFailures}. */
+    public OutlierDetection withConsecutiveFailures(int n) {
+        return new OutlierDetection(n, failureRateThreshold, minimumRequests, interval, baseEjectionTime,
+                maxEjectionTime, maxEjectedFraction);
+    }
+
+    /** This configuration with other ejection times. */
+    public OutlierDetection withEjectionTimes(Duration base, Duration max) {
+        return new OutlierDetection(consecutiveFailures, failureRateThreshold, minimumRequests, interval, base, max,
+                maxEjectedFraction);
+    }
+
+    /** This configuration with another {@link #maxEjectedFraction}. */
+    public OutlierDetection withMaxEjectedFraction(double fraction) {
+        return new OutlierDetection(consecutiveFailures, failureRateThreshold, minimumRequests, interval,
+                baseEjectionTime, maxEjectionTime, fraction);
+    }
+
+    /** This configuration with another failure-rate rule. */
+    public OutlierDetection withFailureRate(double threshold, int minimumRequests, Duration interval) {
+        return new OutlierDetection(consecutiveFailures, threshold, minimumRequests, interval, baseEjectionTime,
+                maxEjectionTime, maxEjectedFraction);
+    }
+}

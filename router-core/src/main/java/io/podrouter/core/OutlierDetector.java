@@ -1,0 +1,159 @@
+package io.podrouter.core;
+
+import io.podrouter.api.EjectionReason;
+import io.podrouter.api.Outcome;
+import io.podrouter.api.Pod;
+import io.podrouter.api.RouterEventListener;
+import io.podrouter.core.telemetry.RouterTelemetry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntSupplier;
+
+/**
+ * Applies {@link OutlierDetection} to the outcomes a router's selections report. Counting is lock-free
+ * (atomic counters per pod and for the fleet); ejecting and returning pods, which happen a few times a
+ * minute at most, take this object's monitor, so the ejected count and the cap are checked atomically.
+ * The selection path only reads {@link PodHandle#ejected}. Thread-safe.
+ */
+final class OutlierDetector {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Router.class);
+
+    /** A pod's counters; ejection fields guarded by the detector's monitor. */
+    static final class Health {
+        final AtomicInteger consecutiveFailures = new AtomicInteger();
+        final AtomicInteger successes = new AtomicInteger();
+        final AtomicInteger failures = new AtomicInteger();
+        // Guarded by the detector.
+        long ejectedUntilMillis;
+        int ejections;
+        EjectionReason reason;
+    }
+
+    private final OutlierDetection cfg;
+    private final InstantSource clock;
+    private final RouterTelemetry telemetry;
+    private final RouterEventListener listener;
+    private final IntSupplier knownPods;
+    private final AtomicLong fleetSuccesses = new AtomicLong();
+    private final AtomicLong fleetFailures = new AtomicLong();
+    // Guarded by this: the previous interval's fleet totals, the next evaluation time, ejected pods now.
+    private long previousSuccesses;
+    private long previousFailures;
+    private long nextEvaluationMillis = Long.MIN_VALUE;
+    private int ejectedNow;
+
+    OutlierDetector(OutlierDetection cfg, InstantSource clock, RouterTelemetry telemetry, RouterEventListener listener,
+                    IntSupplier knownPods) {
+        this.cfg = cfg;
+        this.clock = clock;
+        this.telemetry = telemetry;
+        this.listener = listener;
+        this.knownPods = knownPods;
+    }
+
+    /** Records one completion; ejects the pod when it reaches the consecutive-failure threshold. */
+    void record(PodHandle h, Outcome outcome) {
+        Health health = h.health;
+        if (outcome == Outcome.SUCCESS) {
+            health.successes.incrementAndGet();
+            fleetSuccesses.incrementAndGet();
+            if (health.consecutiveFailures.get() != 0) {
+                health.consecutiveFailures.set(0);
+            }
+        } else if (outcome == Outcome.FAILURE) {
+            health.failures.incrementAndGet();
+            fleetFailures.incrementAndGet();
+            if (health.consecutiveFailures.incrementAndGet() >= cfg.consecutiveFailures() && !h.ejected) {
+                tryEject(h, EjectionReason.CONSECUTIVE_FAILURES, clock.millis());
+            }
+        }
+    }
+
+    /**
+     * Returns pods whose ejection time is over and, once per interval, ejects pods by failure rate.
+     * Called by the router's refresh, before tables are rebuilt.
+     */
+    synchronized void evaluate(Iterable<PodHandle> handles) {
+        long now = clock.millis();
+        int stillEjected = 0;
+        for (PodHandle h : handles) {
+            if (h.ejected && now < h.health.ejectedUntilMillis) {
+                stillEjected++;
+            } else if (h.ejected) {
+                h.ejected = false;
+                h.health.consecutiveFailures.set(0);
+                telemetry.podReturned();
+                LOG.info("pod {}: ejection ended, routable again (ejected {} time(s) recently)", h.id, h.health.ejections);
+                listener.podReturned(h.pod());
+            }
+        }
+        // Counted afresh rather than decremented, so pods the router forgot while ejected free their place.
+        ejectedNow = stillEjected;
+        if (nextEvaluationMillis == Long.MIN_VALUE) {
+            nextEvaluationMillis = now + cfg.interval().toMillis();
+            return;
+        }
+        if (now < nextEvaluationMillis) {
+            return;
+        }
+        nextEvaluationMillis = now + cfg.interval().toMillis();
+        for (PodHandle h : handles) {
+            Health health = h.health;
+            int s = health.successes.getAndSet(0);
+            int f = health.failures.getAndSet(0);
+            long total = (long) s + f;
+            if (!h.ejected && total >= cfg.minimumRequests() && f >= cfg.failureRateThreshold() * total) {
+                tryEject(h, EjectionReason.FAILURE_RATE, now);
+            } else if (!h.ejected && f == 0 && health.ejections > 0) {
+                health.ejections--; // Envoy: a healthy interval lowers the next ejection's multiplier
+            }
+        }
+        previousSuccesses = fleetSuccesses.getAndSet(0);
+        previousFailures = fleetFailures.getAndSet(0);
+    }
+
+    private synchronized void tryEject(PodHandle h, EjectionReason reason, long now) {
+        if (h.ejected) {
+            return;
+        }
+        int known = Math.max(1, knownPods.getAsInt());
+        if (ejectedNow >= cfg.maxEjectedFraction() * known) {
+            telemetry.ejectionSkipped();
+            return;
+        }
+        Health health = h.health;
+        // The others' failure fraction over this and the previous interval: when most of their requests fail
+        // too, the fault is not this pod's and ejecting it only removes capacity.
+        long othersFailed = previousFailures + fleetFailures.get() - health.failures.get();
+        long othersTotal = previousSuccesses + fleetSuccesses.get() + previousFailures + fleetFailures.get()
+                - health.failures.get() - health.successes.get();
+        if (othersTotal > 0 && othersFailed * 2 >= othersTotal) {
+            telemetry.ejectionSkipped();
+            return;
+        }
+        health.ejections++;
+        long millis = Math.min(cfg.baseEjectionTime().toMillis() * health.ejections,
+                cfg.maxEjectionTime().toMillis());
+        health.ejectedUntilMillis = now + millis;
+        health.reason = reason;
+        ejectedNow++;
+        h.ejected = true;
+        telemetry.podEjected(reason);
+        Duration d = Duration.ofMillis(millis);
+        LOG.warn("pod {}: ejected for {} s ({}; ejection {} of this pod; {} of {} known pods ejected)", h.id,
+                millis / 1000.0, reason == EjectionReason.CONSECUTIVE_FAILURES
+                        ? cfg.consecutiveFailures() + " consecutive failures"
+                        : "failure rate at or above " + cfg.failureRateThreshold(), health.ejections, ejectedNow, known);
+        listener.podEjected(h.pod(), reason, d);
+    }
+
+    synchronized int ejectedNow() {
+        return ejectedNow;
+    }
+}

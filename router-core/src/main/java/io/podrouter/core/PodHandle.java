@@ -75,6 +75,8 @@ final class PodHandle {
      * table built before the ejection picks again. Written by the {@link OutlierDetector} under its monitor.
      */
     volatile boolean ejected;
+    /** Limits the metrics-state lines of this pod (at most one per log interval). */
+    final PodLogLimiter stateLog = new PodLogLimiter();
     /** Outcome counters and ejection state for outlier detection. */
     final OutlierDetector.Health health = new OutlierDetector.Health();
 

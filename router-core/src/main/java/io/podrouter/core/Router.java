@@ -24,7 +24,6 @@ import io.podrouter.core.telemetry.PrometheusExposition;
 import io.podrouter.core.telemetry.RouterTelemetry;
 import io.podrouter.core.telemetry.SafeListener;
 import io.podrouter.core.telemetry.TelemetrySnapshot;
-import io.podrouter.strategies.RandomStrategy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -102,8 +101,13 @@ public final class Router implements PodSelector, AutoCloseable {
     public static final Duration DEFAULT_METRICS_REFRESH_INTERVAL = Duration.ofMillis(50);
     /** Default {@link Builder#maxMetricsAge}. */
     public static final Duration DEFAULT_MAX_METRICS_AGE = Duration.ofSeconds(10);
+    /** Default {@link Builder#logInterval}. */
+    public static final Duration DEFAULT_LOG_INTERVAL = Duration.ofSeconds(30);
     /** Default {@link Builder#coldStartInFlightCap}. */
     public static final int DEFAULT_COLD_START_IN_FLIGHT_CAP = 8;
+
+    /** Strategy name reported for the router's own uniformly random last resort. */
+    public static final String LAST_RESORT_NAME = "random";
 
     private static final int WARMUP_THREADS = 4;
     private static final int AD_HOC_SETS = 64;
@@ -132,6 +136,10 @@ public final class Router implements PodSelector, AutoCloseable {
     private final ScheduledExecutorService ownScheduler;
     private final ScheduledFuture<?> refreshTask;
     private final AtomicLong refreshFailures = new AtomicLong();
+    /** Selections not yet seen completed, when a maximum in-flight age is set; null otherwise. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Selection.Tracked> open;
+    private final long maxInFlightAgeMillis;
+    private final AtomicBoolean reclaimLogged = new AtomicBoolean();
     /** Null when outlier detection is off. */
     private final OutlierDetector outliers;
     private volatile boolean closed;
@@ -159,16 +167,18 @@ public final class Router implements PodSelector, AutoCloseable {
             }
         }
         this.ownWarmupExecutor = ownPool;
+        this.maxInFlightAgeMillis = b.maxInFlightAge.toMillis();
+        this.open = b.maxInFlightAge.isZero() ? null : new java.util.concurrent.ConcurrentLinkedQueue<>();
         this.outliers = b.outlierDetection == null ? null : new OutlierDetector(b.outlierDetection, b.clock, telemetry,
                 listener != null ? listener : new RouterEventListener() { }, () -> (int) handles.estimatedSize());
         ColdStartConfig cold = new ColdStartConfig(b.slowStart, b.predictor, b.warmup, warmupExecutor, b.coldInFlightCap,
                 telemetry, listener);
-        this.tableBuilder = new TableBuilder(new MetricsReader(b.metricsSource, b.maxMetricsAge), cold, b.random);
+        this.tableBuilder = new TableBuilder(new MetricsReader(b.metricsSource, b.maxMetricsAge, b.logInterval), cold, b.random);
         this.strategyFaultLogged = new AtomicBoolean[chain.length];
         Arrays.setAll(strategyFaultLogged, i -> new AtomicBoolean());
         this.decisions = new Decision[chain.length + 1][Decision.codes()];
         for (int s = 0; s <= chain.length; s++) {
-            String name = s < chain.length ? chain[s].name() : RandomStrategy.NAME;
+            String name = s < chain.length ? chain[s].name() : LAST_RESORT_NAME;
             for (Fallback f : Fallback.values()) {
                 for (int r = -1; r < MissingReason.values().length; r++) {
                     MissingReason reason = r < 0 ? null : MissingReason.values()[r];
@@ -399,7 +409,12 @@ public final class Router implements PodSelector, AutoCloseable {
         if (cold) {
             telemetry.coldRequestRouted();
         }
-        return new Selection(handle, table.pod(index), decision, cold);
+        if (open == null) {
+            return new Selection(handle, table.pod(index), decision, cold);
+        }
+        Selection.Tracked s = new Selection.Tracked(handle, table.pod(index), decision, cold, table.builtAtMillis);
+        open.add(s);
+        return s;
     }
 
     /** Called once per completed selection, after its in-flight slot was released. */
@@ -448,6 +463,9 @@ public final class Router implements PodSelector, AutoCloseable {
         if (outliers != null) {
             outliers.evaluate(handles.asMap().values());
         }
+        if (open != null) {
+            reclaimAbandoned(clock.millis());
+        }
         // In creation order, not the weak-key map's order: table builds feed the predictor, whose learning
         // depends on the order it sees pods in, and the same inputs must give the same routing.
         List<CandidateSet> ordered = new ArrayList<>(sets.asMap().keySet());
@@ -456,6 +474,25 @@ public final class Router implements PodSelector, AutoCloseable {
             set.refresh();
         }
         inFlightCounters.reclaim();
+    }
+
+    /** Frees the slots of selections older than the maximum in-flight age; drops completed ones. */
+    private void reclaimAbandoned(long now) {
+        long oldest = now - maxInFlightAgeMillis;
+        for (java.util.Iterator<Selection.Tracked> it = open.iterator(); it.hasNext(); ) {
+            Selection.Tracked s = it.next();
+            if (s.isDone()) {
+                it.remove();
+            } else if (s.selectedAtMillis < oldest && s.reclaim()) {
+                it.remove();
+                telemetry.inFlightReclaimed();
+                if (reclaimLogged.compareAndSet(false, true)) {
+                    LOG.warn("selection of pod {} was not completed within {} ms; its in-flight slot was reclaimed "
+                            + "(complete or close every PodSelection; logged once, counted in "
+                            + "podrouter_in_flight_reclaimed_total)", s.chosenPod().id(), maxInFlightAgeMillis);
+                }
+            }
+        }
     }
 
     private void refreshInBackground() {
@@ -573,6 +610,8 @@ public final class Router implements PodSelector, AutoCloseable {
         private RouterEventListener listener;
         private String namespace;
         private OutlierDetection outlierDetection = OutlierDetection.defaults();
+        private Duration logInterval = DEFAULT_LOG_INTERVAL;
+        private Duration maxInFlightAge = Duration.ZERO;
 
         private Builder() {
         }
@@ -737,6 +776,40 @@ public final class Router implements PodSelector, AutoCloseable {
         /** No outlier detection: reported failures do not steer routing. */
         public Builder withoutOutlierDetection() {
             this.outlierDetection = null;
+            return this;
+        }
+
+        /**
+         * The least time between two log lines about one pod's metrics state (present, missing with a
+         * reason, not ready). Default 30 s: a source that flaps on every refresh writes one line per pod
+         * per 30 s, each saying how many changes it held back, plus one summary line per interval.
+         * {@link Duration#ZERO} logs every change; negative throws.
+         */
+        public Builder logInterval(Duration interval) {
+            Objects.requireNonNull(interval, "logInterval: null (expected: >= 0)");
+            if (interval.isNegative()) {
+                throw new IllegalArgumentException("logInterval: " + interval + " (expected: >= 0)");
+            }
+            this.logInterval = interval;
+            return this;
+        }
+
+        /**
+         * Reclaims the in-flight slot of a selection not completed within this age (a caller that lost a
+         * {@link PodSelection} would otherwise hold its slot forever, skewing least-request and pinning a
+         * cold pod at its burst cap). Checked at each metrics refresh; each reclaim is counted in
+         * {@code podrouter_in_flight_reclaimed_total} and the first is logged. Set it above your longest
+         * legitimate request (a streamed generation can take minutes). Default {@link Duration#ZERO}: off,
+         * because it keeps every open selection in a queue (one node and 8 more bytes per selection);
+         * prefer completing or closing every selection ({@link PodSelection} is {@link AutoCloseable}).
+         * Negative throws.
+         */
+        public Builder maxInFlightAge(Duration age) {
+            Objects.requireNonNull(age, "maxInFlightAge: null (expected: >= 0, zero for off)");
+            if (age.isNegative()) {
+                throw new IllegalArgumentException("maxInFlightAge: " + age + " (expected: >= 0, zero for off)");
+            }
+            this.maxInFlightAge = age;
             return this;
         }
 

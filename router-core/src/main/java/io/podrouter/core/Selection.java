@@ -20,7 +20,7 @@ import java.util.Optional;
  * reference, even through a data race, sees them initialised, JLS 17.5), and {@code done} starts at its
  * default value, which needs no write in the constructor; the CAS makes completion atomic.
  */
-final class Selection implements PodSelection {
+class Selection implements PodSelection {
 
     private static final VarHandle DONE;
 
@@ -86,9 +86,41 @@ final class Selection implements PodSelection {
         return true;
     }
 
-    /** Whether {@link #complete} has been called successfully. */
+    /** Whether {@link #complete} (or {@link #reclaim}) has taken effect. */
     boolean isDone() {
         return (int) DONE.getAcquire(this) != 0;
+    }
+
+    /**
+     * Frees the in-flight slot of a selection nobody completed in time, without counting an outcome (the
+     * caller lost it; nothing says the pod failed). A later {@code complete} returns false.
+     *
+     * @return whether this call freed the slot
+     */
+    final boolean reclaim() {
+        if ((int) DONE.getAcquire(this) != 0 || !DONE.compareAndSet(this, 0, 1)) {
+            return false;
+        }
+        handle.release();
+        return true;
+    }
+
+    final Pod chosenPod() {
+        return pod;
+    }
+
+    /**
+     * A selection with its start time, kept by the router when a maximum in-flight age is set so that
+     * its slot can be reclaimed; a subclass so that routers without the limit do not pay its 8 bytes.
+     */
+    static final class Tracked extends Selection {
+        /** When the selection was made: its table's build time, so the hot path reads no clock. */
+        final long selectedAtMillis;
+
+        Tracked(PodHandle handle, Pod pod, Decision decision, boolean cold, long selectedAtMillis) {
+            super(handle, pod, decision, cold);
+            this.selectedAtMillis = selectedAtMillis;
+        }
     }
 
     @Override

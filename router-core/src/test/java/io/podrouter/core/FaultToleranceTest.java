@@ -282,4 +282,31 @@ class FaultToleranceTest {
         // 1,000 concurrent picks over 4 capped pods: the excess spreads evenly (250 each, not all on one).
         assertThat(held.values()).allSatisfy(n -> assertThat(n).isBetween(249, 251));
     }
+
+    @Test
+    void leakedSelectionsAreReclaimedAfterTheMaximumAgeAndCounted() {
+        Router router = track(defaults(new LeastRequestStrategy()).maxInFlightAge(Duration.ofMinutes(10)).build());
+        Candidates set = router.candidates(pods(2));
+        List<PodSelection> leaked = new ArrayList<>();
+        for (int r = 0; r < 50; r++) {
+            leaked.add(router.selectPod(REQ, set)); // never completed
+        }
+        PodSelection finished = router.selectPod(REQ, set);
+        finished.complete(Outcome.SUCCESS, 1);
+        clock.advance(Duration.ofMinutes(9));
+        router.refreshMetrics();
+        assertThat(router.inFlight("pod-0") + router.inFlight("pod-1")).isEqualTo(50);
+        clock.advance(Duration.ofMinutes(2));
+        router.refreshMetrics();
+        assertThat(router.inFlight("pod-0") + router.inFlight("pod-1")).isZero();
+        assertThat(router.telemetry().inFlightReclaimed()).isEqualTo(50);
+        assertThat(leaked.get(0).complete(Outcome.SUCCESS, 1)).as("late completion has no effect").isFalse();
+        assertThat(router.inFlight("pod-0") + router.inFlight("pod-1")).isZero();
+    }
+
+    @Test
+    void maxInFlightAgeRejectsNegative() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Router.builder().maxInFlightAge(Duration.ofSeconds(-1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("maxInFlightAge: PT-1S (expected: >= 0, zero for off)");
+    }
 }

@@ -365,7 +365,10 @@ class RouterTest {
 
     @Test
     void logsOncePerPodStateChangeNotPerRequest() throws IOException {
-        Router router = router(source, new LeastKvCacheStrategy());
+        Router router = foundation(Router.builder()).metricsSource(source).strategy(new LeastKvCacheStrategy())
+                .clock(clock).random(RandomSource.seeded(1234)).metricsRefreshInterval(Duration.ZERO)
+                .logInterval(Duration.ZERO).build(); // every change: this test pins "not per request"
+        routers.add(router);
         List<Pod> pods = List.of(Pod.ready("log-pod-a", "h", 1, T0), Pod.ready("log-pod-b", "h", 2, T0));
         source.answers.put("log-pod-b", kv(0.1));
         Candidates c = router.candidates(pods);

@@ -111,6 +111,8 @@ public final class Warmup {
         }
     }
 
+    private boolean causeLogged;
+
     private void startAttempt(Instant now) {
         FutureTask<Boolean> task = new FutureTask<>(() -> settings.probe().probe(pod));
         attempts++;
@@ -122,14 +124,26 @@ public final class Warmup {
             current = null;
             events.attempt(pod, attempts, WarmupOutcome.FAILURE);
             nextAttemptAt = now.plus(settings.retryBackoff());
-            LOG.debug("pod {}: warm-up attempt {} rejected by the executor", pod.id(), attempts, e);
+            LOG.warn("pod {}: warm-up attempt {} rejected by the executor; retrying after {}", pod.id(), attempts,
+                    settings.retryBackoff(), e);
         }
     }
 
-    private static WarmupOutcome outcomeOf(FutureTask<Boolean> task) {
+    private WarmupOutcome outcomeOf(FutureTask<Boolean> task) {
         try {
             return Boolean.TRUE.equals(task.get()) ? WarmupOutcome.SUCCESS : WarmupOutcome.FAILURE;
-        } catch (ExecutionException | CancellationException e) {
+        } catch (ExecutionException e) {
+            // The probe threw: say why once per Ready period with the cause (attempts are bounded by
+            // maxAttempts, so this cannot flood); later throws of the same warm-up go to DEBUG.
+            if (!causeLogged) {
+                causeLogged = true;
+                LOG.warn("pod {}: warm-up probe attempt {} threw; retrying after {} (cause logged once per warm-up)",
+                        pod.id(), attempts, settings.retryBackoff(), e.getCause());
+            } else {
+                LOG.debug("pod {}: warm-up probe attempt {} threw", pod.id(), attempts, e.getCause());
+            }
+            return WarmupOutcome.FAILURE;
+        } catch (CancellationException e) {
             return WarmupOutcome.FAILURE;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -26,7 +26,9 @@ import java.util.regex.Pattern;
  *   <li>{@code podrouter_cold_pods} (gauge): pods cold now;</li>
  *   <li>{@code podrouter_outlier_ejections_total{reason}}: pods ejected after failed requests;</li>
  *   <li>{@code podrouter_outlier_ejections_skipped_total}: ejections the cap or a fleet-wide failure prevented;</li>
- *   <li>{@code podrouter_ejected_pods} (gauge): pods ejected now.</li>
+ *   <li>{@code podrouter_ejected_pods} (gauge): pods ejected now;</li>
+ *   <li>{@code podrouter_in_flight_reclaimed_total}: in-flight slots reclaimed from selections nobody
+ *       completed within the router's maximum in-flight age.</li>
  * </ul>
  *
  * <p>Stateless and thread-safe.
@@ -115,6 +117,9 @@ public final class PrometheusExposition {
         String ejected = prefix + "podrouter_ejected_pods";
         header(out, ejected, "Pods currently ejected by outlier detection.", "gauge");
         out.append(ejected).append(' ').append(Integer.toString(s.ejectedPods())).append('\n');
+        counter(out, prefix + "podrouter_in_flight_reclaimed_total",
+                "In-flight slots reclaimed from selections not completed within the maximum in-flight age.",
+                s.inFlightReclaimed());
     }
 
     /** The exposition as a string. */

@@ -38,6 +38,7 @@ public final class RouterTelemetry {
     private final Map<EjectionReason, LongAdder> ejections = new EnumMap<>(EjectionReason.class);
     private final LongAdder ejectionsSkipped = new LongAdder();
     private final LongAdder ejectedPods = new LongAdder();
+    private final LongAdder inFlightReclaimed = new LongAdder();
 
     public RouterTelemetry() {
         for (int i = 0; i < buckets.length; i++) {
@@ -62,6 +63,11 @@ public final class RouterTelemetry {
     /** Lowers the ejected-pods gauge: an ejection ended. */
     public void podReturned() {
         ejectedPods.decrement();
+    }
+
+    /** Counts an in-flight slot reclaimed from a selection nobody completed in time. */
+    public void inFlightReclaimed() {
+        inFlightReclaimed.increment();
     }
 
     /** Counts an ejection the cap or the fleet-wide failure rule prevented. */
@@ -139,6 +145,6 @@ public final class RouterTelemetry {
         ejections.forEach((k, v) -> ej.put(k, v.sum()));
         return new TelemetrySnapshot(new TelemetrySnapshot.Histogram(bounds, cumulative, coldStartSum.sum(), running),
                 coldRequests.sum(), coldRequestsFailed.sum(), fb, wu, Math.max(0, coldPods), ej,
-                ejectionsSkipped.sum(), (int) Math.max(0, ejectedPods.sum()));
+                ejectionsSkipped.sum(), (int) Math.max(0, ejectedPods.sum()), inFlightReclaimed.sum());
     }
 }

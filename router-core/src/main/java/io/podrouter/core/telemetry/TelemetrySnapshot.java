@@ -23,10 +23,12 @@ import java.util.Objects;
  * @param ejectionsSkipped    ejections not made because of the ejected-fraction cap or because the other
  *                            pods were failing too
  * @param ejectedPods         pods ejected right now
+ * @param inFlightReclaimed   in-flight slots reclaimed from selections not completed within the maximum age
  */
 public record TelemetrySnapshot(Histogram coldStartDurations, long coldRequests, long coldRequestsFailed,
                                 Map<FallbackKey, Long> fallbacks, Map<WarmupOutcome, Long> warmupProbes, int coldPods,
-                                Map<EjectionReason, Long> ejections, long ejectionsSkipped, int ejectedPods) {
+                                Map<EjectionReason, Long> ejections, long ejectionsSkipped, int ejectedPods,
+                                long inFlightReclaimed) {
 
     public TelemetrySnapshot {
         Objects.requireNonNull(coldStartDurations, "coldStartDurations");

@@ -157,6 +157,11 @@ final class MetricsTable implements CandidateView {
     private final RandomSource random;
     private final Map<RejectReason, Integer> rejections;
     private final int coldCap;
+    /** Ready candidates that are cold and have no metrics (never scraped in this Ready period). */
+    final int coldMissingCount;
+    private final int[] coldMissingIndex;
+    /** This table without the cold candidates lacking metrics; null when there are none or only they are ready. */
+    final MetricsTable withoutColdMissing;
     /** Some candidate is cold: the refresh keeps rebuilding the table even without selections. */
     final boolean anyCold;
     /** The same table without the candidates that need admission; null when none does. */
@@ -210,13 +215,29 @@ final class MetricsTable implements CandidateView {
             }
         }
         boolean cold = false;
+        boolean[] coldMissing = new boolean[n];
+        int coldMissingCount = 0;
         for (int i = 0; i < n; i++) {
             cold |= c.cold[i];
+            if (c.ready[i] && c.cold[i] && c.missing[i] != null && !c.predicted[i]) {
+                coldMissing[i] = true;
+                coldMissingCount++;
+            }
         }
         anyCold = cold;
+        this.coldMissingCount = coldMissingCount;
+        this.coldMissingIndex = new int[coldMissingCount];
+        for (int i = 0, k = 0; i < n; i++) {
+            if (coldMissing[i]) {
+                coldMissingIndex[k++] = i;
+            }
+        }
         readyIndex = Arrays.copyOf(idx, r);
         readyCount = r;
         commonMissingReason = mostCommon(missingCounts);
+        withoutColdMissing = coldMissingCount > 0 && coldMissingCount < r
+                ? new MetricsTable(model, builtAtMillis, handles, c.excluding(coldMissing), random, rejections, coldCap, true)
+                : null;
         withoutAdmission = withAlternative && anyAdmission
                 ? new MetricsTable(model, builtAtMillis, handles, c.excluding(needsAdmission), random, rejections, coldCap, false)
                 : null;
@@ -328,6 +349,51 @@ final class MetricsTable implements CandidateView {
         int ties = 0;
         for (int k = 0; k < readyCount; k++) {
             int i = readyIndex[k];
+            int f = inFlight(i);
+            if (f < min) {
+                min = f;
+                best = i;
+                ties = 1;
+            } else if (f == min && random.nextInt(++ties) == 0) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * The bounded cold share: whether this selection goes to a cold pod without metrics, and which. The
+     * cold group's share of selections is its fair share (cold / ready) times a factor that depends only
+     * on what the router itself counts: 2 while the cold pods hold fewer in-flight requests on average
+     * than the others, 1/2 while they hold more, 1 when equal. So a cold pod gets between half and twice
+     * its fair share at any traffic level (at low traffic, when nothing is in flight, exactly its fair
+     * share); within the group the pod with the fewest in-flight requests is chosen (ties at random).
+     *
+     * @return the chosen cold candidate, or -1 for "rank the others"
+     */
+    int coldPick() {
+        long coldInFlight = 0;
+        for (int i : coldMissingIndex) {
+            coldInFlight += inFlight(i);
+        }
+        long allInFlight = 0;
+        for (int k = 0; k < readyCount; k++) {
+            allInFlight += inFlight(readyIndex[k]);
+        }
+        int cold = coldMissingCount;
+        int warm = readyCount - cold;
+        // Compare means without dividing: coldInFlight / cold vs warmInFlight / warm.
+        long coldScaled = coldInFlight * warm;
+        long warmScaled = (allInFlight - coldInFlight) * cold;
+        int halves = coldScaled < warmScaled ? 4 : coldScaled > warmScaled ? 1 : 2; // 2x, 1/2x, 1x in halves
+        int bound = 2 * readyCount;
+        if (random.nextInt(bound) >= Math.min(bound, halves * cold)) {
+            return -1;
+        }
+        int best = -1;
+        int min = Integer.MAX_VALUE;
+        int ties = 0;
+        for (int i : coldMissingIndex) {
             int f = inFlight(i);
             if (f < min) {
                 min = f;

@@ -140,6 +140,8 @@ public final class Router implements PodSelector, AutoCloseable {
     private final java.util.concurrent.ConcurrentLinkedQueue<Selection.Tracked> open;
     private final long maxInFlightAgeMillis;
     private final AtomicBoolean reclaimLogged = new AtomicBoolean();
+    /** The chain's first strategy ranks by metrics and the bounded cold share is on. */
+    private final boolean boundedColdShare;
     /** Null when outlier detection is off. */
     private final OutlierDetector outliers;
     private volatile boolean closed;
@@ -167,6 +169,7 @@ public final class Router implements PodSelector, AutoCloseable {
             }
         }
         this.ownWarmupExecutor = ownPool;
+        this.boundedColdShare = b.boundedColdShare && chain[0].ranksByMetrics();
         this.maxInFlightAgeMillis = b.maxInFlightAge.toMillis();
         this.open = b.maxInFlightAge.isZero() ? null : new java.util.concurrent.ConcurrentLinkedQueue<>();
         this.outliers = b.outlierDetection == null ? null : new OutlierDetector(b.outlierDetection, b.clock, telemetry,
@@ -321,7 +324,21 @@ public final class Router implements PodSelector, AutoCloseable {
 
     /** Chooses among {@code table}'s ready candidates (at least one) and takes the in-flight slot. */
     private PodSelection selectFrom(InferenceRequest request, MetricsTable table) {
-        long pick = choose(request, table);
+        long pick;
+        MetricsTable cold = table.withoutColdMissing;
+        if (cold != null && boundedColdShare) {
+            // Cold pods (never scraped) of a metric-ranking chain get a bounded share, decided here, and the
+            // chain ranks the pods that have metrics; see MetricsTable.coldPick for the rule.
+            int c = table.coldPick();
+            if (c >= 0) {
+                pick = SelectionStrategy.randomFallback(c);
+            } else {
+                table = cold;
+                pick = choose(request, table);
+            }
+        } else {
+            pick = choose(request, table);
+        }
         int index = (int) pick;
         PodHandle handle = table.handle(index);
         if (handle.ejected) {
@@ -603,8 +620,8 @@ public final class Router implements PodSelector, AutoCloseable {
         private Duration refreshInterval = DEFAULT_METRICS_REFRESH_INTERVAL;
         private Duration maxMetricsAge = DEFAULT_MAX_METRICS_AGE;
         private ScheduledExecutorService scheduler;
-        private SlowStart slowStart = SlowStart.defaults();
-        private MetricsPredictor predictor = new ColdStartHistoryPredictor();
+        private SlowStart slowStart = SlowStart.disabled();
+        private MetricsPredictor predictor;
         private WarmupSettings warmup;
         private int coldInFlightCap = DEFAULT_COLD_START_IN_FLIGHT_CAP;
         private RouterEventListener listener;
@@ -612,6 +629,7 @@ public final class Router implements PodSelector, AutoCloseable {
         private OutlierDetection outlierDetection = OutlierDetection.defaults();
         private Duration logInterval = DEFAULT_LOG_INTERVAL;
         private Duration maxInFlightAge = Duration.ZERO;
+        private boolean boundedColdShare = true;
 
         private Builder() {
         }
@@ -810,6 +828,22 @@ public final class Router implements PodSelector, AutoCloseable {
                 throw new IllegalArgumentException("maxInFlightAge: " + age + " (expected: >= 0, zero for off)");
             }
             this.maxInFlightAge = age;
+            return this;
+        }
+
+        /**
+         * The bounded cold share (default on): when the first strategy of the chain
+         * {@linkplain SelectionStrategy#ranksByMetrics() ranks by metrics}, pods that are Ready but were
+         * never scraped get their fair share of selections, doubled while they hold fewer in-flight requests
+         * on average than the other pods and halved while they hold more, and the strategy ranks the pods
+         * that have metrics. A cold pod thus gets between half and twice its fair share at any traffic
+         * level: it is neither starved (the failure of "skip the pod until it has metrics") nor flooded (the
+         * failure of treating missing metrics as zero, AIBrix and the Gateway API inference extension's
+         * reported problem). Off: cold pods are left to the strategy's {@code MissingMetricPolicy}.
+         * Not applied when a {@linkplain #metricsPredictor predictor} gives cold pods predicted metrics.
+         */
+        public Builder boundedColdShare(boolean on) {
+            this.boundedColdShare = on;
             return this;
         }
 

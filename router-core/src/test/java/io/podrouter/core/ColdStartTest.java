@@ -155,6 +155,7 @@ class ColdStartTest {
     @Test
     void coldPodWithPredictedMetricsIsRankedAndFlaggedPredicted() {
         Router router = track(builder(new LeastKvCacheStrategy()).slowStart(SlowStart.disabled())
+                .metricsPredictor(new io.podrouter.core.coldstart.ColdStartHistoryPredictor())
                 .coldStartInFlightCap(Integer.MAX_VALUE).build());
         List<Pod> pods = fleetWithNewPod(Duration.ofSeconds(2));
         Candidates c = router.candidates(pods);

@@ -216,7 +216,7 @@ class FaultToleranceTest {
 
     @Test
     void aPodWithMetricsButWithoutTheRankedValueIsReportedAsMetricAbsent() {
-        Router router = track(defaults(new LeastKvCacheStrategy()).withoutPrediction().build());
+        Router router = track(defaults(new LeastKvCacheStrategy()).withoutPrediction().boundedColdShare(false).build());
         source.answers.put("pod-0", MetricsLookup.present(PodMetrics.observedAt(clock.instant()).withRunningRequests(1)));
         source.answers.put("pod-1", busy(0.3));
         Candidates set = router.candidates(pods(3)); // pod-2: source error
@@ -236,7 +236,8 @@ class FaultToleranceTest {
 
     @Test
     void randomPolicyReportsTheOtherPodsReasonWhenThePickedPodHasTheMetric() {
-        Router router = track(defaults(new LeastKvCacheStrategy(MissingMetricPolicy.RANDOM, true)).withoutPrediction().build());
+        Router router = track(defaults(new LeastKvCacheStrategy(MissingMetricPolicy.RANDOM, true)).withoutPrediction()
+                .boundedColdShare(false).build()); // the strategy's policy, not the router's cold share, decides
         source.answers.put("pod-0", busy(0.3));
         source.answers.put("pod-1", MetricsLookup.missing(MissingReason.SCRAPE_FAILED, "x"));
         Candidates set = router.candidates(pods(2));
@@ -308,5 +309,70 @@ class FaultToleranceTest {
     void maxInFlightAgeRejectsNegative() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> Router.builder().maxInFlightAge(Duration.ofSeconds(-1)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("maxInFlightAge: PT-1S (expected: >= 0, zero for off)");
+    }
+
+    /** Cold pods of a metric-ranking strategy: between half and twice their fair share, at any traffic level. */
+    @Test
+    void boundedColdShareAtLowTrafficIsTheFairShare() {
+        Router router = track(defaults(new LeastKvCacheStrategy()).build());
+        for (int i = 0; i < 3; i++) {
+            source.answers.put("pod-" + i, busy(0.2));
+        }
+        List<Pod> fleet = new ArrayList<>(pods(3));
+        fleet.add(Pod.ready("cold", "h", 9000, clock.instant())); // never scraped
+        Candidates set = router.candidates(fleet);
+        int cold = 0;
+        for (int r = 0; r < 4_000; r++) { // one request at a time: nothing else in flight
+            PodSelection s = router.selectPod(REQ, set);
+            if (s.pod().id().equals("cold")) {
+                cold++;
+                assertThat(s.missingReason()).contains(MissingReason.NOT_YET_SCRAPED);
+            }
+            s.complete(Outcome.SUCCESS, 1);
+        }
+        // Fair share 1,000 of 4,000 (the old predictor took 4,000 of 4,000 here); sd 27, tolerance 5 sd.
+        assertThat(cold).isBetween(865, 1_135);
+    }
+
+    @Test
+    void boundedColdShareAtHighTrafficStaysWithinHalfAndTwiceTheFairShare() {
+        Router router = track(defaults(new LeastKvCacheStrategy()).coldStartInFlightCap(Integer.MAX_VALUE).build());
+        for (int i = 0; i < 3; i++) {
+            source.answers.put("pod-" + i, busy(0.2));
+        }
+        List<Pod> fleet = new ArrayList<>(pods(3));
+        fleet.add(Pod.ready("cold", "h", 9000, clock.instant()));
+        Candidates set = router.candidates(fleet);
+        // Warm pods hold 100 requests each and the cold pod none: it is below the mean, so twice its share.
+        List<PodSelection> held = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            held.add(router.selectPod(REQ, router.candidates(pods(3))));
+        }
+        int cold = 0;
+        for (int r = 0; r < 100; r++) {
+            PodSelection s = router.selectPod(REQ, set);
+            cold += s.pod().id().equals("cold") ? 1 : 0;
+            s.complete(Outcome.SUCCESS, 1);
+        }
+        assertThat(cold).as("2x fair share of 100 (50), binomial sd 5").isBetween(35, 65);
+        // Now the cold pod is the busy one (slow to answer, 300 in flight): half its share.
+        held.forEach(s -> s.complete(Outcome.SUCCESS, 1));
+        for (int i = 0; i < 300; i++) {
+            PodSelection s;
+            do {
+                s = router.selectPod(REQ, set);
+                if (!s.pod().id().equals("cold")) {
+                    s.complete(Outcome.SUCCESS, 1);
+                    s = null;
+                }
+            } while (s == null);
+        }
+        int coldWhenBusy = 0;
+        for (int r = 0; r < 800; r++) {
+            PodSelection s = router.selectPod(REQ, set);
+            coldWhenBusy += s.pod().id().equals("cold") ? 1 : 0;
+            s.complete(Outcome.SUCCESS, 1);
+        }
+        assertThat(coldWhenBusy).as("half the fair share of 800 (100), sd 9.4").isBetween(60, 140);
     }
 }

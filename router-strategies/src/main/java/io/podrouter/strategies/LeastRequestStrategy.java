@@ -59,6 +59,12 @@ public final class LeastRequestStrategy implements SelectionStrategy {
         return NAME;
     }
 
+    /** False: needs no scraped metrics, so cold pods are handled by this strategy's own rule. */
+    @Override
+    public boolean ranksByMetrics() {
+        return false;
+    }
+
     @Override
     public long pick(InferenceRequest request, CandidateView v) {
         return mode == Mode.EXACT ? exact(v) : powerOfTwo(v);

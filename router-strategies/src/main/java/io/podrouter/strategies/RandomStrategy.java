@@ -18,6 +18,12 @@ public final class RandomStrategy implements SelectionStrategy {
         return NAME;
     }
 
+    /** False: needs no scraped metrics, so cold pods are handled by this strategy's own rule. */
+    @Override
+    public boolean ranksByMetrics() {
+        return false;
+    }
+
     @Override
     public long pick(InferenceRequest request, CandidateView v) {
         return SelectionStrategy.chosen(v.readyIndex(v.random().nextInt(v.readyCount())));

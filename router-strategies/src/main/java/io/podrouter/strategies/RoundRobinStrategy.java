@@ -51,6 +51,12 @@ public final class RoundRobinStrategy implements SelectionStrategy {
         return NAME;
     }
 
+    /** False: needs no scraped metrics, so cold pods are handled by this strategy's own rule. */
+    @Override
+    public boolean ranksByMetrics() {
+        return false;
+    }
+
     @Override
     public long pick(InferenceRequest request, CandidateView v) {
         int ready = v.readyCount();

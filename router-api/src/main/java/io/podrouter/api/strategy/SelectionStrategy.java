@@ -38,6 +38,16 @@ public interface SelectionStrategy {
     String name();
 
     /**
+     * Whether the strategy ranks pods by scraped metrics. The router gives cold pods (Ready, never
+     * scraped) of such strategies a bounded share of traffic before the strategy ranks the others (see
+     * the router's cold-start documentation); strategies that need no scraped metrics (round-robin,
+     * least-request, random) return false and keep their own logic for cold pods. Default true.
+     */
+    default boolean ranksByMetrics() {
+        return true;
+    }
+
+    /**
      * Chooses a candidate for {@code request}.
      *
      * @param request    the request; never null

@@ -183,7 +183,8 @@ public enum RouterConfig {
 
     /** Turns off the router's cold-start handling, so that a configuration routes as routers did before it. */
     static Router.Builder withoutColdStartHandling(Router.Builder b) {
-        return b.withoutPrediction().slowStart(SlowStart.disabled()).coldStartInFlightCap(Integer.MAX_VALUE);
+        return b.withoutPrediction().slowStart(SlowStart.disabled()).coldStartInFlightCap(Integer.MAX_VALUE)
+                .boundedColdShare(false).withoutOutlierDetection();
     }
 
     private static boolean naive(StrategyKind kind, Router.Builder b, NaiveMetricStrategy.Mode mode) {

@@ -6,9 +6,11 @@ import java.time.Duration;
  * Receives the router's cold-start events, e.g. to forward them to Micrometer or a tracing system.
  * Every method has an empty default; override what you need.
  *
- * <p>Calls come from the router's refresh thread (lifecycle and warm-up events) and from the threads
- * that select and complete requests ({@link #fallback}, {@link #coldRequestCompleted}), so
- * implementations must be thread-safe and fast; they must not block. An exception thrown by a listener
+ * <p>Calls come from the router's refresh thread (lifecycle and warm-up events, failure-rate ejections),
+ * from the threads that select and complete requests ({@link #fallback}, {@link #coldRequestCompleted},
+ * consecutive-failure ejections), and, for the lifecycle events of the first table build of a (candidate
+ * set, model) pair, from the thread of that pair's first selection; so implementations must be
+ * thread-safe and fast; they must not block. An exception thrown by a listener
  * is caught, logged once per listener method, and otherwise ignored.
  */
 public interface RouterEventListener {

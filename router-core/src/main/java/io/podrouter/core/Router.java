@@ -76,18 +76,30 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p><b>Metrics.</b> The {@link MetricsSource} is asked about each pod when a table is built; its
  * exceptions, nulls, out-of-range values and snapshots older than {@linkplain Builder#maxMetricsAge the
- * maximum age} all become "metrics missing" with a reason, logged once per pod and state change, and
- * never escape {@code selectPod}.
+ * maximum age} all become "metrics missing" with a reason, logged at most once per pod per
+ * {@linkplain Builder#logInterval log interval}, and never escape {@code selectPod}. Tables are rebuilt
+ * by the refresh (a background thread by default). The first selection of a (candidate set, model) pair
+ * builds its table on the caller's thread: one source lookup per candidate, and the cold-start events of
+ * that build ({@link RouterEventListener}) are delivered on that thread; every later build runs on the
+ * refresh thread. Prepare candidate sets when discovery changes, not per request, and the request path
+ * asks the source nothing.
  *
  * <p><b>Cold starts.</b> A pod is cold from Ready until its first metrics and, with a
- * {@linkplain Builder#warmup warm-up} configured, until the warm-up succeeded or gave up. While cold:
- * its metrics are {@linkplain Builder#metricsPredictor predicted} from its peers and from what earlier
- * cold pods looked like, so ranking strategies keep ranking it; its share of traffic ramps up over the
- * {@linkplain Builder#slowStart slow-start window} for every strategy; and its in-flight requests are
- * {@linkplain Builder#coldStartInFlightCap capped} until its first completions come back (the burst
- * guard). The router records {@code pod_coldstart_duration_seconds} and cold-start counters
- * ({@link #telemetry()}, {@link #writePrometheus(Appendable)}) and reports events to an optional
- * {@link RouterEventListener}.
+ * {@linkplain Builder#warmup warm-up} configured, until the warm-up succeeded or gave up. By default a
+ * chain whose first strategy ranks by metrics gives cold pods a {@linkplain Builder#boundedColdShare
+ * bounded share} of the traffic (between half and twice their fair share, steered by the in-flight counts
+ * the router keeps itself), and a cold pod's in-flight requests are {@linkplain Builder#coldStartInFlightCap
+ * capped} until its first completions come back (the burst guard). Opt-in: metrics
+ * {@linkplain Builder#metricsPredictor prediction} and a {@linkplain Builder#slowStart slow-start ramp}.
+ * A pod that had metrics and lost them is not cold but suspect: it is never predicted, and gets at most
+ * its fair share through the strategy's missing-metric policy. The router records
+ * {@code pod_coldstart_duration_seconds} and cold-start counters ({@link #telemetry()},
+ * {@link #writePrometheus(Appendable)}) and reports events to an optional {@link RouterEventListener}.
+ *
+ * <p><b>Failures.</b> Outcomes reported through {@link PodSelection#complete} feed
+ * {@linkplain Builder#outlierDetection outlier detection}: a pod whose requests fail while the others'
+ * succeed is ejected for a while. A retry can exclude the pods already tried
+ * ({@link #selectPod(InferenceRequest, Candidates, Collection)}).
  *
  * <p><b>Thread safety.</b> Fully thread-safe and lock-free on the selection path. With background
  * refresh (the default) the router owns one daemon thread, plus a small daemon pool for warm-up probes
@@ -696,7 +708,9 @@ public final class Router implements PodSelector, AutoCloseable {
          * Metrics observed longer ago than this count as missing with reason STALE. Default 10 s: several
          * scrape intervals of a typical 1-5 s scraper, so one slow scrape does not flip a pod to
          * fallback, while a dead scraper's frozen values (AIBrix keeps them forever) stop steering
-         * traffic within seconds. Zero or negative throws.
+         * traffic within seconds. Zero or negative throws. A source may apply its own, stricter limit
+         * (the Prometheus scraper reports STALE itself after its own maximum age): the effective limit is
+         * the smaller of the two; this one guards against sources that never do.
          */
         public Builder maxMetricsAge(Duration maxAge) {
             Objects.requireNonNull(maxAge, "maxMetricsAge: null (expected: > 0)");
@@ -718,8 +732,10 @@ public final class Router implements PodSelector, AutoCloseable {
 
         /**
          * The slow-start ramp (see {@link SlowStart} for the curve and how it applies to every strategy).
-         * Default {@link SlowStart#defaults()}: 30 s, linear, 10 % minimum weight; {@link SlowStart#disabled()}
-         * turns it off.
+         * Default {@link SlowStart#disabled()}, as in Envoy: a time-based ramp cannot know whether the new
+         * pod is ready for more (it throttles a pod that is fast from the start and, at low traffic, can
+         * starve it), and on scenarios it was not tuned on it made round-robin and least-request worse than
+         * without it. {@link SlowStart#defaults()} is a 30 s linear ramp from 10 %.
          */
         public Builder slowStart(SlowStart slowStart) {
             this.slowStart = Objects.requireNonNull(slowStart, "slowStart: null (expected: a SlowStart, or SlowStart.disabled())");
@@ -736,9 +752,12 @@ public final class Router implements PodSelector, AutoCloseable {
         }
 
         /**
-         * Predicts metrics of ready pods that have none, so metric-driven strategies keep ranking them.
-         * Default: {@link ColdStartHistoryPredictor} over a peer median (it learns what earlier cold pods
-         * looked like at each age and falls back to the peers' median, scaled by load, with no history).
+         * Predicts metrics of cold pods (Ready, never scraped), so metric-driven strategies rank them
+         * instead of giving them the {@linkplain #boundedColdShare bounded cold share}. Default: none.
+         * {@link ColdStartHistoryPredictor} learns what earlier cold pods looked
+         * like at each age (only from pods it saw cold) and falls back to the peers' median scaled by
+         * load; opt-in because a prediction's error has no bound: a pod predicted idle takes every request
+         * at low traffic. Pods that lost their metrics are never predicted.
          */
         public Builder metricsPredictor(MetricsPredictor predictor) {
             this.predictor = Objects.requireNonNull(predictor,
@@ -747,8 +766,9 @@ public final class Router implements PodSelector, AutoCloseable {
         }
 
         /**
-         * No prediction: a pod without metrics is handled only by the strategies' missing-metric policy
-         * (the seed's "missing means random" with {@code MissingMetricPolicy.RANDOM}).
+         * No prediction (the default): cold pods get the {@linkplain #boundedColdShare bounded cold share},
+         * or, with it off, the strategies' missing-metric policy (the AIBrix cold-start article's "missing
+         * means random" with {@code MissingMetricPolicy.RANDOM}).
          */
         public Builder withoutPrediction() {
             this.predictor = null;

@@ -13,7 +13,7 @@ import java.util.concurrent.Executor;
  * The cold-start settings a router's table builds apply, gathered in one immutable place.
  *
  * @param slowStart        the ramp curve
- * @param predictor        metric predictor for pods without metrics, or null for none (the seed's random fallback)
+ * @param predictor        metric predictor for pods without metrics, or null for none (the missing-metric policy decides)
  * @param warmup           warm-up settings, or null for no warm-up
  * @param warmupExecutor   where warm-up attempts run (non-null when {@code warmup} is set)
  * @param coldInFlightCap  in-flight cap of a cold pod before its first successful completion

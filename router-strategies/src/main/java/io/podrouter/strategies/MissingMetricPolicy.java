@@ -19,7 +19,7 @@ public enum MissingMetricPolicy {
     FAIR_SHARE,
 
     /**
-     * The seed's rule, "missing means random": as soon as any ready candidate lacks the metric, the
+     * The AIBrix cold-start article's rule, "missing means random": as soon as any ready candidate lacks the metric, the
      * whole decision is uniform among all ready candidates (reported as a random fallback). Never starves
      * or floods, but discards the ranking of the warm pods while any pod is cold.
      */

@@ -74,6 +74,13 @@ final class MetricsTable implements CandidateView {
          */
         final double[] latencyTerms;
 
+        /**
+         * Mean in-flight count of the ready candidates that are not cold, when the table was built: a cold
+         * pod's burst cap is never below it, so the cap limits a cold pod to what an average warm pod
+         * holds, not to less (which would overload the warm pods when the fleet is busy).
+         */
+        double warmMeanInFlight;
+
         Columns(int n) {
             pods = new Pod[n];
             ready = new boolean[n];
@@ -98,6 +105,7 @@ final class MetricsTable implements CandidateView {
         }
 
         private Columns(Columns c) {
+            warmMeanInFlight = c.warmMeanInFlight;
             pods = c.pods;
             ready = c.ready.clone();
             missing = c.missing;
@@ -326,7 +334,7 @@ final class MetricsTable implements CandidateView {
             return false;
         }
         if (c.cold[i]) {
-            if (!h.tryAcquire(h.coldCap(coldCap))) {
+            if (!h.tryAcquire(Math.max(h.coldCap(coldCap), (int) Math.ceil(c.warmMeanInFlight)))) {
                 return false;
             }
         } else {

@@ -29,8 +29,9 @@ final class OutlierDetector {
         final AtomicInteger consecutiveFailures = new AtomicInteger();
         final AtomicInteger successes = new AtomicInteger();
         final AtomicInteger failures = new AtomicInteger();
+        /** Written by the detector under its monitor, and reset by {@link PodHandle#update} on a new Ready period. */
+        volatile long ejectedUntilMillis;
         // Guarded by the detector.
-        long ejectedUntilMillis;
         int ejections;
         EjectionReason reason;
     }

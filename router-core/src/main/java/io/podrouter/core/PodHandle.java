@@ -103,6 +103,13 @@ final class PodHandle {
             synchronized (this) {
                 resetLifecycle();
             }
+            // A new Ready period is a new server process: the failures of the old one (e.g. requests killed
+            // by a restart) say nothing about it. Counters start afresh, and an ejection ends at the next
+            // refresh (which logs it and updates the gauge) instead of keeping a restarted pod out.
+            health.consecutiveFailures.set(0);
+            health.successes.set(0);
+            health.failures.set(0);
+            health.ejectedUntilMillis = Long.MIN_VALUE;
         }
     }
 

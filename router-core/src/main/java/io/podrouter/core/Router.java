@@ -786,10 +786,14 @@ public final class Router implements PodSelector, AutoCloseable {
         }
 
         /**
-         * The burst guard: a cold pod may hold at most this many in-flight requests until its first
-         * successful completion; each success doubles the cap. Default 8 ({@link Router#DEFAULT_COLD_START_IN_FLIGHT_CAP}): enough to
-         * exercise a new vLLM pod's batch without piling its slow first requests (lazy compilation, empty
-         * caches) onto it. {@code Integer.MAX_VALUE} disables the guard; less than 1 throws.
+         * The burst guard: until its first successful completion a cold pod may hold at most this many
+         * in-flight requests, or as many as the average warm pod of the candidate set held at the last
+         * refresh, whichever is more; each success doubles the first. Default 8
+         * ({@link Router#DEFAULT_COLD_START_IN_FLIGHT_CAP}): enough to exercise a new vLLM pod's batch
+         * without piling its slow first requests (lazy compilation, empty caches) onto it. The warm mean
+         * keeps the guard from ever holding a cold pod below what an average pod carries, which on a busy
+         * fleet would push the excess onto the warm pods. {@code Integer.MAX_VALUE} disables the guard;
+         * less than 1 throws.
          */
         public Builder coldStartInFlightCap(int cap) {
             if (cap < 1) {

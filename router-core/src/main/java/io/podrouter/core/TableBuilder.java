@@ -84,6 +84,15 @@ final class TableBuilder {
         if (cfg.predictor() != null) {
             predict(model, handles, c, live, now, previous == null ? null : previous.columns());
         }
+        long warmInFlight = 0;
+        int warm = 0;
+        for (int i = 0; i < n; i++) {
+            if (c.ready[i] && !c.cold[i]) {
+                warmInFlight += handles[i].inFlight();
+                warm++;
+            }
+        }
+        c.warmMeanInFlight = warm == 0 ? 0 : (double) warmInFlight / warm;
         perRequestEstimates(handles, c, previous == null ? null : previous.columns());
         rampWeights(handles, c, now);
         MetricsTable table = new MetricsTable(model, now.toEpochMilli(), handles, c, random, rejected, cfg.coldInFlightCap());

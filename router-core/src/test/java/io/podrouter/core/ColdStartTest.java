@@ -382,7 +382,31 @@ class ColdStartTest {
     @Test
     void burstOfEightThreadsAgainstOneNewPodStaysWithinTheCap() throws Exception {
         int cap = 8;
-        Router router = track(Router.builder().metricsSource(source).strategy(new LeastRequestStrategy())
+        // A strategy that wants every request on the fresh pod (and passes when it is not offered), so that
+        // every selection tests the cap; requests to the warm pods complete at once, so their mean in-flight
+        // stays 0 and the cap is exactly 8.
+        SelectionStrategy wantsFresh = new SelectionStrategy() {
+            @Override
+            public String name() {
+                return "wants-fresh";
+            }
+
+            @Override
+            public long pick(InferenceRequest request, io.podrouter.api.strategy.CandidateView v) {
+                for (int i = 0; i < v.size(); i++) {
+                    if (v.isReady(i) && v.pod(i).id().equals("fresh")) {
+                        return SelectionStrategy.chosen(i);
+                    }
+                }
+                return PASS;
+            }
+
+            @Override
+            public boolean ranksByMetrics() {
+                return false;
+            }
+        };
+        Router router = track(Router.builder().metricsSource(source).strategy(wantsFresh)
                 .slowStart(SlowStart.disabled()).coldStartInFlightCap(cap).metricsRefreshInterval(Duration.ofMillis(1)).build());
         List<Pod> pods = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
@@ -392,16 +416,7 @@ class ColdStartTest {
         }
         pods.add(Pod.ready("fresh", "h", 9100, Instant.now()));
         Candidates c = router.candidates(pods);
-        // the warm pods already carry load, so least-request wants every new request on the fresh pod
         List<PodSelection> held = new ArrayList<>();
-        for (int k = 0; k < 4 * 50; k++) {
-            PodSelection s = router.selectPod(REQ, c);
-            if (!s.pod().id().equals("fresh")) {
-                held.add(s);
-            } else {
-                s.complete(Outcome.CANCELLED, -1);
-            }
-        }
         int threads = 8;
         CyclicBarrier start = new CyclicBarrier(threads);
         ExecutorService pool = Executors.newFixedThreadPool(threads);
@@ -411,7 +426,12 @@ class ColdStartTest {
                 start.await();
                 List<PodSelection> mine = new ArrayList<>();
                 for (int k = 0; k < 500; k++) {
-                    mine.add(router.selectPod(REQ, c)); // nothing completes: the cold pod never gets a success
+                    PodSelection s = router.selectPod(REQ, c);
+                    if (s.pod().id().equals("fresh")) {
+                        mine.add(s); // never completes: the cold pod never gets a success
+                    } else {
+                        s.complete(Outcome.SUCCESS, 1);
+                    }
                     assertThat(router.inFlight("fresh")).isLessThanOrEqualTo(cap);
                 }
                 return mine;

@@ -375,4 +375,49 @@ class FaultToleranceTest {
         }
         assertThat(coldWhenBusy).as("half the fair share of 800 (100), sd 9.4").isBetween(60, 140);
     }
+
+    @Test
+    void aRestartedPodStartsWithAFreshHealthRecord() {
+        Router router = track(defaults(new LeastRequestStrategy()).build());
+        List<Pod> fleet = pods(4);
+        Candidates set = router.candidates(fleet);
+        // pod-0's requests are killed by its restart: 5 failures in a row while the others succeed.
+        for (int r = 0; r < 40; r++) {
+            PodSelection s = router.selectPod(REQ, set);
+            s.complete(s.pod().id().equals("pod-0") ? Outcome.FAILURE : Outcome.SUCCESS, 1);
+        }
+        assertThat(router.telemetry().ejectedPods()).isEqualTo(1);
+        // It comes back Ready as a new process (readySince changes): not kept out for the old one's failures.
+        List<Pod> back = new ArrayList<>(fleet);
+        back.set(0, Pod.ready("pod-0", "10.0.0.0", 8000, clock.instant()));
+        Candidates after = router.candidates(back);
+        router.refreshMetrics();
+        assertThat(router.telemetry().ejectedPods()).isZero();
+        int toRestarted = 0;
+        for (int r = 0; r < 400; r++) {
+            PodSelection s = router.selectPod(REQ, after);
+            toRestarted += s.pod().id().equals("pod-0") ? 1 : 0;
+            s.complete(Outcome.SUCCESS, 1);
+        }
+        assertThat(toRestarted).isGreaterThan(50);
+    }
+
+    @Test
+    void theBurstCapNeverHoldsAColdPodBelowTheAverageWarmPod() {
+        Router router = track(defaults(new io.podrouter.strategies.RoundRobinStrategy()).build());
+        List<Pod> fleet = new ArrayList<>(pods(3));
+        fleet.add(Pod.ready("cold", "h", 9000, clock.instant()));
+        Candidates set = router.candidates(fleet);
+        List<PodSelection> held = new ArrayList<>();
+        for (int r = 0; r < 400; r++) {
+            held.add(router.selectPod(REQ, set)); // a busy fleet: nothing completes
+            if (r % 20 == 0) {
+                router.refreshMetrics(); // the cap follows the warm pods' mean at each refresh
+            }
+        }
+        int cold = router.inFlight("cold");
+        int warmMean = (router.inFlight("pod-0") + router.inFlight("pod-1") + router.inFlight("pod-2")) / 3;
+        assertThat(cold).as("cold pod kept near the warm mean, far above the fixed cap of 8")
+                .isGreaterThan(60).isLessThanOrEqualTo(warmMean + 1);
+    }
 }

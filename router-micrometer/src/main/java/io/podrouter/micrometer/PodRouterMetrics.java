@@ -17,6 +17,7 @@ import io.podrouter.core.telemetry.TelemetrySnapshot.FallbackKey;
 import io.podrouter.core.telemetry.TelemetrySnapshot.PodTelemetry;
 import io.podrouter.core.telemetry.TelemetrySnapshot.SelectionKey;
 
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,7 +29,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -75,8 +76,9 @@ import java.util.function.ToDoubleFunction;
  * publication after the one whose snapshot first contained it. Label cardinality stays bounded by the
  * pods the router knows.
  *
- * <p>The meters hold the router weakly (Micrometer's convention): once the router is unreachable they
- * report NaN. Thread-safe: snapshots and meter changes happen under this binder's monitor, at
+ * <p>The meters, and this binder, hold the router weakly (Micrometer's convention), so a registry does
+ * not keep a discarded router alive: once it is unreachable, gauges report NaN and counters keep the
+ * last value they read. Thread-safe: snapshots and meter changes happen under this binder's monitor, at
  * publication time. Binding to several registries is supported; binding twice to one registry
  * registers nothing new.
  */
@@ -112,8 +114,10 @@ public final class PodRouterMetrics implements MeterBinder {
     /** Default maximum age of the shared snapshot, in milliseconds. */
     public static final long DEFAULT_MAX_SNAPSHOT_AGE_MILLIS = 1000;
 
-    private final Object owner;
-    private final Supplier<TelemetrySnapshot> source;
+    // Weak, like the meters' reference: the registry holds this binder through the meters' functions,
+    // and must not keep the router alive through it.
+    private final WeakReference<Object> owner;
+    private final Function<Object, TelemetrySnapshot> source;
     private final Tags tags;
     private final long maxAgeNanos;
     private final LongSupplier nanoTime;
@@ -148,14 +152,17 @@ public final class PodRouterMetrics implements MeterBinder {
      *                       read; negative throws {@link IllegalArgumentException}
      */
     public PodRouterMetrics(Router router, Iterable<Tag> tags, Duration maxSnapshotAge) {
-        this(Objects.requireNonNull(router, "router: null (expected: a Router)"), router::telemetry, tags,
+        this(Objects.requireNonNull(router, "router: null (expected: a Router)"), r -> ((Router) r).telemetry(), tags,
                 maxSnapshotAge, System::nanoTime);
     }
 
-    /** For tests: any snapshot source, an injected nanosecond clock. */
-    PodRouterMetrics(Object owner, Supplier<TelemetrySnapshot> source, Iterable<Tag> tags, Duration maxSnapshotAge,
-                     LongSupplier nanoTime) {
-        this.owner = Objects.requireNonNull(owner, "owner");
+    /**
+     * For tests: any owner and snapshot source (applied to the owner; it must not hold the owner strongly),
+     * an injected nanosecond clock.
+     */
+    PodRouterMetrics(Object owner, Function<Object, TelemetrySnapshot> source, Iterable<Tag> tags,
+                     Duration maxSnapshotAge, LongSupplier nanoTime) {
+        this.owner = new WeakReference<>(Objects.requireNonNull(owner, "owner"));
         this.source = Objects.requireNonNull(source, "source");
         this.tags = Tags.of(Objects.requireNonNull(tags, "tags: null (expected: tags, or Tags.empty())"));
         Objects.requireNonNull(maxSnapshotAge, "maxSnapshotAge: null (expected: >= 0)");
@@ -178,34 +185,38 @@ public final class PodRouterMetrics implements MeterBinder {
                 return;
             }
         }
+        Object owner = this.owner.get();
+        if (owner == null) {
+            return; // the router is gone: nothing to report
+        }
         Bound b = new Bound(registry);
         bound.add(b);
         for (Outcome o : Outcome.values()) {
-            counter(registry, OUTCOMES, "Completed selections by the outcome the caller reported.",
+            counter(registry, owner, OUTCOMES, "Completed selections by the outcome the caller reported.",
                     Tags.of("outcome", o.name()), s -> s.outcomes().getOrDefault(o, 0L));
         }
         FunctionTimer.builder(COLDSTART_DURATION, owner,
                         o -> current().coldStartDurations().count(),
                         o -> current().coldStartDurations().sum(), TimeUnit.SECONDS)
                 .description("Time from a pod becoming Ready to its first metrics.").tags(tags).register(registry);
-        counter(registry, COLD_REQUESTS, "Requests routed to a pod while it was cold.", Tags.empty(),
+        counter(registry, owner, COLD_REQUESTS, "Requests routed to a pod while it was cold.", Tags.empty(),
                 TelemetrySnapshot::coldRequests);
-        counter(registry, COLD_REQUESTS_FAILED, "Requests routed to a cold pod that were reported failed.",
+        counter(registry, owner, COLD_REQUESTS_FAILED, "Requests routed to a cold pod that were reported failed.",
                 Tags.empty(), TelemetrySnapshot::coldRequestsFailed);
         for (WarmupOutcome o : WarmupOutcome.values()) {
-            counter(registry, WARMUP_PROBES, "Warm-up probe attempts by outcome.", Tags.of("outcome", o.name()),
+            counter(registry, owner, WARMUP_PROBES, "Warm-up probe attempts by outcome.", Tags.of("outcome", o.name()),
                     s -> s.warmupProbes().getOrDefault(o, 0L));
         }
-        gauge(registry, COLD_PODS, "Pods currently cold (Ready without metrics, or warming up).", Tags.empty(),
+        gauge(registry, owner, COLD_PODS, "Pods currently cold (Ready without metrics, or warming up).", Tags.empty(),
                 TelemetrySnapshot::coldPods);
         for (EjectionReason r : EjectionReason.values()) {
-            counter(registry, OUTLIER_EJECTIONS, "Pods ejected by outlier detection after failed requests.",
+            counter(registry, owner, OUTLIER_EJECTIONS, "Pods ejected by outlier detection after failed requests.",
                     Tags.of("reason", r.name()), s -> s.ejections().getOrDefault(r, 0L));
         }
-        counter(registry, OUTLIER_EJECTIONS_SKIPPED,
+        counter(registry, owner, OUTLIER_EJECTIONS_SKIPPED,
                 "Ejections not made: ejected-fraction cap reached, or the other pods were failing too.", Tags.empty(),
                 TelemetrySnapshot::ejectionsSkipped);
-        gauge(registry, EJECTED_PODS, "Pods currently ejected by outlier detection.", Tags.empty(),
+        gauge(registry, owner, EJECTED_PODS, "Pods currently ejected by outlier detection.", Tags.empty(),
                 TelemetrySnapshot::ejectedPods);
         refresh();
     }
@@ -222,14 +233,19 @@ public final class PodRouterMetrics implements MeterBinder {
         return snapshot;
     }
 
-    // Caller holds the monitor.
+    // Caller holds the monitor. Once the router is gone the last snapshot stays (Micrometer then reports
+    // NaN without asking).
     private void refresh() {
-        snapshot = Objects.requireNonNull(source.get(), "telemetry snapshot");
+        Object owner = this.owner.get();
+        if (owner == null) {
+            return;
+        }
+        snapshot = Objects.requireNonNull(source.apply(owner), "telemetry snapshot");
         takenAt = nanoTime.getAsLong();
         for (Bound b : bound) {
             for (SelectionKey k : snapshot.selections().keySet()) {
                 if (b.selections.add(k)) {
-                    counter(b.registry, SELECTIONS,
+                    counter(b.registry, owner, SELECTIONS,
                             "Selections by deciding strategy and fallback kind (NONE: the strategy's primary rule).",
                             Tags.of("strategy", k.strategy(), "fallback", k.fallback().name()),
                             s -> s.selections().getOrDefault(k, 0L));
@@ -237,7 +253,7 @@ public final class PodRouterMetrics implements MeterBinder {
             }
             for (FallbackKey k : snapshot.fallbacks().keySet()) {
                 if (b.fallbacks.add(k)) {
-                    counter(b.registry, FALLBACKS, "Selections that departed from their strategy's primary rule.",
+                    counter(b.registry, owner, FALLBACKS, "Selections that departed from their strategy's primary rule.",
                             Tags.of("strategy", k.strategy(), "fallback", k.fallback().name(),
                                     "reason", k.reason() == null ? "" : k.reason().name()),
                             s -> s.fallbacks().getOrDefault(k, 0L));
@@ -262,13 +278,13 @@ public final class PodRouterMetrics implements MeterBinder {
             }
             for (Bound b : bound) {
                 if (!h.meters.containsKey(b.registry)) {
-                    h.meters.put(b.registry, registerPod(b.registry, e.getKey(), h));
+                    h.meters.put(b.registry, registerPod(b.registry, owner, e.getKey(), h));
                 }
             }
         }
     }
 
-    private List<Meter> registerPod(MeterRegistry registry, String pod, PodHolder h) {
+    private List<Meter> registerPod(MeterRegistry registry, Object owner, String pod, PodHolder h) {
         Tags podTags = tags.and("pod", pod);
         return List.of(FunctionCounter.builder(POD_SELECTIONS, owner, o -> {
                     current();
@@ -282,13 +298,13 @@ public final class PodRouterMetrics implements MeterBinder {
                 .description("Requests routed to the pod and not completed yet.").tags(podTags).register(registry));
     }
 
-    private void counter(MeterRegistry registry, String name, String help, Tags extra,
+    private void counter(MeterRegistry registry, Object owner, String name, String help, Tags extra,
                          ToDoubleFunction<TelemetrySnapshot> value) {
         FunctionCounter.builder(name, owner, o -> value.applyAsDouble(current())).description(help)
                 .tags(tags.and(extra)).register(registry);
     }
 
-    private void gauge(MeterRegistry registry, String name, String help, Tags extra,
+    private void gauge(MeterRegistry registry, Object owner, String name, String help, Tags extra,
                        ToDoubleFunction<TelemetrySnapshot> value) {
         Gauge.builder(name, owner, o -> value.applyAsDouble(current())).description(help).tags(tags.and(extra))
                 .register(registry);

@@ -26,6 +26,7 @@ import io.podrouter.core.telemetry.TelemetrySnapshot.PodTelemetry;
 import io.podrouter.strategies.LeastRequestStrategy;
 import org.junit.jupiter.api.Test;
 
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
@@ -36,7 +37,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -50,7 +51,7 @@ class PodRouterMetricsTest {
     private final Map<String, PodTelemetry> pods = new ConcurrentHashMap<>();
     private final AtomicInteger snapshots = new AtomicInteger();
     private final AtomicLong nanos = new AtomicLong(1_000);
-    private final Supplier<TelemetrySnapshot> source = () -> {
+    private final Function<Object, TelemetrySnapshot> source = o -> {
         snapshots.incrementAndGet();
         return telemetry.snapshot(3, pods);
     };
@@ -113,7 +114,7 @@ class PodRouterMetricsTest {
         pods.put("pod-a", new PodTelemetry(1, 0));
         SimpleMeterRegistry r = new SimpleMeterRegistry();
         binder(Tags.empty()).bindTo(r);
-        String text = new PrometheusExposition(null).toText(source.get());
+        String text = new PrometheusExposition(null).toText(source.apply(owner));
 
         Set<String> families = new HashSet<>();
         for (Meter m : r.getMeters()) {
@@ -213,6 +214,26 @@ class PodRouterMetricsTest {
         int meters = r.getMeters().size();
         binder.bindTo(r);
         assertThat(r.getMeters()).hasSize(meters).allSatisfy(m -> assertThat(m.getId().getTag("gateway")).isEqualTo("chat"));
+    }
+
+    @Test
+    void metersDoNotKeepTheRouterAliveAndGaugesReportNaNOnceItIsGone() throws InterruptedException {
+        SimpleMeterRegistry r = new SimpleMeterRegistry();
+        Object router = new Object();
+        WeakReference<Object> ref = new WeakReference<>(router);
+        new PodRouterMetrics(router, source, Tags.empty(), AGE, nanos::get).bindTo(r);
+        assertThat(r.get(PodRouterMetrics.COLD_PODS).gauge().value()).isEqualTo(3);
+        router = null;
+        // Bounded retries: the registry must not be what keeps the owner reachable.
+        for (int attempt = 0; attempt < 50 && ref.get() != null; attempt++) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertThat(ref.get()).isNull();
+        later();
+        assertThat(r.get(PodRouterMetrics.COLD_PODS).gauge().value()).isNaN();
+        // Micrometer's function counters keep the last value they read.
+        assertThat(r.get(PodRouterMetrics.OUTCOMES).tags("outcome", "SUCCESS").functionCounter().count()).isZero();
     }
 
     @Test

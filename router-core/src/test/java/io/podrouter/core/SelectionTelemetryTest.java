@@ -73,7 +73,8 @@ class SelectionTelemetryTest {
     private Router router(RouterEventListener listener) {
         Router.Builder b = Router.builder().metricsSource(source).strategies(first, second).clock(clock)
                 .random(RandomSource.seeded(7)).metricsRefreshInterval(Duration.ZERO)
-                .withoutPrediction().slowStart(SlowStart.disabled()).coldStartInFlightCap(Integer.MAX_VALUE);
+                .withoutPrediction().slowStart(SlowStart.disabled()).coldStartInFlightCap(Integer.MAX_VALUE)
+                .boundedColdShare(false); // the scripted strategies alone decide
         if (listener != null) {
             b.eventListener(listener);
         }

@@ -58,6 +58,7 @@ import java.util.function.ToDoubleFunction;
  *   <tr><td>{@value #OUTLIER_EJECTIONS}</td><td>function counter</td><td>{@code reason}</td></tr>
  *   <tr><td>{@value #OUTLIER_EJECTIONS_SKIPPED}</td><td>function counter</td><td></td></tr>
  *   <tr><td>{@value #EJECTED_PODS}</td><td>gauge</td><td></td></tr>
+ *   <tr><td>{@value #IN_FLIGHT_RECLAIMED}</td><td>function counter</td><td></td></tr>
  * </table>
  * plus the tags given to the constructor on every meter. The fallback tag's {@code reason} is empty
  * for kinds without a reason, as in the exposition. The cold-start duration is a function timer
@@ -110,6 +111,9 @@ public final class PodRouterMetrics implements MeterBinder {
     public static final String OUTLIER_EJECTIONS_SKIPPED = "podrouter.outlier.ejections.skipped";
     /** Pods ejected now. */
     public static final String EJECTED_PODS = "podrouter.ejected.pods";
+
+    /** In-flight slots reclaimed from selections not completed within the router's maximum in-flight age. */
+    public static final String IN_FLIGHT_RECLAIMED = "podrouter.in.flight.reclaimed";
 
     /** Default maximum age of the shared snapshot, in milliseconds. */
     public static final long DEFAULT_MAX_SNAPSHOT_AGE_MILLIS = 1000;
@@ -218,6 +222,9 @@ public final class PodRouterMetrics implements MeterBinder {
                 TelemetrySnapshot::ejectionsSkipped);
         gauge(registry, owner, EJECTED_PODS, "Pods currently ejected by outlier detection.", Tags.empty(),
                 TelemetrySnapshot::ejectedPods);
+        counter(registry, owner, IN_FLIGHT_RECLAIMED,
+                "In-flight slots reclaimed from selections not completed within the maximum in-flight age.",
+                Tags.empty(), TelemetrySnapshot::inFlightReclaimed);
         refresh();
     }
 

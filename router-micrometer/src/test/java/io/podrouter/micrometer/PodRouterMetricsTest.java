@@ -83,6 +83,8 @@ class PodRouterMetricsTest {
         telemetry.warmupProbe(WarmupOutcome.TIMEOUT);
         telemetry.podEjected(EjectionReason.CONSECUTIVE_FAILURES);
         telemetry.ejectionSkipped();
+        telemetry.inFlightReclaimed();
+        telemetry.inFlightReclaimed();
         pods.put("pod-a", new PodTelemetry(17, 4));
         SimpleMeterRegistry r = new SimpleMeterRegistry();
         binder(Tags.empty()).bindTo(r);
@@ -105,6 +107,7 @@ class PodRouterMetricsTest {
         assertThat(counter(r, PodRouterMetrics.OUTLIER_EJECTIONS, "reason", "CONSECUTIVE_FAILURES")).isEqualTo(1);
         assertThat(counter(r, PodRouterMetrics.OUTLIER_EJECTIONS_SKIPPED)).isEqualTo(1);
         assertThat(r.get(PodRouterMetrics.EJECTED_PODS).gauge().value()).isEqualTo(1);
+        assertThat(counter(r, PodRouterMetrics.IN_FLIGHT_RECLAIMED)).isEqualTo(2);
     }
 
     @Test

@@ -191,12 +191,12 @@ class PrometheusExpositionTest {
                 .hasMessage("selections: -1 (expected: >= 0)");
         assertThatThrownBy(() -> new TelemetrySnapshot.PodTelemetry(0, -2))
                 .hasMessage("inFlight: -2 (expected: >= 0)");
-        assertThatThrownBy(() -> new TelemetrySnapshot(ok.coldStartDurations(), 0, 0, Map.of(), Map.of(), 0, Map.of(), 0, 0,
+        assertThatThrownBy(() -> new TelemetrySnapshot(ok.coldStartDurations(), 0, 0, Map.of(), Map.of(), 0, Map.of(), 0, 0, 0,
                 Map.of(new TelemetrySnapshot.SelectionKey("s", Fallback.NONE), -3L), Map.of(), Map.of()))
                 .hasMessage("selections[SelectionKey[strategy=s, fallback=NONE]]: -3 (expected: >= 0)");
-        assertThatThrownBy(() -> new TelemetrySnapshot(ok.coldStartDurations(), -1, 0, Map.of(), Map.of(), 0, Map.of(), 0, 0,
+        assertThatThrownBy(() -> new TelemetrySnapshot(ok.coldStartDurations(), -1, 0, Map.of(), Map.of(), 0, Map.of(), 0, 0, 0,
                 Map.of(), Map.of(), Map.of())).hasMessage("coldRequests: -1 (expected: >= 0)");
-        assertThatThrownBy(() -> new TelemetrySnapshot(ok.coldStartDurations(), 0, 0, Map.of(), Map.of(), 0, Map.of(), 0, 0,
+        assertThatThrownBy(() -> new TelemetrySnapshot(ok.coldStartDurations(), 0, 0, Map.of(), Map.of(), 0, Map.of(), 0, 0, 0,
                 Map.of(), Map.of(), null)).isInstanceOf(NullPointerException.class).hasMessage("pods");
         assertThatThrownBy(() -> new RouterTelemetry().selectionCounter(null, Fallback.NONE, true))
                 .isInstanceOf(NullPointerException.class).hasMessage("strategy");

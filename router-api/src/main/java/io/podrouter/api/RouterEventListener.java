@@ -3,15 +3,21 @@ package io.podrouter.api;
 import java.time.Duration;
 
 /**
- * Receives the router's cold-start events, e.g. to forward them to Micrometer or a tracing system.
+ * Receives the router's events: every selection and its completion, cold starts, warm-up probes and
+ * outlier ejections, e.g. to feed a tracing system or per-request logs. (For counters and gauges, the
+ * router's own telemetry snapshot, its Prometheus exposition and the Micrometer binder already count
+ * all of these; a listener is for what they cannot give, such as per-request latency by pod.)
  * Every method has an empty default; override what you need.
  *
  * <p>Calls come from the router's refresh thread (lifecycle and warm-up events, failure-rate ejections),
- * from the threads that select and complete requests ({@link #fallback}, {@link #coldRequestCompleted},
- * consecutive-failure ejections), and, for the lifecycle events of the first table build of a (candidate
- * set, model) pair, from the thread of that pair's first selection; so implementations must be
- * thread-safe and fast; they must not block. An exception thrown by a listener
- * is caught, logged once per listener method, and otherwise ignored.
+ * from the threads that select and complete requests ({@link #selected}, {@link #completed},
+ * {@link #fallback}, {@link #coldRequestCompleted}, consecutive-failure ejections), and, for the
+ * lifecycle events of the first table build of a (candidate set, model) pair, from the thread of that
+ * pair's first selection; so implementations must be thread-safe and fast; they must not block. An
+ * exception thrown by a listener is caught, logged once per listener method, and otherwise ignored.
+ *
+ * <p>Cost: the router makes no call and allocates nothing for events when no listener is configured.
+ * With one, each event is one call with the values as arguments (no event object is allocated).
  */
 public interface RouterEventListener {
 
@@ -32,6 +38,37 @@ public interface RouterEventListener {
 
     /** One warm-up attempt ended (or the warm-up gave up, with {@link WarmupOutcome#GAVE_UP}). */
     default void warmupProbe(Pod pod, int attempt, WarmupOutcome outcome) {
+    }
+
+    /**
+     * A pod was selected for a request: {@code selectPod} is about to return it, its in-flight slot
+     * already taken. Called on the selecting thread, once per selection (a retry through
+     * {@code selectPod} with excluded pods is a selection of its own).
+     *
+     * @param pod      the chosen pod; never null
+     * @param strategy the name of the strategy that decided ({@code random} for the router's last resort); never null
+     * @param fallback whether and how the selection departed from the strategy's primary rule; never null
+     * @param reason   why the ranked metric was missing when {@code fallback} is
+     *                 {@link Fallback#RANDOM_METRIC_MISSING}; null otherwise
+     * @param cold     the pod was cold (Ready without metrics yet, or warming up) when chosen
+     */
+    default void selected(Pod pod, String strategy, Fallback fallback, MissingReason reason, boolean cold) {
+    }
+
+    /**
+     * A selection was completed: the first {@code PodSelection.complete} call (later ones report
+     * nothing). Called on the completing thread, after the pod's in-flight slot was released.
+     *
+     * @param pod          the pod the request was routed to; never null
+     * @param strategy     as in {@link #selected}
+     * @param fallback     as in {@link #selected}
+     * @param reason       as in {@link #selected}; null unless {@code fallback} is {@link Fallback#RANDOM_METRIC_MISSING}
+     * @param outcome      how the request ended; never null
+     * @param latencyNanos the latency the caller reported, in nanoseconds; negative when the caller did
+     *                     not know it (passed through unchanged)
+     */
+    default void completed(Pod pod, String strategy, Fallback fallback, MissingReason reason, Outcome outcome,
+                           long latencyNanos) {
     }
 
     /** A selection departed from its strategy's primary rule. Called on the selection path. */

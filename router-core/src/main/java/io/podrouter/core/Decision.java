@@ -8,14 +8,28 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * How a selection was made: strategy, fallback, missing-metric reason, predicted or not. A router
  * creates every combination once, so a selection points at a shared instance instead of carrying
- * the fields, and the fallback counter is reached without a lookup. Immutable (the counter is the
+ * the fields, and the telemetry counters are reached without a lookup. Immutable (the counters are the
  * router's telemetry).
  *
- * @param router        the router, for completion callbacks
- * @param fallbackCount the telemetry counter of this fallback kind; null for {@link Fallback#NONE}
+ * @param router         the router, for completion callbacks
+ * @param fallbackCount  the telemetry counter of this fallback kind; null for {@link Fallback#NONE}
+ * @param selectionCount the telemetry counter of this (strategy, fallback) pair
  */
 record Decision(Router router, String strategy, Fallback fallback, MissingReason missingReason, boolean predicted,
-                LongAdder fallbackCount) {
+                LongAdder fallbackCount, LongAdder selectionCount) {
+
+    /**
+     * Whether the router can produce {@code fallback} from the strategy at chain position {@code s}
+     * ({@code chainLength} for its random last resort), so that its selection series is exported from 0:
+     * the first strategy decides by its rule or by a random fallback, later ones by the chain or a random
+     * fallback, the last resort only as itself.
+     */
+    static boolean possible(int s, int chainLength, Fallback fallback) {
+        if (s == chainLength) {
+            return fallback == Fallback.LAST_RESORT_RANDOM;
+        }
+        return fallback == Fallback.RANDOM_METRIC_MISSING || fallback == (s == 0 ? Fallback.NONE : Fallback.CHAIN);
+    }
 
     String describe() {
         StringBuilder sb = new StringBuilder("by ").append(strategy);

@@ -8,6 +8,7 @@ import java.lang.invoke.VarHandle;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The router's own state for one pod id, shared by every candidate set that contains the pod: the
@@ -77,6 +78,8 @@ final class PodHandle {
     volatile boolean ejected;
     /** Limits the metrics-state lines of this pod (at most one per log interval). */
     final PodLogLimiter stateLog = new PodLogLimiter();
+    /** Times the router chose this pod: {@code podrouter_pod_selections_total}. */
+    final LongAdder selections = new LongAdder();
     /** Outcome counters and ejection state for outlier detection. */
     final OutlierDetector.Health health = new OutlierDetector.Health();
 

@@ -22,7 +22,6 @@ import io.podrouter.core.coldstart.SlowStart;
 import io.podrouter.core.coldstart.WarmupSettings;
 import io.podrouter.core.telemetry.PrometheusExposition;
 import io.podrouter.core.telemetry.RouterTelemetry;
-import io.podrouter.core.telemetry.SafeListener;
 import io.podrouter.core.telemetry.TelemetrySnapshot;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -199,7 +198,8 @@ public final class Router implements PodSelector, AutoCloseable {
                     MissingReason reason = r < 0 ? null : MissingReason.values()[r];
                     for (boolean p : new boolean[] {false, true}) {
                         decisions[s][Decision.code(f, reason, p)] = new Decision(this, name, f, reason, p,
-                                f == Fallback.NONE ? null : telemetry.fallbackCounter(name, f, reason));
+                                f == Fallback.NONE ? null : telemetry.fallbackCounter(name, f, reason),
+                                telemetry.selectionCounter(name, f, Decision.possible(s, chain.length, f)));
                     }
                 }
             }
@@ -428,6 +428,8 @@ public final class Router implements PodSelector, AutoCloseable {
     }
 
     private PodSelection select(MetricsTable table, int index, PodHandle handle, Decision decision) {
+        decision.selectionCount().increment();
+        handle.selections.increment();
         if (decision.fallbackCount() != null) {
             decision.fallbackCount().increment();
             if (listener != null) {
@@ -438,10 +440,14 @@ public final class Router implements PodSelector, AutoCloseable {
         if (cold) {
             telemetry.coldRequestRouted();
         }
-        if (open == null) {
-            return new Selection(handle, table.pod(index), decision, cold);
+        Pod pod = table.pod(index);
+        if (listener != null) {
+            listener.selected(pod, decision.strategy(), decision.fallback(), decision.missingReason(), cold);
         }
-        Selection.Tracked s = new Selection.Tracked(handle, table.pod(index), decision, cold, table.builtAtMillis);
+        if (open == null) {
+            return new Selection(handle, pod, decision, cold);
+        }
+        Selection.Tracked s = new Selection.Tracked(handle, pod, decision, cold, table.builtAtMillis);
         open.add(s);
         return s;
     }
@@ -453,6 +459,11 @@ public final class Router implements PodSelector, AutoCloseable {
         }
         if (outliers != null) {
             outliers.record(handle, outcome);
+        }
+        telemetry.outcome(outcome);
+        if (listener != null) {
+            listener.completed(pod, decision.strategy(), decision.fallback(), decision.missingReason(), outcome,
+                    latencyNanos);
         }
     }
 
@@ -536,15 +547,22 @@ public final class Router implements PodSelector, AutoCloseable {
         }
     }
 
-    /** A snapshot of the cold-start telemetry: counters, the cold-start histogram, the cold-pod gauge. */
+    /**
+     * A snapshot of the router's telemetry: selections, outcomes, per-pod selections and in-flight
+     * requests, cold-start counters and histogram, outlier ejections (see {@link TelemetrySnapshot}).
+     * Per-pod series cover the pods the router knows now, so their number is bounded by the pods of live
+     * candidate sets. Costs one pass over the known pods; call it per scrape, not per request.
+     */
     public TelemetrySnapshot telemetry() {
         int cold = 0;
+        java.util.Map<String, TelemetrySnapshot.PodTelemetry> pods = new java.util.HashMap<>();
         for (PodHandle h : handles.asMap().values()) {
             if (h.isColdAndReady()) {
                 cold++;
             }
+            pods.put(h.id, new TelemetrySnapshot.PodTelemetry(h.selections.sum(), Math.max(0, h.inFlight())));
         }
-        return telemetry.snapshot(cold);
+        return telemetry.snapshot(cold, pods);
     }
 
     /**

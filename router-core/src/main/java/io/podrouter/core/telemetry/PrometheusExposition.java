@@ -1,6 +1,7 @@
 package io.podrouter.core.telemetry;
 
 import io.podrouter.api.EjectionReason;
+import io.podrouter.api.Outcome;
 import io.podrouter.api.WarmupOutcome;
 
 import java.io.IOException;
@@ -18,6 +19,11 @@ import java.util.regex.Pattern;
  *
  * <p>Families, with an optional namespace prefix ({@code <namespace>_}):
  * <ul>
+ *   <li>{@code podrouter_selections_total{strategy,fallback}}: selections by deciding strategy and fallback
+ *       kind ({@code NONE} for the strategy's primary rule);</li>
+ *   <li>{@code podrouter_pod_selections_total{pod}}: selections per pod;</li>
+ *   <li>{@code podrouter_pod_in_flight{pod}} (gauge): requests routed to the pod and not completed;</li>
+ *   <li>{@code podrouter_outcomes_total{outcome}}: completed selections by reported outcome;</li>
  *   <li>{@code pod_coldstart_duration_seconds} (histogram): time from Ready to a pod's first metrics;</li>
  *   <li>{@code podrouter_cold_requests_total}: requests routed to cold pods;</li>
  *   <li>{@code podrouter_cold_requests_failed_total}: of those, reported failed;</li>
@@ -30,6 +36,9 @@ import java.util.regex.Pattern;
  *   <li>{@code podrouter_in_flight_reclaimed_total}: in-flight slots reclaimed from selections nobody
  *       completed within the router's maximum in-flight age.</li>
  * </ul>
+ * Series with a {@code pod} label exist only for the pods in the snapshot, which are the pods the router
+ * knows (see {@link TelemetrySnapshot}); a pod that leaves disappears from the output. Label values
+ * are written sorted, so two writes of one snapshot are identical.
  *
  * <p>Stateless and thread-safe.
  */
@@ -43,6 +52,8 @@ public final class PrometheusExposition {
     private final String prefix;
 
     /**
+     * An exposition writer.
+     *
      * @param namespace prefix for every family name, joined with {@code _}; null or empty for none; must
      *                  otherwise match {@code [a-zA-Z_:][a-zA-Z0-9_:]*} ({@link IllegalArgumentException})
      */
@@ -59,11 +70,44 @@ public final class PrometheusExposition {
     /**
      * Appends the exposition of {@code s} to {@code out}.
      *
-     * @throws IOException from {@code out}
+     * @throws IOException from {@code out}; null arguments throw {@link NullPointerException}
      */
     public void write(TelemetrySnapshot s, Appendable out) throws IOException {
         Objects.requireNonNull(s, "snapshot");
         Objects.requireNonNull(out, "out");
+        String sel = prefix + "podrouter_selections_total";
+        header(out, sel, "Selections by deciding strategy and fallback kind (NONE: the strategy's primary rule).",
+                "counter");
+        List<Map.Entry<TelemetrySnapshot.SelectionKey, Long>> selections = s.selections().entrySet().stream()
+                .sorted(Comparator.comparing((Map.Entry<TelemetrySnapshot.SelectionKey, Long> e) -> e.getKey().strategy())
+                        .thenComparing(e -> e.getKey().fallback()))
+                .toList();
+        for (Map.Entry<TelemetrySnapshot.SelectionKey, Long> e : selections) {
+            out.append(sel).append("{strategy=\"").append(escape(e.getKey().strategy()))
+                    .append("\",fallback=\"").append(e.getKey().fallback().name())
+                    .append("\"} ").append(Long.toString(e.getValue())).append('\n');
+        }
+        List<Map.Entry<String, TelemetrySnapshot.PodTelemetry>> pods = s.pods().entrySet().stream()
+                .sorted(Map.Entry.comparingByKey()).toList();
+        String podSel = prefix + "podrouter_pod_selections_total";
+        header(out, podSel, "Selections per pod, for the pods the router knows now.", "counter");
+        for (Map.Entry<String, TelemetrySnapshot.PodTelemetry> e : pods) {
+            out.append(podSel).append("{pod=\"").append(escape(e.getKey())).append("\"} ")
+                    .append(Long.toString(e.getValue().selections())).append('\n');
+        }
+        String podIn = prefix + "podrouter_pod_in_flight";
+        header(out, podIn, "Requests routed to the pod and not completed yet.", "gauge");
+        for (Map.Entry<String, TelemetrySnapshot.PodTelemetry> e : pods) {
+            out.append(podIn).append("{pod=\"").append(escape(e.getKey())).append("\"} ")
+                    .append(Integer.toString(e.getValue().inFlight())).append('\n');
+        }
+        String oc = prefix + "podrouter_outcomes_total";
+        header(out, oc, "Completed selections by the outcome the caller reported.", "counter");
+        for (Outcome o : Outcome.values()) {
+            out.append(oc).append("{outcome=\"").append(o.name()).append("\"} ")
+                    .append(Long.toString(s.outcomes().getOrDefault(o, 0L))).append('\n');
+        }
+
         String h = prefix + "pod_coldstart_duration_seconds";
         header(out, h, "Time from a pod becoming Ready to its first metrics.", "histogram");
         TelemetrySnapshot.Histogram hist = s.coldStartDurations();
@@ -122,7 +166,7 @@ public final class PrometheusExposition {
                 s.inFlightReclaimed());
     }
 
-    /** The exposition as a string. */
+    /** The exposition of {@code s} as a string; null throws {@link NullPointerException}. */
     public String toText(TelemetrySnapshot s) {
         StringBuilder sb = new StringBuilder(2048);
         try {

@@ -12,24 +12,41 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The router's cold-start counters and histogram. Updates are lock-free ({@link LongAdder}s, so
- * concurrent selections do not contend on one counter); {@link #snapshot(int)} copies them.
- * Thread-safe.
+ * <b>Internal:</b> the router's counters and cold-start histogram, which a {@code Router} creates and
+ * updates; applications read them through {@code Router.telemetry()} ({@link TelemetrySnapshot}) and
+ * never need this class. It is public only because the router's own packages use it, and may change
+ * without notice.
+ *
+ * <p>Updates are lock-free ({@link LongAdder}s, so concurrent selections do not contend on one
+ * counter); the counters the selection path increments are handed out once ({@link #selectionCounter},
+ * {@link #fallbackCounter}) and cached by the router, so it reaches them without a lookup.
+ * {@link #snapshot(int, Map)} copies everything. Thread-safe.
  */
 public final class RouterTelemetry {
 
     /**
-     * Bucket upper bounds of {@code pod_coldstart_duration_seconds}, in seconds: dense around the 5-30 s
-     * Ready-to-first-metrics gap the seed reports, up to the minutes a cold GPU pod can take.
+     * Bucket upper bounds of {@code pod_coldstart_duration_seconds}, in seconds, ascending (the
+     * exposition adds {@code +Inf}): dense around the 5-30 s gap between a pod becoming Ready and its
+     * first metrics that the AIBrix cold-start article reports, up to the minutes a cold GPU pod can
+     * take. Immutable.
      */
-    public static final double[] COLDSTART_BUCKETS = {0.5, 1, 2.5, 5, 10, 15, 20, 30, 45, 60, 90, 120, 300};
+    public static final List<Double> COLDSTART_BUCKETS = List.of(0.5, 1.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 45.0,
+            60.0, 90.0, 120.0, 300.0);
 
-    private final LongAdder[] buckets = new LongAdder[COLDSTART_BUCKETS.length + 1];
+    // values() clones its array on every call; outcome() runs on every completion.
+    private static final Outcome[] OUTCOMES = Outcome.values();
+
+    // The list unboxed once: observeColdStart compares against every bound.
+    private static final double[] BOUNDS = COLDSTART_BUCKETS.stream().mapToDouble(Double::doubleValue).toArray();
+
+    private final LongAdder[] buckets = new LongAdder[BOUNDS.length + 1];
     private final DoubleAdder coldStartSum = new DoubleAdder();
     private final LongAdder coldRequests = new LongAdder();
     private final LongAdder coldRequestsFailed = new LongAdder();
@@ -39,8 +56,16 @@ public final class RouterTelemetry {
     private final LongAdder ejectionsSkipped = new LongAdder();
     private final LongAdder ejectedPods = new LongAdder();
     private final LongAdder inFlightReclaimed = new LongAdder();
+    private final Map<TelemetrySnapshot.SelectionKey, LongAdder> selections = new ConcurrentHashMap<>();
+    /** Selection series exported from the start, at 0 (the combinations the router can produce). */
+    private final Set<TelemetrySnapshot.SelectionKey> announced = ConcurrentHashMap.newKeySet();
+    private final LongAdder[] outcomes = new LongAdder[OUTCOMES.length];
 
+    /** Empty counters. */
     public RouterTelemetry() {
+        for (int i = 0; i < outcomes.length; i++) {
+            outcomes[i] = new LongAdder();
+        }
         for (int i = 0; i < buckets.length; i++) {
             buckets[i] = new LongAdder();
         }
@@ -83,9 +108,9 @@ public final class RouterTelemetry {
         if (d == null) {
             return;
         }
-        double seconds = d.isNegative() ? 0 : d.toNanos() / 1e9;
+        double seconds = d.isNegative() ? 0 : d.getSeconds() + d.getNano() / 1e9; // toNanos() overflows past 292 years
         int b = 0;
-        while (b < COLDSTART_BUCKETS.length && seconds > COLDSTART_BUCKETS[b]) {
+        while (b < BOUNDS.length && seconds > BOUNDS[b]) {
             b++;
         }
         buckets[b].increment();
@@ -115,6 +140,32 @@ public final class RouterTelemetry {
         return fallbacks.computeIfAbsent(new TelemetrySnapshot.FallbackKey(strategy, fallback, reason), k -> new LongAdder());
     }
 
+    /**
+     * The selection counter of one (strategy, fallback) pair, created on first use; the same counter for
+     * the same pair (two chain positions with one strategy name share it). The router caches it in its
+     * decisions, so the selection path increments it without a lookup.
+     *
+     * @param strategy     the deciding strategy's name; null throws {@link NullPointerException}
+     * @param fallback     the fallback kind, {@code NONE} included; null throws {@link NullPointerException}
+     * @param exportAtZero export the series from the start, at 0, so that rate() and increase() see its
+     *                     first selection; false for combinations the router cannot produce (they appear
+     *                     only if counted)
+     */
+    public LongAdder selectionCounter(String strategy, Fallback fallback, boolean exportAtZero) {
+        TelemetrySnapshot.SelectionKey key = new TelemetrySnapshot.SelectionKey(strategy, fallback);
+        if (exportAtZero) {
+            announced.add(key);
+        }
+        return selections.computeIfAbsent(key, k -> new LongAdder());
+    }
+
+    /** Counts one completed selection by outcome; null is ignored. */
+    public void outcome(Outcome outcome) {
+        if (outcome != null) {
+            outcomes[outcome.ordinal()].increment();
+        }
+    }
+
     /** Counts one warm-up attempt outcome; null is ignored. */
     public void warmupProbe(WarmupOutcome outcome) {
         if (outcome != null) {
@@ -122,14 +173,27 @@ public final class RouterTelemetry {
         }
     }
 
-    /** A consistent-enough copy (each counter read once; counters racing with the copy may be off by in-flight updates). */
+    /** As {@link #snapshot(int, Map)} without per-pod series. */
     public TelemetrySnapshot snapshot(int coldPods) {
+        return snapshot(coldPods, Map.of());
+    }
+
+    /**
+     * A consistent-enough copy: each counter is read once, so counters racing with the copy may be off by
+     * the updates in progress.
+     *
+     * @param coldPods the cold-pod gauge; negative is recorded as 0
+     * @param pods     per-pod series of the pods the router knows now, by pod id (copied); null throws
+     *                 {@link NullPointerException}
+     */
+    public TelemetrySnapshot snapshot(int coldPods, Map<String, TelemetrySnapshot.PodTelemetry> pods) {
+        Objects.requireNonNull(pods, "pods");
         List<Double> bounds = new ArrayList<>();
         List<Long> cumulative = new ArrayList<>();
         long running = 0;
         for (int b = 0; b < buckets.length; b++) {
             running += buckets[b].sum();
-            bounds.add(b < COLDSTART_BUCKETS.length ? COLDSTART_BUCKETS[b] : Double.POSITIVE_INFINITY);
+            bounds.add(b < BOUNDS.length ? BOUNDS[b] : Double.POSITIVE_INFINITY);
             cumulative.add(running);
         }
         Map<TelemetrySnapshot.FallbackKey, Long> fb = new HashMap<>();
@@ -143,8 +207,19 @@ public final class RouterTelemetry {
         warmups.forEach((k, v) -> wu.put(k, v.sum()));
         Map<EjectionReason, Long> ej = new EnumMap<>(EjectionReason.class);
         ejections.forEach((k, v) -> ej.put(k, v.sum()));
+        Map<TelemetrySnapshot.SelectionKey, Long> sel = new HashMap<>();
+        selections.forEach((k, v) -> {
+            long n = v.sum();
+            if (n > 0 || announced.contains(k)) {
+                sel.put(k, n);
+            }
+        });
+        Map<Outcome, Long> out = new EnumMap<>(Outcome.class);
+        for (Outcome o : OUTCOMES) {
+            out.put(o, outcomes[o.ordinal()].sum());
+        }
         return new TelemetrySnapshot(new TelemetrySnapshot.Histogram(bounds, cumulative, coldStartSum.sum(), running),
                 coldRequests.sum(), coldRequestsFailed.sum(), fb, wu, Math.max(0, coldPods), ej,
-                ejectionsSkipped.sum(), (int) Math.max(0, ejectedPods.sum()), inFlightReclaimed.sum());
+                ejectionsSkipped.sum(), (int) Math.max(0, ejectedPods.sum()), inFlightReclaimed.sum(), sel, out, pods);
     }
 }

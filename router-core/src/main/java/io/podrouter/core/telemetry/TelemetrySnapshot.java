@@ -3,6 +3,7 @@ package io.podrouter.core.telemetry;
 import io.podrouter.api.EjectionReason;
 import io.podrouter.api.Fallback;
 import io.podrouter.api.MissingReason;
+import io.podrouter.api.Outcome;
 import io.podrouter.api.WarmupOutcome;
 
 import java.util.List;
@@ -10,13 +11,25 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * An immutable copy of the router's cold-start telemetry at one moment. Counters only grow over the
- * router's life; the gauge {@link #coldPods()} is the number of pods cold at snapshot time.
+ * An immutable copy of the router's telemetry at one moment: selections, outcomes, per-pod series,
+ * cold starts and outlier ejections. Counters only grow over the router's life (a per-pod counter
+ * starts again at 0 when a pod the router had forgotten comes back); {@link #coldPods()},
+ * {@link #ejectedPods()} and {@link PodTelemetry#inFlight()} are gauges at snapshot time.
+ *
+ * <p><b>Bounded cardinality.</b> {@link #pods()} holds only the pods the router knows at snapshot
+ * time: pods of a live candidate set. The router holds pods weakly, so a pod that left every candidate
+ * set (discovery no longer lists it) leaves this map once the garbage collector has cleared it; its
+ * series then disappear from the exposition and from Micrometer. The other label values are bounded by
+ * the configuration (strategy names) and by enums.
+ *
+ * <p>The canonical constructor copies the maps (they, their keys and values must not be null:
+ * {@link NullPointerException}) and rejects negative counts with {@link IllegalArgumentException}.
  *
  * @param coldStartDurations  histogram of Ready-to-first-metrics durations ({@code pod_coldstart_duration_seconds})
  * @param coldRequests        requests routed to a pod while it was cold
  * @param coldRequestsFailed  of those, the ones completed with {@code Outcome.FAILURE}
- * @param fallbacks           selections that departed from their strategy's rule, by strategy, kind and reason
+ * @param fallbacks           selections that departed from their strategy's rule, by strategy, kind and
+ *                            reason; only kinds that occurred
  * @param warmupProbes        warm-up attempts by outcome (plus one {@code GAVE_UP} per abandoned warm-up)
  * @param coldPods            pods known to the router and cold right now
  * @param ejections           outlier ejections by reason
@@ -24,22 +37,58 @@ import java.util.Objects;
  *                            pods were failing too
  * @param ejectedPods         pods ejected right now
  * @param inFlightReclaimed   in-flight slots reclaimed from selections not completed within the maximum age
+ * @param selections          selections by deciding strategy and fallback kind ({@code NONE} included):
+ *                            every combination the router can produce, from 0, plus any other that occurred
+ * @param outcomes            completed selections by outcome, every outcome present
+ * @param pods                per-pod series by pod id, for the pods the router knows now
  */
 public record TelemetrySnapshot(Histogram coldStartDurations, long coldRequests, long coldRequestsFailed,
                                 Map<FallbackKey, Long> fallbacks, Map<WarmupOutcome, Long> warmupProbes, int coldPods,
                                 Map<EjectionReason, Long> ejections, long ejectionsSkipped, int ejectedPods,
-                                long inFlightReclaimed) {
+                                long inFlightReclaimed, Map<SelectionKey, Long> selections, Map<Outcome, Long> outcomes,
+                                Map<String, PodTelemetry> pods) {
 
+    /** Validates and copies; see the class documentation. */
     public TelemetrySnapshot {
         Objects.requireNonNull(coldStartDurations, "coldStartDurations");
-        fallbacks = Map.copyOf(fallbacks);
-        warmupProbes = Map.copyOf(warmupProbes);
-        ejections = Map.copyOf(ejections);
+        fallbacks = nonNegative("fallbacks", fallbacks);
+        warmupProbes = nonNegative("warmupProbes", warmupProbes);
+        ejections = nonNegative("ejections", ejections);
+        selections = nonNegative("selections", selections);
+        outcomes = nonNegative("outcomes", outcomes);
+        pods = Map.copyOf(Objects.requireNonNull(pods, "pods"));
+        nonNegative("coldRequests", coldRequests);
+        nonNegative("coldRequestsFailed", coldRequestsFailed);
+        nonNegative("coldPods", coldPods);
+        nonNegative("ejectionsSkipped", ejectionsSkipped);
+        nonNegative("ejectedPods", ejectedPods);
+        nonNegative("inFlightReclaimed", inFlightReclaimed);
+    }
+
+    private static <K> Map<K, Long> nonNegative(String name, Map<K, Long> map) {
+        Map<K, Long> copy = Map.copyOf(Objects.requireNonNull(map, name));
+        copy.forEach((k, v) -> {
+            if (v < 0) {
+                throw new IllegalArgumentException(name + "[" + k + "]: " + v + " (expected: >= 0)");
+            }
+        });
+        return copy;
+    }
+
+    private static void nonNegative(String name, long value) {
+        if (value < 0) {
+            throw new IllegalArgumentException(name + ": " + value + " (expected: >= 0)");
+        }
     }
 
     /** Total fallbacks of every kind. */
     public long totalFallbacks() {
         return fallbacks.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** Total selections of every strategy and kind. */
+    public long totalSelections() {
+        return selections.values().stream().mapToLong(Long::longValue).sum();
     }
 
     /**
@@ -53,6 +102,40 @@ public record TelemetrySnapshot(Histogram coldStartDurations, long coldRequests,
     }
 
     /**
+     * One selection counter's labels.
+     *
+     * @param strategy the strategy that decided ({@code random} for the router's last resort); null throws
+     *                 {@link NullPointerException}
+     * @param fallback the fallback kind, {@code NONE} for a decision by the strategy's primary rule; null
+     *                 throws {@link NullPointerException}
+     */
+    public record SelectionKey(String strategy, Fallback fallback) {
+        /** Validates. */
+        public SelectionKey {
+            Objects.requireNonNull(strategy, "strategy");
+            Objects.requireNonNull(fallback, "fallback");
+        }
+    }
+
+    /**
+     * One pod's series.
+     *
+     * @param selections times the router chose the pod since it learned of it (&gt;= 0)
+     * @param inFlight   requests routed to the pod and not completed yet, at snapshot time (&gt;= 0)
+     */
+    public record PodTelemetry(long selections, int inFlight) {
+        /** Validates: negative values throw {@link IllegalArgumentException}. */
+        public PodTelemetry {
+            if (selections < 0) {
+                throw new IllegalArgumentException("selections: " + selections + " (expected: >= 0)");
+            }
+            if (inFlight < 0) {
+                throw new IllegalArgumentException("inFlight: " + inFlight + " (expected: >= 0)");
+            }
+        }
+    }
+
+    /**
      * A histogram in Prometheus' shape: cumulative counts per upper bound, the last bound being +Inf.
      *
      * @param upperBounds      bucket upper bounds in seconds, ascending, ending with +Inf
@@ -61,6 +144,7 @@ public record TelemetrySnapshot(Histogram coldStartDurations, long coldRequests,
      * @param count            number of observations (equals the last cumulative count)
      */
     public record Histogram(List<Double> upperBounds, List<Long> cumulativeCounts, double sum, long count) {
+        /** Copies the lists; lists of different sizes throw {@link IllegalArgumentException}. */
         public Histogram {
             upperBounds = List.copyOf(upperBounds);
             cumulativeCounts = List.copyOf(cumulativeCounts);

@@ -1,9 +1,14 @@
 /**
- * Cold-start telemetry: the counters and the {@code pod_coldstart_duration_seconds} histogram the router
- * keeps ({@link io.podrouter.core.telemetry.RouterTelemetry}), their immutable snapshot
- * ({@link io.podrouter.core.telemetry.TelemetrySnapshot}), the Prometheus text exposition writer
- * ({@link io.podrouter.core.telemetry.PrometheusExposition}) and a safe wrapper for user event listeners.
+ * The router's telemetry: its immutable snapshot ({@link io.podrouter.core.telemetry.TelemetrySnapshot},
+ * from {@code Router.telemetry()}): selections by strategy and fallback, selections and in-flight
+ * requests per pod, outcomes, the {@code pod_coldstart_duration_seconds} histogram and cold-start
+ * counters, outlier ejections; and the Prometheus text exposition writer
+ * ({@link io.podrouter.core.telemetry.PrometheusExposition}). For Micrometer, see the
+ * {@code router-micrometer} module.
  *
- * <p>Depends only on {@code io.podrouter.api}, the JDK and SLF4J.
+ * <p>{@link io.podrouter.core.telemetry.RouterTelemetry} holds the live counters; it is internal (public
+ * only for the router's own packages) and not meant for applications.
+ *
+ * <p>Depends only on {@code io.podrouter.api} and the JDK.
  */
 package io.podrouter.core.telemetry;

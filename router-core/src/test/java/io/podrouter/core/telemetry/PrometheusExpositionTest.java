@@ -2,6 +2,7 @@ package io.podrouter.core.telemetry;
 
 import io.podrouter.api.Fallback;
 import io.podrouter.api.MissingReason;
+import io.podrouter.api.Outcome;
 import io.podrouter.api.WarmupOutcome;
 import org.junit.jupiter.api.Test;
 
@@ -115,7 +116,94 @@ class PrometheusExpositionTest {
     }
 
     @Test
-    void withoutNamespaceTheHistogramHasTheExactSeedName() {
+    void selectionOutcomeAndPerPodFamiliesAreWrittenSortedAndEscaped() {
+        RouterTelemetry t = new RouterTelemetry();
+        t.selectionCounter("least-kv-cache", Fallback.NONE, true).add(40);
+        t.selectionCounter("least-kv-cache", Fallback.RANDOM_METRIC_MISSING, true).add(2);
+        t.selectionCounter("random", Fallback.LAST_RESORT_RANDOM, true);
+        t.selectionCounter("least-kv-cache", Fallback.CHAIN, false); // impossible, never counted: not exported
+        t.outcome(Outcome.SUCCESS);
+        t.outcome(Outcome.SUCCESS);
+        t.outcome(Outcome.FAILURE);
+        t.outcome(null);
+        Map<String, TelemetrySnapshot.PodTelemetry> pods = new HashMap<>();
+        pods.put("pod-b", new TelemetrySnapshot.PodTelemetry(30, 2));
+        pods.put("pod-a", new TelemetrySnapshot.PodTelemetry(12, 0));
+        pods.put("odd\"pod", new TelemetrySnapshot.PodTelemetry(0, 1));
+
+        String text = new PrometheusExposition(null).toText(t.snapshot(0, pods));
+        List<Sample> samples = parse(text);
+
+        assertThat(text).contains("# TYPE podrouter_selections_total counter\n",
+                "# TYPE podrouter_pod_selections_total counter\n", "# TYPE podrouter_pod_in_flight gauge\n",
+                "# TYPE podrouter_outcomes_total counter\n");
+        assertThat(value(samples, "podrouter_selections_total", Map.of("strategy", "least-kv-cache", "fallback", "NONE")))
+                .isEqualTo(40);
+        assertThat(value(samples, "podrouter_selections_total",
+                Map.of("strategy", "least-kv-cache", "fallback", "RANDOM_METRIC_MISSING"))).isEqualTo(2);
+        assertThat(value(samples, "podrouter_selections_total", Map.of("strategy", "random", "fallback", "LAST_RESORT_RANDOM")))
+                .isZero();
+        assertThat(samples.stream().filter(x -> x.name().equals("podrouter_selections_total"))).hasSize(3);
+        assertThat(value(samples, "podrouter_pod_selections_total", Map.of("pod", "pod-b"))).isEqualTo(30);
+        assertThat(value(samples, "podrouter_pod_in_flight", Map.of("pod", "pod-b"))).isEqualTo(2);
+        assertThat(value(samples, "podrouter_pod_in_flight", Map.of("pod", "odd\"pod"))).isEqualTo(1);
+        assertThat(value(samples, "podrouter_outcomes_total", Map.of("outcome", "SUCCESS"))).isEqualTo(2);
+        assertThat(value(samples, "podrouter_outcomes_total", Map.of("outcome", "FAILURE"))).isEqualTo(1);
+        assertThat(value(samples, "podrouter_outcomes_total", Map.of("outcome", "CANCELLED"))).isZero();
+        assertThat(samples.stream().filter(x -> x.name().equals("podrouter_pod_selections_total"))
+                .map(x -> x.labels().get("pod"))).containsExactly("odd\"pod", "pod-a", "pod-b");
+        assertThat(new PrometheusExposition(null).toText(t.snapshot(0, pods))).as("deterministic").isEqualTo(text);
+    }
+
+    @Test
+    void withoutPodsThePerPodFamiliesHaveNoSamples() {
+        String text = new PrometheusExposition(null).toText(new RouterTelemetry().snapshot(0));
+        List<Sample> samples = parse(text);
+        assertThat(text).contains("# TYPE podrouter_pod_in_flight gauge\n");
+        assertThat(samples).noneMatch(x -> x.name().startsWith("podrouter_pod_"));
+        assertThat(samples).noneMatch(x -> x.name().equals("podrouter_selections_total"));
+    }
+
+    @Test
+    void coldStartBucketsAreImmutableAndAscending() {
+        assertThatThrownBy(() -> RouterTelemetry.COLDSTART_BUCKETS.set(0, 99.0))
+                .isInstanceOf(UnsupportedOperationException.class);
+        assertThat(RouterTelemetry.COLDSTART_BUCKETS).isSorted().startsWith(0.5).endsWith(300.0);
+        assertThat(new RouterTelemetry().snapshot(0).coldStartDurations().upperBounds())
+                .containsExactlyElementsOf(java.util.stream.Stream.concat(RouterTelemetry.COLDSTART_BUCKETS.stream(),
+                        java.util.stream.Stream.of(Double.POSITIVE_INFINITY)).toList());
+    }
+
+    @Test
+    void coldStartBeyondToNanosRangeLandsInTheInfBucket() {
+        RouterTelemetry t = new RouterTelemetry();
+        t.observeColdStart(Duration.ofDays(365L * 1000)); // Duration.toNanos() would overflow
+        t.observeColdStart(null);
+        TelemetrySnapshot.Histogram h = t.snapshot(0).coldStartDurations();
+        assertThat(h.count()).isEqualTo(1);
+        assertThat(h.cumulativeCounts().get(h.cumulativeCounts().size() - 2)).isZero();
+    }
+
+    @Test
+    void snapshotRejectsNegativeCountsAndNullMaps() {
+        TelemetrySnapshot ok = new RouterTelemetry().snapshot(0);
+        assertThatThrownBy(() -> new TelemetrySnapshot.PodTelemetry(-1, 0))
+                .hasMessage("selections: -1 (expected: >= 0)");
+        assertThatThrownBy(() -> new TelemetrySnapshot.PodTelemetry(0, -2))
+                .hasMessage("inFlight: -2 (expected: >= 0)");
+        assertThatThrownBy(() -> new TelemetrySnapshot(ok.coldStartDurations(), 0, 0, Map.of(), Map.of(), 0, Map.of(), 0, 0, 0,
+                Map.of(new TelemetrySnapshot.SelectionKey("s", Fallback.NONE), -3L), Map.of(), Map.of()))
+                .hasMessage("selections[SelectionKey[strategy=s, fallback=NONE]]: -3 (expected: >= 0)");
+        assertThatThrownBy(() -> new TelemetrySnapshot(ok.coldStartDurations(), -1, 0, Map.of(), Map.of(), 0, Map.of(), 0, 0, 0,
+                Map.of(), Map.of(), Map.of())).hasMessage("coldRequests: -1 (expected: >= 0)");
+        assertThatThrownBy(() -> new TelemetrySnapshot(ok.coldStartDurations(), 0, 0, Map.of(), Map.of(), 0, Map.of(), 0, 0, 0,
+                Map.of(), Map.of(), null)).isInstanceOf(NullPointerException.class).hasMessage("pods");
+        assertThatThrownBy(() -> new RouterTelemetry().selectionCounter(null, Fallback.NONE, true))
+                .isInstanceOf(NullPointerException.class).hasMessage("strategy");
+    }
+
+    @Test
+    void withoutNamespaceTheHistogramHasTheExactConventionalName() {
         String text = new PrometheusExposition(null).toText(new RouterTelemetry().snapshot(0));
         parse(text);
         assertThat(text).contains("# TYPE pod_coldstart_duration_seconds histogram\n")

@@ -1,4 +1,4 @@
-package io.podrouter.core.telemetry;
+package io.podrouter.core;
 
 import io.podrouter.api.EjectionReason;
 import io.podrouter.api.Fallback;
@@ -17,9 +17,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Wraps a user's {@link RouterEventListener} so that its exceptions never reach the router: each is
- * caught and logged once per listener method. Thread-safe.
+ * caught and logged once per listener method. Thread-safe; adds one call and a try block per event,
+ * no allocation.
  */
-public final class SafeListener implements RouterEventListener {
+final class SafeListener implements RouterEventListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(SafeListener.class);
 
@@ -27,7 +28,7 @@ public final class SafeListener implements RouterEventListener {
     private final Set<String> logged = ConcurrentHashMap.newKeySet();
 
     /** @param delegate the user's listener; null throws {@link NullPointerException} */
-    public SafeListener(RouterEventListener delegate) {
+    SafeListener(RouterEventListener delegate) {
         this.delegate = Objects.requireNonNull(delegate, "eventListener: null (expected: a RouterEventListener)");
     }
 
@@ -70,6 +71,25 @@ public final class SafeListener implements RouterEventListener {
             delegate.warmupProbe(pod, attempt, outcome);
         } catch (RuntimeException e) {
             failed("warmupProbe", e);
+        }
+    }
+
+    @Override
+    public void selected(Pod pod, String strategy, Fallback fallback, MissingReason reason, boolean cold) {
+        try {
+            delegate.selected(pod, strategy, fallback, reason, cold);
+        } catch (RuntimeException e) {
+            failed("selected", e);
+        }
+    }
+
+    @Override
+    public void completed(Pod pod, String strategy, Fallback fallback, MissingReason reason, Outcome outcome,
+                          long latencyNanos) {
+        try {
+            delegate.completed(pod, strategy, fallback, reason, outcome, latencyNanos);
+        } catch (RuntimeException e) {
+            failed("completed", e);
         }
     }
 

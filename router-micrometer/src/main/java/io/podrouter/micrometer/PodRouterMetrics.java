@@ -1,0 +1,341 @@
+package io.podrouter.micrometer;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.FunctionTimer;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.podrouter.api.EjectionReason;
+import io.podrouter.api.Outcome;
+import io.podrouter.api.WarmupOutcome;
+import io.podrouter.core.Router;
+import io.podrouter.core.telemetry.TelemetrySnapshot;
+import io.podrouter.core.telemetry.TelemetrySnapshot.FallbackKey;
+import io.podrouter.core.telemetry.TelemetrySnapshot.PodTelemetry;
+import io.podrouter.core.telemetry.TelemetrySnapshot.SelectionKey;
+
+import java.lang.ref.WeakReference;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import java.util.function.Function;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Exposes a {@link Router}'s telemetry as Micrometer meters, with the names and tags of the router's
+ * Prometheus exposition (a Prometheus registry renders {@code podrouter.selections} as
+ * {@code podrouter_selections_total}, {@code podrouter.pod.in.flight} as {@code podrouter_pod_in_flight}):
+ *
+ * <pre>{@code
+ * Router router = Router.builder()...build();
+ * new PodRouterMetrics(router, Tags.of("gateway", "chat")).bindTo(meterRegistry);
+ * }</pre>
+ *
+ * <table>
+ *   <caption>Meters</caption>
+ *   <tr><th>name</th><th>type</th><th>tags</th></tr>
+ *   <tr><td>{@value #SELECTIONS}</td><td>function counter</td><td>{@code strategy}, {@code fallback}</td></tr>
+ *   <tr><td>{@value #POD_SELECTIONS}</td><td>function counter</td><td>{@code pod}</td></tr>
+ *   <tr><td>{@value #POD_IN_FLIGHT}</td><td>gauge</td><td>{@code pod}</td></tr>
+ *   <tr><td>{@value #OUTCOMES}</td><td>function counter</td><td>{@code outcome}</td></tr>
+ *   <tr><td>{@value #FALLBACKS}</td><td>function counter</td><td>{@code strategy}, {@code fallback}, {@code reason}</td></tr>
+ *   <tr><td>{@value #COLDSTART_DURATION}</td><td>function timer (count and total, no buckets)</td><td></td></tr>
+ *   <tr><td>{@value #COLD_REQUESTS}</td><td>function counter</td><td></td></tr>
+ *   <tr><td>{@value #COLD_REQUESTS_FAILED}</td><td>function counter</td><td></td></tr>
+ *   <tr><td>{@value #WARMUP_PROBES}</td><td>function counter</td><td>{@code outcome}</td></tr>
+ *   <tr><td>{@value #COLD_PODS}</td><td>gauge</td><td></td></tr>
+ *   <tr><td>{@value #OUTLIER_EJECTIONS}</td><td>function counter</td><td>{@code reason}</td></tr>
+ *   <tr><td>{@value #OUTLIER_EJECTIONS_SKIPPED}</td><td>function counter</td><td></td></tr>
+ *   <tr><td>{@value #EJECTED_PODS}</td><td>gauge</td><td></td></tr>
+ *   <tr><td>{@value #IN_FLIGHT_RECLAIMED}</td><td>function counter</td><td></td></tr>
+ * </table>
+ * plus the tags given to the constructor on every meter. The fallback tag's {@code reason} is empty
+ * for kinds without a reason, as in the exposition. The cold-start duration is a function timer
+ * (count and sum): a Micrometer meter cannot be fed the router's pre-bucketed histogram, so for its
+ * buckets scrape {@code Router.writePrometheus}.
+ *
+ * <p><b>How values are read.</b> Every meter reads one shared {@link Router#telemetry()} snapshot,
+ * taken again when a meter is read and the snapshot is older than {@code maxSnapshotAge} (default
+ * {@value #DEFAULT_MAX_SNAPSHOT_AGE_MILLIS} ms), so one publication of all meters costs one snapshot,
+ * not one per meter. Nothing runs on the router's selection path.
+ *
+ * <p><b>Meters that come and go.</b> Per-pod meters exist only for the pods in the snapshot, which are
+ * the pods the router knows (see {@link TelemetrySnapshot}): each time a new snapshot is taken, meters
+ * of new pods, strategies and fallback kinds are registered and the meters of pods that left are
+ * removed from every registry this binder is bound to. A new pod's meters therefore appear at the
+ * publication after the one whose snapshot first contained it. Label cardinality stays bounded by the
+ * pods the router knows.
+ *
+ * <p>The meters, and this binder, hold the router weakly (Micrometer's convention), so a registry does
+ * not keep a discarded router alive: once it is unreachable, gauges report NaN and counters keep the
+ * last value they read. Thread-safe: snapshots and meter changes happen under this binder's monitor, at
+ * publication time. Binding to several registries is supported; binding twice to one registry
+ * registers nothing new.
+ */
+public final class PodRouterMetrics implements MeterBinder {
+
+    /** Selections by deciding strategy and fallback kind. */
+    public static final String SELECTIONS = "podrouter.selections";
+    /** Selections per pod. */
+    public static final String POD_SELECTIONS = "podrouter.pod.selections";
+    /** Requests routed to the pod and not completed yet. */
+    public static final String POD_IN_FLIGHT = "podrouter.pod.in.flight";
+    /** Completed selections by outcome. */
+    public static final String OUTCOMES = "podrouter.outcomes";
+    /** Selections that departed from their strategy's primary rule, by strategy, kind and reason. */
+    public static final String FALLBACKS = "podrouter.fallbacks";
+    /** Time from a pod becoming Ready to its first metrics. */
+    public static final String COLDSTART_DURATION = "pod.coldstart.duration";
+    /** Requests routed to a pod while it was cold. */
+    public static final String COLD_REQUESTS = "podrouter.cold.requests";
+    /** Requests routed to a cold pod that were reported failed. */
+    public static final String COLD_REQUESTS_FAILED = "podrouter.cold.requests.failed";
+    /** Warm-up probe attempts by outcome. */
+    public static final String WARMUP_PROBES = "podrouter.warmup.probes";
+    /** Pods cold now. */
+    public static final String COLD_PODS = "podrouter.cold.pods";
+    /** Outlier ejections by reason. */
+    public static final String OUTLIER_EJECTIONS = "podrouter.outlier.ejections";
+    /** Ejections not made because of the ejected-fraction cap or a fleet-wide failure. */
+    public static final String OUTLIER_EJECTIONS_SKIPPED = "podrouter.outlier.ejections.skipped";
+    /** Pods ejected now. */
+    public static final String EJECTED_PODS = "podrouter.ejected.pods";
+
+    /** In-flight slots reclaimed from selections not completed within the router's maximum in-flight age. */
+    public static final String IN_FLIGHT_RECLAIMED = "podrouter.in.flight.reclaimed";
+
+    /** Default maximum age of the shared snapshot, in milliseconds. */
+    public static final long DEFAULT_MAX_SNAPSHOT_AGE_MILLIS = 1000;
+
+    // Weak, like the meters' reference: the registry holds this binder through the meters' functions,
+    // and must not keep the router alive through it.
+    private final WeakReference<Object> owner;
+    private final Function<Object, TelemetrySnapshot> source;
+    private final Tags tags;
+    private final long maxAgeNanos;
+    private final LongSupplier nanoTime;
+
+    // Guarded by this.
+    private final List<Bound> bound = new ArrayList<>();
+    private final Map<String, PodHolder> pods = new HashMap<>();
+    private TelemetrySnapshot snapshot;
+    private long takenAt;
+
+    /** A binder for {@code router} without extra tags; null throws {@link NullPointerException}. */
+    public PodRouterMetrics(Router router) {
+        this(router, Tags.empty());
+    }
+
+    /**
+     * A binder for {@code router} adding {@code tags} to every meter (e.g. to tell two routers apart).
+     *
+     * @param router the router; null throws {@link NullPointerException}
+     * @param tags   extra tags; null throws {@link NullPointerException}, empty for none
+     */
+    public PodRouterMetrics(Router router, Iterable<Tag> tags) {
+        this(router, tags, Duration.ofMillis(DEFAULT_MAX_SNAPSHOT_AGE_MILLIS));
+    }
+
+    /**
+     * A binder with a chosen snapshot age.
+     *
+     * @param router         the router; null throws {@link NullPointerException}
+     * @param tags           extra tags; null throws {@link NullPointerException}, empty for none
+     * @param maxSnapshotAge how long meters share one snapshot; {@link Duration#ZERO} takes one per meter
+     *                       read; negative throws {@link IllegalArgumentException}
+     */
+    public PodRouterMetrics(Router router, Iterable<Tag> tags, Duration maxSnapshotAge) {
+        this(Objects.requireNonNull(router, "router: null (expected: a Router)"), r -> ((Router) r).telemetry(), tags,
+                maxSnapshotAge, System::nanoTime);
+    }
+
+    /**
+     * For tests: any owner and snapshot source (applied to the owner; it must not hold the owner strongly),
+     * an injected nanosecond clock.
+     */
+    PodRouterMetrics(Object owner, Function<Object, TelemetrySnapshot> source, Iterable<Tag> tags,
+                     Duration maxSnapshotAge, LongSupplier nanoTime) {
+        this.owner = new WeakReference<>(Objects.requireNonNull(owner, "owner"));
+        this.source = Objects.requireNonNull(source, "source");
+        this.tags = Tags.of(Objects.requireNonNull(tags, "tags: null (expected: tags, or Tags.empty())"));
+        Objects.requireNonNull(maxSnapshotAge, "maxSnapshotAge: null (expected: >= 0)");
+        if (maxSnapshotAge.isNegative()) {
+            throw new IllegalArgumentException("maxSnapshotAge: " + maxSnapshotAge + " (expected: >= 0)");
+        }
+        this.maxAgeNanos = maxSnapshotAge.toNanos();
+        this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
+    }
+
+    /**
+     * Registers the meters in {@code registry} (taking a snapshot now). Null throws
+     * {@link NullPointerException}.
+     */
+    @Override
+    public synchronized void bindTo(MeterRegistry registry) {
+        Objects.requireNonNull(registry, "registry: null (expected: a MeterRegistry)");
+        for (Bound b : bound) {
+            if (b.registry == registry) {
+                return;
+            }
+        }
+        Object owner = this.owner.get();
+        if (owner == null) {
+            return; // the router is gone: nothing to report
+        }
+        Bound b = new Bound(registry);
+        bound.add(b);
+        for (Outcome o : Outcome.values()) {
+            counter(registry, owner, OUTCOMES, "Completed selections by the outcome the caller reported.",
+                    Tags.of("outcome", o.name()), s -> s.outcomes().getOrDefault(o, 0L));
+        }
+        FunctionTimer.builder(COLDSTART_DURATION, owner,
+                        o -> current().coldStartDurations().count(),
+                        o -> current().coldStartDurations().sum(), TimeUnit.SECONDS)
+                .description("Time from a pod becoming Ready to its first metrics.").tags(tags).register(registry);
+        counter(registry, owner, COLD_REQUESTS, "Requests routed to a pod while it was cold.", Tags.empty(),
+                TelemetrySnapshot::coldRequests);
+        counter(registry, owner, COLD_REQUESTS_FAILED, "Requests routed to a cold pod that were reported failed.",
+                Tags.empty(), TelemetrySnapshot::coldRequestsFailed);
+        for (WarmupOutcome o : WarmupOutcome.values()) {
+            counter(registry, owner, WARMUP_PROBES, "Warm-up probe attempts by outcome.", Tags.of("outcome", o.name()),
+                    s -> s.warmupProbes().getOrDefault(o, 0L));
+        }
+        gauge(registry, owner, COLD_PODS, "Pods currently cold (Ready without metrics, or warming up).", Tags.empty(),
+                TelemetrySnapshot::coldPods);
+        for (EjectionReason r : EjectionReason.values()) {
+            counter(registry, owner, OUTLIER_EJECTIONS, "Pods ejected by outlier detection after failed requests.",
+                    Tags.of("reason", r.name()), s -> s.ejections().getOrDefault(r, 0L));
+        }
+        counter(registry, owner, OUTLIER_EJECTIONS_SKIPPED,
+                "Ejections not made: ejected-fraction cap reached, or the other pods were failing too.", Tags.empty(),
+                TelemetrySnapshot::ejectionsSkipped);
+        gauge(registry, owner, EJECTED_PODS, "Pods currently ejected by outlier detection.", Tags.empty(),
+                TelemetrySnapshot::ejectedPods);
+        counter(registry, owner, IN_FLIGHT_RECLAIMED,
+                "In-flight slots reclaimed from selections not completed within the maximum in-flight age.",
+                Tags.empty(), TelemetrySnapshot::inFlightReclaimed);
+        refresh();
+    }
+
+    /**
+     * The snapshot the meters read now, taken afresh (and the per-pod and per-strategy meters brought up
+     * to date) when older than the maximum age.
+     */
+    synchronized TelemetrySnapshot current() {
+        long now = nanoTime.getAsLong();
+        if (snapshot == null || now - takenAt >= maxAgeNanos) {
+            refresh();
+        }
+        return snapshot;
+    }
+
+    // Caller holds the monitor. Once the router is gone the last snapshot stays (Micrometer then reports
+    // NaN without asking).
+    private void refresh() {
+        Object owner = this.owner.get();
+        if (owner == null) {
+            return;
+        }
+        snapshot = Objects.requireNonNull(source.apply(owner), "telemetry snapshot");
+        takenAt = nanoTime.getAsLong();
+        for (Bound b : bound) {
+            for (SelectionKey k : snapshot.selections().keySet()) {
+                if (b.selections.add(k)) {
+                    counter(b.registry, owner, SELECTIONS,
+                            "Selections by deciding strategy and fallback kind (NONE: the strategy's primary rule).",
+                            Tags.of("strategy", k.strategy(), "fallback", k.fallback().name()),
+                            s -> s.selections().getOrDefault(k, 0L));
+                }
+            }
+            for (FallbackKey k : snapshot.fallbacks().keySet()) {
+                if (b.fallbacks.add(k)) {
+                    counter(b.registry, owner, FALLBACKS, "Selections that departed from their strategy's primary rule.",
+                            Tags.of("strategy", k.strategy(), "fallback", k.fallback().name(),
+                                    "reason", k.reason() == null ? "" : k.reason().name()),
+                            s -> s.fallbacks().getOrDefault(k, 0L));
+                }
+            }
+        }
+        for (Iterator<Map.Entry<String, PodHolder>> it = pods.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, PodHolder> e = it.next();
+            PodTelemetry now = snapshot.pods().get(e.getKey());
+            if (now == null) {
+                it.remove();
+                e.getValue().meters.forEach((registry, meters) -> meters.forEach(registry::remove));
+            } else {
+                e.getValue().last = now;
+            }
+        }
+        for (Map.Entry<String, PodTelemetry> e : snapshot.pods().entrySet()) {
+            PodHolder h = pods.get(e.getKey());
+            if (h == null) {
+                h = new PodHolder(e.getValue());
+                pods.put(e.getKey(), h);
+            }
+            for (Bound b : bound) {
+                if (!h.meters.containsKey(b.registry)) {
+                    h.meters.put(b.registry, registerPod(b.registry, owner, e.getKey(), h));
+                }
+            }
+        }
+    }
+
+    private List<Meter> registerPod(MeterRegistry registry, Object owner, String pod, PodHolder h) {
+        Tags podTags = tags.and("pod", pod);
+        return List.of(FunctionCounter.builder(POD_SELECTIONS, owner, o -> {
+                    current();
+                    return h.last.selections();
+                })
+                .description("Selections per pod, for the pods the router knows now.").tags(podTags).register(registry),
+                Gauge.builder(POD_IN_FLIGHT, owner, o -> {
+                    current();
+                    return h.last.inFlight();
+                })
+                .description("Requests routed to the pod and not completed yet.").tags(podTags).register(registry));
+    }
+
+    private void counter(MeterRegistry registry, Object owner, String name, String help, Tags extra,
+                         ToDoubleFunction<TelemetrySnapshot> value) {
+        FunctionCounter.builder(name, owner, o -> value.applyAsDouble(current())).description(help)
+                .tags(tags.and(extra)).register(registry);
+    }
+
+    private void gauge(MeterRegistry registry, Object owner, String name, String help, Tags extra,
+                       ToDoubleFunction<TelemetrySnapshot> value) {
+        Gauge.builder(name, owner, o -> value.applyAsDouble(current())).description(help).tags(tags.and(extra))
+                .register(registry);
+    }
+
+    /** The meters of one pod, shared by the registries this binder is bound to. */
+    private static final class PodHolder {
+        volatile PodTelemetry last;
+        /** By registry: this pod's meters there. */
+        final Map<MeterRegistry, List<Meter>> meters = new HashMap<>();
+
+        PodHolder(PodTelemetry first) {
+            this.last = first;
+        }
+    }
+
+    /** The registries this binder is bound to, with the dynamic keys registered there. */
+    private static final class Bound {
+        final MeterRegistry registry;
+        final Set<SelectionKey> selections = new HashSet<>();
+        final Set<FallbackKey> fallbacks = new HashSet<>();
+
+        Bound(MeterRegistry registry) {
+            this.registry = registry;
+        }
+    }
+}

@@ -1,0 +1,9 @@
+/**
+ * Micrometer integration: {@link io.podrouter.micrometer.PodRouterMetrics}, a {@code MeterBinder} that
+ * exposes a router's telemetry (selections, per-pod selections and in-flight requests, outcomes,
+ * fallbacks, cold starts, outlier ejections) as meters named like the router's Prometheus exposition.
+ *
+ * <p>An optional module: it depends on {@code router-core} and {@code micrometer-core}; the router
+ * itself does not depend on Micrometer.
+ */
+package io.podrouter.micrometer;

@@ -34,10 +34,16 @@ public interface PodSelection extends AutoCloseable {
     /**
      * Reports that the routed request finished.
      *
-     * @param outcome      how it ended; null throws {@link NullPointerException} and leaves the
-     *                     selection open (a completion with a known outcome can follow)
-     * @param latencyNanos how long the request took at the pod, in nanoseconds; a negative value
-     *                     means "unknown" and is not used as feedback (the completion still counts)
+     * <p>A null {@code outcome} throws {@link NullPointerException} and leaves the selection open (a
+     * completion with a known outcome can follow).
+     *
+     * @param outcome      how it ended: {@link Outcome#FAILURE} (the pod's fault: connection error,
+     *                     5xx, timeout) feeds the router's outlier detection; {@link Outcome#CANCELLED}
+     *                     (the client left) counts neither way
+     * @param latencyNanos how long the request took at the pod, in nanoseconds, passed to the event
+     *                     listener's {@code completed} callback; routing does not use it (a latency
+     *                     signal lags and is skewed by request sizes; failures are what outlier detection
+     *                     acts on). A negative value means "unknown" (the completion still counts)
      * @return true for the first completion, false (and no effect) for later ones
      */
     boolean complete(Outcome outcome, long latencyNanos);

@@ -25,7 +25,9 @@ import java.util.regex.Pattern;
  *
  * <p><b>Several series per model.</b> vLLM exports one series per engine core ({@code engine} label) when
  * it runs data-parallel, SGLang one per rank. Gauges are combined per model with the field's
- * {@link Aggregation}; histograms are merged bucket by bucket (which is exact: counts add up).
+ * {@link Aggregation} (request counts: {@link Aggregation#SUM SUM}; KV-cache usage:
+ * {@link Aggregation#MEAN MEAN}, the figure vLLM's own aggregated logger prints for a data-parallel
+ * server); histograms are merged bucket by bucket (which is exact: counts add up).
  *
  * <p><b>Series without the model label</b> (or with an empty value) are pooled under no model and serve
  * requests for any model the pod has no labelled series for; with {@link Builder#modelLabel(String)
@@ -44,9 +46,9 @@ public final class EngineMapping {
     public enum Aggregation {
         /** Add them up (request counts across data-parallel engines). */
         SUM,
-        /** Take the largest (usage fractions: the fullest engine limits admission). */
+        /** Take the largest (e.g. a usage fraction when the fullest engine is what matters). */
         MAX,
-        /** Take the mean. */
+        /** Take the mean (usage fractions across data-parallel engines, as vLLM aggregates them). */
         MEAN
     }
 
@@ -57,11 +59,13 @@ public final class EngineMapping {
     // v1 metrics design note docs/design/metrics.md in the vLLM repository; kv_cache_usage_perc replaced
     // gpu_cache_usage_perc in V1, inter_token_latency_seconds replaced time_per_output_token_seconds).
     // Every vllm: series carries the served model name as label model_name (and engine in V1).
+    // KV-cache usage of a data-parallel server is the mean over engines, as vLLM's own aggregated stat
+    // logger reports it; PrometheusScraper.Builder.kvCacheAggregation switches to the fullest engine.
     private static final EngineMapping VLLM = builder("vllm")
             .modelLabel("model_name")
             .gauge(MetricField.RUNNING_REQUESTS, Aggregation.SUM, "vllm:num_requests_running")
             .gauge(MetricField.WAITING_REQUESTS, Aggregation.SUM, "vllm:num_requests_waiting")
-            .gauge(MetricField.KV_CACHE_USAGE, Aggregation.MAX, "vllm:kv_cache_usage_perc", "vllm:gpu_cache_usage_perc")
+            .gauge(MetricField.KV_CACHE_USAGE, Aggregation.MEAN, "vllm:kv_cache_usage_perc", "vllm:gpu_cache_usage_perc")
             .histogram(MetricField.TIME_TO_FIRST_TOKEN, "vllm:time_to_first_token_seconds")
             .histogram(MetricField.TIME_PER_OUTPUT_TOKEN, "vllm:inter_token_latency_seconds", "vllm:time_per_output_token_seconds")
             .histogram(MetricField.E2E_LATENCY, "vllm:e2e_request_latency_seconds")
@@ -80,7 +84,7 @@ public final class EngineMapping {
             .modelLabel("model_name")
             .gauge(MetricField.RUNNING_REQUESTS, Aggregation.SUM, sglang("num_running_reqs"))
             .gauge(MetricField.WAITING_REQUESTS, Aggregation.SUM, sglang("num_queue_reqs"))
-            .gauge(MetricField.KV_CACHE_USAGE, Aggregation.MAX, sglang("token_usage"))
+            .gauge(MetricField.KV_CACHE_USAGE, Aggregation.MEAN, sglang("token_usage"))
             .histogram(MetricField.TIME_TO_FIRST_TOKEN, sglang("time_to_first_token_seconds"))
             .histogram(MetricField.TIME_PER_OUTPUT_TOKEN, sglang("inter_token_latency_seconds", "time_per_output_token_seconds"))
             .histogram(MetricField.E2E_LATENCY, sglang("e2e_request_latency_seconds"))

@@ -18,6 +18,12 @@ public enum FailureKind {
     BODY_TOO_LARGE,
     /** Another I/O error, e.g. the connection closed before the declared body length arrived. */
     IO,
+    /**
+     * The body was not read because all scrapes together already hold
+     * {@link PrometheusScraper.Builder#maxTotalBodyBytes maxTotalBodyBytes} of bodies (many pods answering
+     * with huge bodies at once); the pod is scraped again next round.
+     */
+    MEMORY_BUDGET,
     /** The body is not valid Prometheus text (includes bodies cut off mid-line). */
     PARSE,
     /** A metric the engine mapping reads is declared with another type (e.g. a gauge where a histogram is expected). */

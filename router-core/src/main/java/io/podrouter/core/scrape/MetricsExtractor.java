@@ -6,7 +6,6 @@ import io.podrouter.core.prometheus.SampleVisitor;
 
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -22,15 +21,29 @@ final class MetricsExtractor implements SampleVisitor {
     private final String modelLabel;
     private final int gaugeCount;
     private final int histogramCount;
+    private final EngineMapping.Aggregation[] aggregations;
+    private final MetricField[] gaugeFields;
     private final Map<String, ModelValues> models = new HashMap<>();
     private EngineMapping.Slot slot;
     private String wrongType;
 
-    MetricsExtractor(EngineMapping mapping) {
+    /**
+     * @param mapping        what to read
+     * @param kvAggregation  how to combine several KV-cache usage series of one model, or null for the
+     *                       mapping's own choice
+     */
+    MetricsExtractor(EngineMapping mapping, EngineMapping.Aggregation kvAggregation) {
         this.mapping = mapping;
         this.modelLabel = mapping.modelLabel();
         this.gaugeCount = mapping.gauges().size();
         this.histogramCount = mapping.histograms().size();
+        this.aggregations = new EngineMapping.Aggregation[gaugeCount];
+        this.gaugeFields = new MetricField[gaugeCount];
+        for (int i = 0; i < gaugeCount; i++) {
+            EngineMapping.GaugeSpec g = mapping.gauges().get(i);
+            gaugeFields[i] = g.field();
+            aggregations[i] = kvAggregation != null && g.field() == MetricField.KV_CACHE_USAGE ? kvAggregation : g.aggregation();
+        }
     }
 
     @Override
@@ -63,7 +76,8 @@ final class MetricsExtractor implements SampleVisitor {
         if (slot.histogram()) {
             values.histogram(slot.spec(), slot.priority(), s);
         } else {
-            values.gauge(slot.spec(), slot.priority(), s.value(), mapping.gauges().get(slot.spec()).aggregation());
+            int spec = slot.spec();
+            values.gauge(spec, slot.priority(), s.value(), aggregations[spec], gaugeFields[spec], s.familyName());
         }
     }
 
@@ -82,6 +96,8 @@ final class MetricsExtractor implements SampleVisitor {
         private final double[] gauges;
         private final int[] gaugeSeries;
         private final int[] gaugePriority;
+        private final String[] gaugeProblem;
+        private final EngineMapping.Aggregation[] gaugeAggregation;
         private final CumulativeHistogram[] histograms;
         private final int[] histogramPriority;
 
@@ -90,20 +106,29 @@ final class MetricsExtractor implements SampleVisitor {
             gaugeSeries = new int[gaugeCount];
             gaugePriority = new int[gaugeCount];
             Arrays.fill(gaugePriority, Integer.MAX_VALUE);
+            gaugeProblem = new String[gaugeCount];
+            gaugeAggregation = new EngineMapping.Aggregation[gaugeCount];
             histograms = new CumulativeHistogram[histogramCount];
             histogramPriority = new int[histogramCount];
             Arrays.fill(histogramPriority, Integer.MAX_VALUE);
         }
 
-        void gauge(int spec, int priority, double value, EngineMapping.Aggregation aggregation) {
+        void gauge(int spec, int priority, double value, EngineMapping.Aggregation aggregation, MetricField field,
+                   String family) {
             if (priority > gaugePriority[spec]) {
                 return;
             }
+            String problem = ScrapedValues.gaugeProblem(field, value);
+            gaugeAggregation[spec] = aggregation;
             if (priority < gaugePriority[spec]) {
                 gaugePriority[spec] = priority;
                 gauges[spec] = value;
                 gaugeSeries[spec] = 1;
+                gaugeProblem[spec] = problem == null ? null : family + "=" + problem;
                 return;
+            }
+            if (problem != null && gaugeProblem[spec] == null) {
+                gaugeProblem[spec] = family + "=" + problem;
             }
             gaugeSeries[spec]++;
             gauges[spec] = aggregation == EngineMapping.Aggregation.MAX ? Math.max(gauges[spec], value) : gauges[spec] + value;
@@ -115,7 +140,7 @@ final class MetricsExtractor implements SampleVisitor {
             }
             if (priority < histogramPriority[spec]) {
                 histogramPriority[spec] = priority;
-                histograms[spec] = new CumulativeHistogram();
+                histograms[spec] = new CumulativeHistogram(s.familyName());
             }
             CumulativeHistogram h = histograms[spec];
             switch (s.suffix()) {
@@ -134,12 +159,17 @@ final class MetricsExtractor implements SampleVisitor {
         }
 
         /** Gauge {@code spec}'s combined value, or NaN when the body had no series for it. */
-        double gauge(int spec, List<EngineMapping.GaugeSpec> specs) {
+        double gauge(int spec) {
             if (gaugeSeries[spec] == 0) {
                 return Double.NaN;
             }
             double v = gauges[spec];
-            return specs.get(spec).aggregation() == EngineMapping.Aggregation.MEAN ? v / gaugeSeries[spec] : v;
+            return gaugeAggregation[spec] == EngineMapping.Aggregation.MEAN ? v / gaugeSeries[spec] : v;
+        }
+
+        /** Why a series of gauge {@code spec} is out of range ("family=value (expected: ...)"), or null. */
+        String gaugeProblem(int spec) {
+            return gaugeProblem[spec];
         }
 
         /** Histogram {@code spec} as scraped, or null when the body had no series for it. */

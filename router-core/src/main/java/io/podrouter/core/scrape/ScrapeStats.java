@@ -15,11 +15,15 @@ import java.util.Map;
  * @param failures     failed scrapes by kind (unmodifiable; every kind present, zero when none)
  * @param skippedBusy  times a pod was due but its previous scrape was still running, so it was skipped
  * @param bytesRead    body bytes received by successful and unparsable scrapes
- * @param stateChanges times a pod changed between healthy and a failure kind (each logged once)
+ * @param stateChanges times a pod changed state (healthy, a failure kind, invalid values); logged at most
+ *                     once per pod per {@link PrometheusScraper.Builder#logInterval log interval}
+ * @param invalidValues successful scrapes in which some model's values were out of range, so that model's
+ *                     lookups said {@link io.podrouter.api.MissingReason#INVALID_VALUE}
  */
 public record ScrapeStats(int targets, long attempts, long successes, Map<FailureKind, Long> failures,
-                          long skippedBusy, long bytesRead, long stateChanges) {
+                          long skippedBusy, long bytesRead, long stateChanges, long invalidValues) {
 
+    /** Copies {@code failures}, with every kind present (zero when absent or when the map is null). */
     public ScrapeStats {
         EnumMap<FailureKind, Long> copy = new EnumMap<>(FailureKind.class);
         for (FailureKind k : FailureKind.values()) {

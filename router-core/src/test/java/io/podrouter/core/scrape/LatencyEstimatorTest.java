@@ -82,7 +82,7 @@ class LatencyEstimatorTest {
 
     @Test
     void bucketsOfSeveralSeriesMergeByBound() {
-        CumulativeHistogram merged = new CumulativeHistogram();
+        CumulativeHistogram merged = new CumulativeHistogram("merged");
         for (double[] series : new double[][] {{1, 2, 3, 4}, {10, 20, 30, 40}}) {
             for (int i = 0; i < BOUNDS.length; i++) {
                 merged.addBucket(BOUNDS[i], series[i]);

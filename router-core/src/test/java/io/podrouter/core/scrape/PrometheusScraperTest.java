@@ -93,7 +93,7 @@ class PrometheusScraperTest {
         assertThat(m.observedAt()).isEqualTo(clock.instant());
         assertThat(m.runningRequests()).isEqualTo(7.0); // 3 + 4 across engines 0 and 1
         assertThat(m.waitingRequests()).isEqualTo(1.0);
-        assertThat(m.kvCacheUsage()).isEqualTo(0.57); // the fuller engine
+        assertThat(m.kvCacheUsage()).as("mean of engines 0 and 1, as vLLM's aggregated logger").isCloseTo(0.495, within(1e-12));
         assertThat(m.timeToFirstTokenSeconds()).as("first scrape: baseline only, no lifetime means").isNaN();
         assertThat(m.firstInvalidValue()).isNull();
         assertThat(server.lastPath).isEqualTo("/metrics");
@@ -219,6 +219,109 @@ class PrometheusScraperTest {
                 .histogram("vllm:inter_token_latency_seconds", LLAMA, BOUNDS, new double[] {itlCount, itlCount, itlCount, itlCount}, itlSum)
                 .histogram("vllm:time_per_output_token_seconds", LLAMA, BOUNDS, new double[] {1, 1, 1, 1}, 99.0)
                 .toString();
+    }
+
+    @Test
+    void kvCacheUsageOfDataParallelEnginesIsTheMeanByDefaultAndTheMaxWhenAsked() throws Exception {
+        FakePod server = pod().serve(resource("vllm-v1.txt")); // engines 0 and 1 at 0.42 and 0.57
+        Pod pod = server.pod("p1");
+        PrometheusScraper mean = scraper(builder());
+        PrometheusScraper max = scraper(builder().kvCacheAggregation(EngineMapping.Aggregation.MAX));
+        for (PrometheusScraper s : List.of(mean, max)) {
+            s.updateTargets(List.of(pod));
+            s.scrapeNow();
+        }
+        assertThat(present(mean.lookup(pod, LLAMA)).kvCacheUsage()).isCloseTo(0.495, within(1e-12));
+        assertThat(present(max.lookup(pod, LLAMA)).kvCacheUsage()).isEqualTo(0.57);
+        assertThat(present(mean.lookup(pod, LLAMA)).runningRequests()).as("request counts still add up").isEqualTo(7.0);
+    }
+
+    // ---- values out of range ----
+
+    /** Scrapes {@code body} once and returns the lookup, which must be INVALID_VALUE. */
+    private MetricsLookup.Missing invalid(String body) throws Exception {
+        FakePod server = pod().serve(body);
+        PrometheusScraper scraper = scraper(builder());
+        Pod pod = server.pod("p1");
+        scraper.updateTargets(List.of(pod));
+        scraper.scrapeNow();
+        MetricsLookup.Missing m = missing(scraper.lookup(pod, LLAMA), MissingReason.INVALID_VALUE);
+        assertThat(scraper.stats().invalidValues()).isEqualTo(1);
+        assertThat(scraper.stats().totalFailures()).as("the scrape itself worked").isZero();
+        return m;
+    }
+
+    @Test
+    void absurdGaugeValuesAreInvalidValuesNamingTheMetricAndTheValue() throws Exception {
+        for (String value : List.of("NaN", "+Inf", "-Inf", "-1", "1e308")) {
+            String body = new FakePod.Text().gauge("vllm:num_requests_waiting", LLAMA, 2)
+                    .raw("# TYPE vllm:num_requests_running gauge\nvllm:num_requests_running{model_name=\"" + LLAMA + "\"} " + value + "\n")
+                    .toString();
+            assertThat(invalid(body).detail()).as(value).contains("vllm:num_requests_running=").contains("expected: finite, >= 0");
+        }
+        assertThat(invalid(new FakePod.Text().gauge("vllm:kv_cache_usage_perc", LLAMA, 1.7).toString()).detail())
+                .contains("vllm:kv_cache_usage_perc=1.7 (expected: a fraction 0..1)");
+        assertThat(invalid(new FakePod.Text().gauge("vllm:kv_cache_usage_perc", LLAMA, -0.1).toString()).detail())
+                .contains("vllm:kv_cache_usage_perc=-0.1");
+    }
+
+    @Test
+    void oneBadEngineSeriesMakesTheModelInvalidEvenIfTheSumLooksFine() throws Exception {
+        String body = "# TYPE vllm:num_requests_running gauge\n"
+                + "vllm:num_requests_running{engine=\"0\",model_name=\"" + LLAMA + "\"} 5\n"
+                + "vllm:num_requests_running{engine=\"1\",model_name=\"" + LLAMA + "\"} -3\n";
+        assertThat(invalid(body).detail()).contains("vllm:num_requests_running=-3.0");
+    }
+
+    @Test
+    void invalidValuesAffectOnlyTheModelConcerned() throws Exception {
+        String body = new FakePod.Text().gauge("vllm:num_requests_running", LLAMA, Double.NaN)
+                .raw("vllm:num_requests_running{model_name=\"other\"} 3\n").toString();
+        FakePod server = pod().serve(body);
+        PrometheusScraper scraper = scraper(builder());
+        Pod pod = server.pod("p1");
+        scraper.updateTargets(List.of(pod));
+        scraper.scrapeNow();
+        missing(scraper.lookup(pod, LLAMA), MissingReason.INVALID_VALUE);
+        assertThat(present(scraper.lookup(pod, "other")).runningRequests()).isEqualTo(3.0);
+    }
+
+    @Test
+    void malformedHistogramsAreInvalidValuesNotLatencies() throws Exception {
+        double[] noInf = {0.1, 0.5, 1.0};
+        assertThat(invalid(new FakePod.Text().histogram("vllm:time_to_first_token_seconds", LLAMA, noInf, new double[] {1, 2, 3}, 1.0)
+                .toString()).detail()).contains("vllm:time_to_first_token_seconds: no le=\"+Inf\" bucket");
+        assertThat(invalid(new FakePod.Text().histogram("vllm:time_to_first_token_seconds", LLAMA, BOUNDS, new double[] {5, 3, 6, 6}, 1.0)
+                .toString()).detail()).contains("count 3.0 < 5.0").contains("never decrease");
+        assertThat(invalid(new FakePod.Text().histogram("vllm:time_to_first_token_seconds", LLAMA, BOUNDS, new double[] {1, 2, 3, 4}, -2.0)
+                .toString()).detail()).contains("_sum -2.0");
+        String countMismatch = new FakePod.Text().histogram("vllm:time_to_first_token_seconds", LLAMA, BOUNDS, new double[] {1, 2, 3, 4}, 1.0)
+                .toString().replace("_count{model_name=\"" + LLAMA + "\"} 4.0", "_count{model_name=\"" + LLAMA + "\"} 9.0");
+        assertThat(invalid(countMismatch).detail()).contains("_count 9.0 != +Inf bucket 4.0");
+        assertThat(invalid(new FakePod.Text().histogram("vllm:time_to_first_token_seconds", LLAMA, BOUNDS, new double[] {1, 2, 3, 1e308}, 1.0)
+                .toString()).detail()).contains("le=\"Infinity\" count 1.0E308");
+    }
+
+    @Test
+    void negativeSumAfterAValidScrapeNeverBecomesANegativeLatency() throws Exception {
+        // Before the checks, the sum going down read as a restart and -5 / 20 = -0.25 s was reported as present.
+        FakePod server = pod();
+        PrometheusScraper scraper = scraper(builder());
+        Pod pod = server.pod("p1");
+        scraper.updateTargets(List.of(pod));
+        server.serve(new FakePod.Text().histogram("vllm:time_to_first_token_seconds", LLAMA, BOUNDS, new double[] {2, 5, 8, 10}, 5.0).toString());
+        scraper.scrapeNow();
+        clock.advance(Duration.ofSeconds(1));
+        server.serve(new FakePod.Text().histogram("vllm:time_to_first_token_seconds", LLAMA, BOUNDS, new double[] {4, 10, 16, 20}, -5.0).toString());
+        scraper.scrapeNow();
+        assertThat(missing(scraper.lookup(pod, LLAMA), MissingReason.INVALID_VALUE).detail())
+                .isEqualTo("model '" + LLAMA + "': vllm:time_to_first_token_seconds: _sum -5.0 (expected: finite, >= 0 and <= 9.007199254740992E15)");
+
+        clock.advance(Duration.ofSeconds(1));
+        server.serve(new FakePod.Text().histogram("vllm:time_to_first_token_seconds", LLAMA, BOUNDS, new double[] {6, 15, 24, 30}, 15.0).toString());
+        scraper.scrapeNow();
+        assertThat(present(scraper.lookup(pod, LLAMA)).timeToFirstTokenSeconds())
+                .as("the invalid scrape dropped the baseline: a fresh one, no latency yet").isNaN();
     }
 
     // ---- lookup outcomes ----
@@ -386,6 +489,136 @@ class PrometheusScraperTest {
         assertThat(scraper.stats().attempts()).isEqualTo(6);
     }
 
+    // ---- memory ----
+
+    @Test
+    void scrapeThatCannotGetMemoryBudgetFailsWithAReason() throws Exception {
+        FakePod server = pod().serve(resource("vllm-v1.txt"));
+        PrometheusScraper scraper = scraper(builder().maxBodyBytes(1 << 20).maxTotalBodyBytes(2 << 20));
+        Pod pod = server.pod("p1");
+        scraper.updateTargets(List.of(pod));
+        ByteBudget budget = scraper.budget();
+        assertThat(budget.tryAcquire(budget.limit())).isTrue(); // as if other scrapes held it all
+        scraper.scrapeNow();
+        assertThat(missing(scraper.lookup(pod, LLAMA), MissingReason.SCRAPE_FAILED).detail())
+                .startsWith("MEMORY_BUDGET: ").contains("maxTotalBodyBytes 2097152");
+        assertThat(scraper.stats().failures(FailureKind.MEMORY_BUDGET)).isEqualTo(1);
+
+        budget.release(budget.limit());
+        scraper.scrapeNow();
+        present(scraper.lookup(pod, LLAMA));
+        assertThat(budget.used()).as("the body's memory is given back after the scrape").isZero();
+    }
+
+    @Test
+    void totalBufferedBytesStayWithinTheBudgetWhileManyPodsSendHugeBodies() throws Exception {
+        List<Pod> pods = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            pods.add(pod().behave(FakePod.huge(20_000_000L, false)).pod("huge-" + i));
+        }
+        long limit = 3L << 20;
+        PrometheusScraper scraper = scraper(builder().concurrency(8).maxBodyBytes(1 << 20).maxTotalBodyBytes(limit));
+        scraper.updateTargets(pods);
+        for (int round = 0; round < 3; round++) {
+            scraper.scrapeNow();
+        }
+        ScrapeStats stats = scraper.stats();
+        assertThat(stats.failures(FailureKind.BODY_TOO_LARGE) + stats.failures(FailureKind.MEMORY_BUDGET)).isEqualTo(36);
+        assertThat(scraper.budget().peak()).as("bytes held at once, all scrapes together").isLessThanOrEqualTo(limit)
+                .as("eight 1 MiB bodies would have needed more than the budget").isGreaterThan(1L << 20);
+        assertThat(scraper.budget().used()).isZero();
+    }
+
+    // ---- logging ----
+
+    /** The lines logged so far about pod {@code id} (slf4j-simple writes to the file the build configures). */
+    private static List<String> logLines(String id) throws Exception {
+        java.nio.file.Path log = java.nio.file.Path.of(System.getProperty("org.slf4j.simpleLogger.logFile", "target/router-test.log"));
+        return java.nio.file.Files.readAllLines(log).stream().filter(l -> l.contains("pod " + id + ":")).toList();
+    }
+
+    @Test
+    void podFlappingForSixtySecondsIsLoggedOncePerLogInterval() throws Exception {
+        FakePod server = pod();
+        PrometheusScraper scraper = scraper(builder());
+        Pod pod = server.pod("flapping-pod");
+        scraper.updateTargets(List.of(pod));
+        String good = resource("vllm-v1.txt");
+        for (int second = 0; second < 60; second++) {
+            if (second % 2 == 0) {
+                server.serve(good);
+            } else {
+                server.behave(FakePod.status(500, "boom"));
+            }
+            scraper.scrapeNow();
+            clock.advance(Duration.ofSeconds(1));
+        }
+        assertThat(scraper.stats().stateChanges()).isEqualTo(60);
+        List<String> lines = logLines("flapping-pod");
+        assertThat(lines).as("one line at 0 s, one at 31 s (60 state changes)").hasSize(2);
+        assertThat(lines.get(1)).contains("30 earlier state changes of this pod not logged");
+    }
+
+    @Test
+    void serverRestartIsLoggedOncePerRunOfRestartsNotPerScrape() throws Exception {
+        FakePod server = pod();
+        PrometheusScraper scraper = scraper(builder().logInterval(Duration.ZERO));
+        Pod pod = server.pod("restarting-pod");
+        scraper.updateTargets(List.of(pod));
+        for (int i = 10; i > 4; i--) { // the counters go down on every scrape after the first
+            server.serve(new FakePod.Text().histogram("vllm:time_to_first_token_seconds", LLAMA, BOUNDS,
+                    new double[] {i, i, i, i}, i).toString());
+            scraper.scrapeNow();
+            clock.advance(Duration.ofSeconds(1));
+        }
+        assertThat(logLines("restarting-pod")).filteredOn(l -> l.contains("restarted")).hasSize(1);
+        server.serve(new FakePod.Text().histogram("vllm:time_to_first_token_seconds", LLAMA, BOUNDS, new double[] {9, 9, 9, 9}, 9).toString());
+        scraper.scrapeNow(); // counters up again: the run of restarts is over
+        server.serve(new FakePod.Text().histogram("vllm:time_to_first_token_seconds", LLAMA, BOUNDS, new double[] {1, 1, 1, 1}, 1).toString());
+        scraper.scrapeNow();
+        assertThat(logLines("restarting-pod")).filteredOn(l -> l.contains("restarted")).hasSize(2);
+    }
+
+    @Test
+    void failureFromAnExceptionIsLoggedOnceWithItsStackTrace() throws Exception {
+        int freePort;
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            freePort = s.getLocalPort();
+        }
+        PrometheusScraper scraper = scraper(builder());
+        Pod pod = Pod.ready("refusing-pod", "127.0.0.1", freePort, Instant.EPOCH);
+        scraper.updateTargets(List.of(pod));
+        for (int i = 0; i < 5; i++) {
+            scraper.scrapeNow();
+            clock.advance(Duration.ofSeconds(40));
+        }
+        assertThat(scraper.stats().failures(FailureKind.CONNECT)).isEqualTo(5);
+        assertThat(logLines("refusing-pod")).hasSize(1);
+        java.nio.file.Path log = java.nio.file.Path.of(System.getProperty("org.slf4j.simpleLogger.logFile", "target/router-test.log"));
+        List<String> all = java.nio.file.Files.readAllLines(log);
+        int at = all.indexOf(logLines("refusing-pod").get(0));
+        assertThat(all.get(at + 1)).as("the cause follows the line").contains("java.net.ConnectException");
+        assertThat(all.subList(at + 1, Math.min(all.size(), at + 40))).anyMatch(l -> l.startsWith("\tat "));
+    }
+
+    @Test
+    void throwingTargetUriFunctionKeepsItsCause() throws Exception {
+        PrometheusScraper scraper = scraper(builder().targetUri(p -> {
+            throw new IllegalStateException("service registry down");
+        }));
+        Pod pod = Pod.ready("bad-uri-pod", "127.0.0.1", 1, Instant.EPOCH);
+        scraper.updateTargets(List.of(pod));
+        scraper.scrapeNow();
+        scraper.scrapeNow();
+        assertThat(missing(scraper.lookup(pod, LLAMA), MissingReason.SCRAPE_FAILED).detail())
+                .isEqualTo("BAD_TARGET: service registry down");
+        List<String> lines = logLines("bad-uri-pod");
+        assertThat(lines).hasSize(1);
+        java.nio.file.Path log = java.nio.file.Path.of(System.getProperty("org.slf4j.simpleLogger.logFile", "target/router-test.log"));
+        List<String> all = java.nio.file.Files.readAllLines(log);
+        assertThat(all.get(all.indexOf(lines.get(0)) + 1)).contains("java.lang.IllegalStateException: service registry down");
+    }
+
     @Test
     void oneFailingPodLeavesTheOthersPresent() throws Exception {
         FakePod good = pod().serve(resource("vllm-v1.txt"));
@@ -480,7 +713,7 @@ class PrometheusScraperTest {
     // ---- lifecycle ----
 
     @Test
-    void closeStopsEveryScraperThreadAndReleasesTheHttpClient() throws Exception {
+    void closeEndsEveryThreadTheScraperOwnsWithoutWaitingForGc() throws Exception {
         FakePod server = pod().serve(resource("vllm-v1.txt"));
         java.util.Set<Thread> before = Thread.getAllStackTraces().keySet();
         PrometheusScraper scraper = PrometheusScraper.builder().interval(Duration.ofMillis(20)).build();
@@ -488,51 +721,77 @@ class PrometheusScraperTest {
         scraper.updateTargets(List.of(pod));
         scraper.start();
         await("a few scrapes", () -> server.requests.get() >= 3);
-        assertThat(newThreads(before)).isNotEmpty();
+        List<Thread> own = scraperThreads(before);
+        assertThat(own).extracting(Thread::getName).anyMatch(n -> n.startsWith("podrouter-scrape-worker-"))
+                .anyMatch(n -> n.startsWith("podrouter-scrape-http-")).contains("podrouter-scrape-timer");
 
         scraper.close();
         scraper.close(); // idempotent
 
-        server.close();
-        // Java 17's HttpClient has no close(): its selector thread ends once the client is garbage collected
-        // and its last exchange is over, and it checks that every 3 s. A 15 s wait timed out in 2 of about 45
-        // runs on a 2-core machine (not reproduced since), so it gets a longer budget, and a failure names what
-        // is left.
-        long deadline = System.nanoTime() + Duration.ofSeconds(45).toNanos();
-        while (!newThreads(before).isEmpty() && System.nanoTime() < deadline) {
-            System.gc();
-            Thread.sleep(50);
+        // close() waited for the executors to terminate; a terminated executor's thread may still be
+        // returning from its run loop, so join it (bounded) rather than sample isAlive once
+        for (Thread t : own) {
+            t.join(5_000);
         }
-        assertThat(describeNewThreads(before)).as("scraper or HttpClient threads left after close()").isEmpty();
+        assertThat(describe(scraperThreads(before))).as("scraper threads left after close()").isEmpty();
         assertThatThrownBy(scraper::scrapeNow).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
         assertThatThrownBy(scraper::start).isInstanceOf(IllegalStateException.class);
         assertThat(scraper.lookup(pod, LLAMA)).isInstanceOf(MetricsLookup.Present.class); // from memory, until stale
     }
 
-    /** {@link #newThreads} with each thread's state and top frames, for a failure message. */
-    private static List<String> describeNewThreads(java.util.Set<Thread> before) {
+    @Test
+    void injectedHttpClientIsUsedAndLeftOpenByClose() throws Exception {
+        FakePod server = pod().serve(resource("vllm-v1.txt"));
+        java.util.concurrent.atomic.AtomicInteger tasks = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        closeables.add(pool::shutdownNow);
+        java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+                .executor(r -> {
+                    tasks.incrementAndGet();
+                    pool.execute(r);
+                })
+                .build();
+        java.util.Set<Thread> before = Thread.getAllStackTraces().keySet();
+        PrometheusScraper scraper = PrometheusScraper.builder().clock(clock).httpClient(client).build();
+        Pod pod = server.pod("p1");
+        scraper.updateTargets(List.of(pod));
+        scraper.scrapeNow();
+        present(scraper.lookup(pod, LLAMA));
+        assertThat(tasks.get()).as("the scrape ran on the injected client").isPositive();
+        List<Thread> own = scraperThreads(before);
+        assertThat(own).extracting(Thread::getName).noneMatch(n -> n.startsWith("podrouter-scrape-http-"));
+
+        scraper.close();
+        for (Thread t : own) {
+            t.join(5_000);
+        }
+        assertThat(describe(scraperThreads(before))).as("scraper threads left after close()").isEmpty();
+        java.net.http.HttpResponse<String> r = client.send(
+                java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as("the injected client still works after the scraper closed").isEqualTo(200);
+    }
+
+    /** {@code threads} with each thread's state and top frames, for a failure message. */
+    private static List<String> describe(List<Thread> threads) {
         List<String> left = new ArrayList<>();
-        for (java.util.Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {
-            Thread t = e.getKey();
-            if (newThreads(before).contains(t.getName())) {
-                StackTraceElement[] frames = e.getValue();
-                left.add(t.getName() + " " + t.getState() + " at "
-                        + java.util.Arrays.toString(java.util.Arrays.copyOf(frames, Math.min(frames.length, 6))));
-            }
+        for (Thread t : threads) {
+            StackTraceElement[] frames = t.getStackTrace();
+            left.add(t.getName() + " " + t.getState() + " at "
+                    + java.util.Arrays.toString(java.util.Arrays.copyOf(frames, Math.min(frames.length, 6))));
         }
         return left;
     }
 
-    /** Threads started since {@code before} that belong to the scraper or its HttpClient. */
-    private static List<String> newThreads(java.util.Set<Thread> before) {
-        List<String> names = new ArrayList<>();
+    /** Live threads started since {@code before} that the scraper owns (named podrouter-scrape-*). */
+    private static List<Thread> scraperThreads(java.util.Set<Thread> before) {
+        List<Thread> own = new ArrayList<>();
         for (Thread t : Thread.getAllStackTraces().keySet()) {
-            // ForkJoinPool common-pool workers are the JDK's, shared by the whole JVM, not the scraper's
-            if (!before.contains(t) && t.isAlive() && (t.getName().startsWith("podrouter-scrape") || t.getName().startsWith("HttpClient"))) {
-                names.add(t.getName());
+            if (!before.contains(t) && t.isAlive() && t.getName().startsWith("podrouter-scrape")) {
+                own.add(t);
             }
         }
-        return names;
+        return own;
     }
 
     @Test
@@ -553,6 +812,16 @@ class PrometheusScraperTest {
         assertThatThrownBy(() -> PrometheusScraper.builder().clock(null)).isInstanceOf(NullPointerException.class)
                 .hasMessageContaining("clock: null");
         assertThat(PrometheusScraper.DEFAULT_INTERVAL).isEqualTo(Duration.ofSeconds(1));
+        assertThatThrownBy(() -> PrometheusScraper.builder().maxTotalBodyBytes(0))
+                .hasMessage("maxTotalBodyBytes: 0 (expected: >= 1)");
+        assertThatThrownBy(() -> PrometheusScraper.builder().maxBodyBytes(2048).maxTotalBodyBytes(1024).build())
+                .hasMessage("maxTotalBodyBytes: 1024 (expected: >= maxBodyBytes 2048)");
+        assertThatThrownBy(() -> PrometheusScraper.builder().kvCacheAggregation(EngineMapping.Aggregation.SUM))
+                .hasMessage("kvCacheAggregation: SUM (expected: MEAN or MAX)");
+        assertThatThrownBy(() -> PrometheusScraper.builder().logInterval(Duration.ofSeconds(-1)))
+                .hasMessage("logInterval: PT-1S (expected: >= 0)");
+        assertThatThrownBy(() -> PrometheusScraper.builder().httpClient(null)).isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("httpClient: null");
     }
 
     @Test

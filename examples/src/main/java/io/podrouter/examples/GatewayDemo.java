@@ -1,10 +1,10 @@
 package io.podrouter.examples;
 
 import io.podrouter.core.coldstart.SlowStart;
-import io.podrouter.core.prometheus.Exposition;
-import io.podrouter.core.prometheus.MetricFamily;
-import io.podrouter.core.prometheus.PrometheusTextParser;
-import io.podrouter.core.prometheus.Sample;
+import io.podrouter.prometheus.text.Exposition;
+import io.podrouter.prometheus.text.MetricFamily;
+import io.podrouter.prometheus.text.PrometheusTextParser;
+import io.podrouter.prometheus.text.Sample;
 import io.podrouter.examples.fakevllm.FakeVllmBackend;
 import io.podrouter.examples.gateway.InferenceGateway;
 
@@ -203,7 +203,7 @@ public final class GatewayDemo {
         Exposition metrics;
         try {
             metrics = PrometheusTextParser.parseExposition(text);
-        } catch (io.podrouter.core.prometheus.ParseException e) {
+        } catch (io.podrouter.prometheus.text.ParseException e) {
             throw new IOException("gateway /metrics did not parse: " + e.getMessage(), e);
         }
         System.out.println("cold-start telemetry, from the gateway's GET /metrics:");

@@ -11,7 +11,7 @@
  * chunks owned by the router ({@code InFlightCounters}), so scans read neighbouring ints.
  *
  * <p>Cold-start building blocks are in {@code io.podrouter.core.coldstart}, telemetry in
- * {@code io.podrouter.core.telemetry}, the Prometheus parser and scraper in {@code io.podrouter.core.prometheus}
- * and {@code io.podrouter.core.scrape}; none of those depends on this package.
+ * {@code io.podrouter.core.telemetry}; neither depends on this package. The Prometheus scraper for vLLM
+ * and SGLang pods is a separate artifact, {@code podrouter-prometheus} ({@code io.podrouter.prometheus}).
  */
 package io.podrouter.core;

@@ -3,10 +3,10 @@ package io.podrouter.examples.fakevllm;
 import io.podrouter.api.MetricsLookup;
 import io.podrouter.api.MissingReason;
 import io.podrouter.api.Pod;
-import io.podrouter.core.prometheus.Exposition;
-import io.podrouter.core.prometheus.MetricType;
-import io.podrouter.core.prometheus.PrometheusTextParser;
-import io.podrouter.core.scrape.PrometheusScraper;
+import io.podrouter.prometheus.text.Exposition;
+import io.podrouter.prometheus.text.MetricType;
+import io.podrouter.prometheus.text.PrometheusTextParser;
+import io.podrouter.prometheus.PrometheusScraper;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;

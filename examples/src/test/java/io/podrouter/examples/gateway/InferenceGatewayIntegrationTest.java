@@ -2,10 +2,10 @@ package io.podrouter.examples.gateway;
 
 import io.podrouter.api.Pod;
 import io.podrouter.core.coldstart.SlowStart;
-import io.podrouter.core.prometheus.Exposition;
-import io.podrouter.core.prometheus.MetricFamily;
-import io.podrouter.core.prometheus.PrometheusTextParser;
-import io.podrouter.core.prometheus.Sample;
+import io.podrouter.prometheus.text.Exposition;
+import io.podrouter.prometheus.text.MetricFamily;
+import io.podrouter.prometheus.text.PrometheusTextParser;
+import io.podrouter.prometheus.text.Sample;
 import io.podrouter.core.telemetry.PrometheusExposition;
 import io.podrouter.examples.HealthProbe;
 import io.podrouter.examples.LoadDriver;

@@ -1,11 +1,11 @@
 package io.podrouter.bench.parser;
 
-import io.podrouter.core.prometheus.Exposition;
-import io.podrouter.core.prometheus.MetricType;
-import io.podrouter.core.prometheus.ParseException;
-import io.podrouter.core.prometheus.PrometheusTextParser;
-import io.podrouter.core.prometheus.SampleView;
-import io.podrouter.core.prometheus.SampleVisitor;
+import io.podrouter.prometheus.text.Exposition;
+import io.podrouter.prometheus.text.MetricType;
+import io.podrouter.prometheus.text.ParseException;
+import io.podrouter.prometheus.text.PrometheusTextParser;
+import io.podrouter.prometheus.text.SampleView;
+import io.podrouter.prometheus.text.SampleVisitor;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

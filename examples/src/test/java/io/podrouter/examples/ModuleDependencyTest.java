@@ -1,0 +1,84 @@
+package io.podrouter.examples;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The published modules depend one way, toward the API, as their poms say: podrouter-api on no other
+ * podrouter module, podrouter-strategies, podrouter-prometheus and podrouter-core on podrouter-api only.
+ * Checked on the compiled classes (what a consumer actually loads), so an import the pom happens to allow
+ * transitively still fails here. Lives in examples because it is the module that sees all of them.
+ */
+class ModuleDependencyTest {
+
+    private static final String API = "io.podrouter.api..";
+    private static final String CORE = "io.podrouter.core..";
+    private static final String STRATEGIES = "io.podrouter.strategies..";
+    private static final String PROMETHEUS = "io.podrouter.prometheus..";
+    private static final String BENCH = "io.podrouter.bench..";
+    private static final String EXAMPLES = "io.podrouter.examples..";
+
+    private static JavaClasses classes;
+
+    @BeforeAll
+    static void importLibraryClasses() {
+        classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("io.podrouter.api", "io.podrouter.core", "io.podrouter.strategies", "io.podrouter.prometheus");
+    }
+
+    @Test
+    void everyLibraryModuleIsOnTheClasspath() {
+        // guards the rules below against passing vacuously on an empty import
+        for (String pkg : new String[] {"io.podrouter.api", "io.podrouter.core", "io.podrouter.strategies",
+                "io.podrouter.prometheus", "io.podrouter.prometheus.text"}) {
+            assertThat(classes.stream().anyMatch(c -> c.getPackageName().equals(pkg))).as(pkg).isTrue();
+        }
+    }
+
+    @Test
+    void apiImportsNoOtherPodrouterModule() {
+        check(noClasses().that().resideInAPackage(API)
+                .should().dependOnClassesThat().resideInAnyPackage(CORE, STRATEGIES, PROMETHEUS, BENCH, EXAMPLES));
+    }
+
+    @Test
+    void strategiesImportOnlyTheApi() {
+        check(noClasses().that().resideInAPackage(STRATEGIES)
+                .should().dependOnClassesThat().resideInAnyPackage(CORE, PROMETHEUS, BENCH, EXAMPLES));
+    }
+
+    @Test
+    void prometheusImportsOnlyTheApi() {
+        check(noClasses().that().resideInAPackage(PROMETHEUS)
+                .should().dependOnClassesThat().resideInAnyPackage(CORE, STRATEGIES, BENCH, EXAMPLES));
+    }
+
+    @Test
+    void coreImportsOnlyTheApi() {
+        check(noClasses().that().resideInAPackage(CORE)
+                .should().dependOnClassesThat().resideInAnyPackage(STRATEGIES, PROMETHEUS, BENCH, EXAMPLES));
+    }
+
+    @Test
+    void theTextParserDoesNotDependOnTheScraper() {
+        check(noClasses().that().resideInAPackage("io.podrouter.prometheus.text..")
+                .should().dependOnClassesThat().resideInAPackage("io.podrouter.prometheus"));
+    }
+
+    @Test
+    void noCycleBetweenModules() {
+        check(slices().matching("io.podrouter.(*)..").should().beFreeOfCycles());
+    }
+
+    private static void check(ArchRule rule) {
+        rule.check(classes);
+    }
+}

@@ -52,7 +52,8 @@ import java.util.function.Function;
 
 /**
  * A ready-made {@link MetricsSource} for vLLM and SGLang pods: scrapes each pod's Prometheus endpoint
- * in the background and answers {@link #lookup} from memory.
+ * in the background and answers {@link #lookup} from memory. With a {@code Router} (artifact
+ * {@code podrouter-core}) and a strategy from {@code podrouter-strategies}:
  *
  * <pre>{@code
  * PrometheusScraper scraper = PrometheusScraper.builder().engine(EngineMapping.vllm()).build();
@@ -932,7 +933,10 @@ public final class PrometheusScraper implements MetricsSource, AutoCloseable {
 
         /**
          * Age beyond which the last successful scrape counts as {@code STALE}; default 5 s, i.e. about
-         * five missed rounds. Must be &gt;= the interval (checked by {@link #build()}).
+         * five missed rounds. Must be &gt;= the interval (checked by {@link #build()}). The router has its
+         * own limit ({@code Router.Builder.maxMetricsAge}, default 10 s); the smaller of the two is the one
+         * in force, and with the defaults it is this one (the scraper reports {@code STALE} before the
+         * router's limit is reached).
          */
         public Builder maxAge(Duration maxAge) {
             this.maxAge = positive("maxAge", maxAge);

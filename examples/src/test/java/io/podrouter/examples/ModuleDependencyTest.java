@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The published modules depend one way, toward the API, as their poms say: podrouter-api on no other
@@ -41,6 +42,16 @@ class ModuleDependencyTest {
                 "io.podrouter.prometheus", "io.podrouter.prometheus.text"}) {
             assertThat(classes.stream().anyMatch(c -> c.getPackageName().equals(pkg))).as(pkg).isTrue();
         }
+    }
+
+    @Test
+    void theRulesSeeDependenciesWhereThereAreSome() {
+        // the examples do use the router: the same kind of rule must fail on them, or the rules above prove nothing
+        JavaClasses examples = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("io.podrouter.examples");
+        assertThatThrownBy(() -> noClasses().that().resideInAPackage(EXAMPLES)
+                .should().dependOnClassesThat().resideInAnyPackage(CORE, PROMETHEUS).check(examples))
+                .isInstanceOf(AssertionError.class).hasMessageContaining("io.podrouter.core.Router");
     }
 
     @Test

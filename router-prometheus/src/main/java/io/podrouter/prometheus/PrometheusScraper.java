@@ -531,6 +531,7 @@ public final class PrometheusScraper implements MetricsSource, AutoCloseable {
         MetricsLookup anyModel = null;
         boolean restarted = false;
         String invalid = null;
+        String invalidKey = null;
         Map<String, LatencyEstimator[]> estimators = new HashMap<>();
         for (Map.Entry<String, MetricsExtractor.ModelValues> e : extractor.models().entrySet()) {
             String model = e.getKey();
@@ -542,13 +543,14 @@ public final class PrometheusScraper implements MetricsSource, AutoCloseable {
                 }
             }
             estimators.put(model, est);
-            String[] problem = new String[1];
+            String[] problem = new String[2]; // what is wrong, and the field's key (stable across values)
             PodMetrics m = toPodMetrics(engine, e.getValue(), est, now, nowMillis, problem);
             for (LatencyEstimator le : est) {
                 restarted |= le.lastUpdateWasReset();
             }
             if (problem[0] == null) {
                 problem[0] = m.firstInvalidValue(); // a safety net: the checks above should leave nothing out of range
+                problem[1] = "metrics";
             }
             MetricsLookup lookup;
             if (problem[0] != null) {
@@ -557,6 +559,7 @@ public final class PrometheusScraper implements MetricsSource, AutoCloseable {
                 lookup = MetricsLookup.missing(MissingReason.INVALID_VALUE, detail);
                 if (invalid == null) {
                     invalid = detail;
+                    invalidKey = label + " " + problem[1];
                 }
             } else {
                 lookup = MetricsLookup.present(m);
@@ -582,8 +585,8 @@ public final class PrometheusScraper implements MetricsSource, AutoCloseable {
         } else if (restartBegins) {
             s.suppressed++;
         }
-        // the state key names the invalid metric, not its value, so a value that keeps changing is one state
-        String state = invalid == null ? "OK" : "INVALID " + invalid.substring(0, invalid.indexOf('=') < 0 ? invalid.length() : invalid.indexOf('='));
+        // the state names the model and field, not the value, so a value that keeps changing is one state
+        String state = invalid == null ? "OK" : "INVALID " + invalidKey;
         if (!enterState(s, state, nowMillis)) {
             return;
         }
@@ -649,8 +652,9 @@ public final class PrometheusScraper implements MetricsSource, AutoCloseable {
         Map<String, Double> extra = new HashMap<>();
         List<EngineMapping.GaugeSpec> gauges = engine.gauges();
         for (int i = 0; i < gauges.size(); i++) {
-            if (problem[0] == null) {
+            if (problem[0] == null && v.gaugeProblem(i) != null) {
                 problem[0] = v.gaugeProblem(i);
+                problem[1] = gauges.get(i).key();
             }
             double value = v.gauge(i);
             EngineMapping.GaugeSpec g = gauges.get(i);
@@ -669,6 +673,7 @@ public final class PrometheusScraper implements MetricsSource, AutoCloseable {
             if (bad != null) {
                 if (problem[0] == null) {
                     problem[0] = scraped.family + ": " + bad;
+                    problem[1] = h.key();
                 }
                 scraped = null; // drops the baseline: the next valid scrape starts afresh
             }

@@ -580,6 +580,23 @@ class PrometheusScraperTest {
     }
 
     @Test
+    void aValueThatStaysInvalidIsOneStateHoweverItChanges() throws Exception {
+        FakePod server = pod();
+        PrometheusScraper scraper = scraper(builder().logInterval(Duration.ZERO));
+        Pod pod = server.pod("invalid-pod");
+        scraper.updateTargets(List.of(pod));
+        for (double kv : new double[] {1.5, 1.6, 1.7}) {
+            server.serve(new FakePod.Text().gauge("vllm:kv_cache_usage_perc", LLAMA, kv)
+                    .histogram("vllm:time_to_first_token_seconds", LLAMA, BOUNDS, new double[] {1, 2, 3, 4}, -kv).toString());
+            scraper.scrapeNow();
+        }
+        assertThat(scraper.stats().stateChanges()).isEqualTo(1);
+        assertThat(scraper.stats().invalidValues()).isEqualTo(3);
+        assertThat(logLines("invalid-pod")).hasSize(1).first().asString().contains("WARN")
+                .contains("vllm:kv_cache_usage_perc=1.5 (expected: a fraction 0..1)");
+    }
+
+    @Test
     void failureFromAnExceptionIsLoggedOnceWithItsStackTrace() throws Exception {
         int freePort;
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {

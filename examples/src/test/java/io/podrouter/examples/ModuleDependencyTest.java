@@ -14,7 +14,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The published modules depend one way, toward the API, as their poms say: podrouter-api on no other
- * podrouter module, podrouter-strategies, podrouter-prometheus and podrouter-core on podrouter-api only.
+ * podrouter module, podrouter-strategies, podrouter-prometheus and podrouter-core on podrouter-api only,
+ * the optional podrouter-micrometer on podrouter-core and podrouter-api only, and nothing on it.
  * Checked on the compiled classes (what a consumer actually loads), so an import the pom happens to allow
  * transitively still fails here. Lives in examples because it is the module that sees all of them.
  */
@@ -24,6 +25,7 @@ class ModuleDependencyTest {
     private static final String CORE = "io.podrouter.core..";
     private static final String STRATEGIES = "io.podrouter.strategies..";
     private static final String PROMETHEUS = "io.podrouter.prometheus..";
+    private static final String MICROMETER = "io.podrouter.micrometer..";
     private static final String BENCH = "io.podrouter.bench..";
     private static final String EXAMPLES = "io.podrouter.examples..";
 
@@ -32,14 +34,15 @@ class ModuleDependencyTest {
     @BeforeAll
     static void importLibraryClasses() {
         classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-                .importPackages("io.podrouter.api", "io.podrouter.core", "io.podrouter.strategies", "io.podrouter.prometheus");
+                .importPackages("io.podrouter.api", "io.podrouter.core", "io.podrouter.strategies", "io.podrouter.prometheus",
+                        "io.podrouter.micrometer");
     }
 
     @Test
     void everyLibraryModuleIsOnTheClasspath() {
         // guards the rules below against passing vacuously on an empty import
         for (String pkg : new String[] {"io.podrouter.api", "io.podrouter.core", "io.podrouter.strategies",
-                "io.podrouter.prometheus", "io.podrouter.prometheus.text"}) {
+                "io.podrouter.prometheus", "io.podrouter.prometheus.text", "io.podrouter.micrometer"}) {
             assertThat(classes.stream().anyMatch(c -> c.getPackageName().equals(pkg))).as(pkg).isTrue();
         }
     }
@@ -57,24 +60,30 @@ class ModuleDependencyTest {
     @Test
     void apiImportsNoOtherPodrouterModule() {
         check(noClasses().that().resideInAPackage(API)
-                .should().dependOnClassesThat().resideInAnyPackage(CORE, STRATEGIES, PROMETHEUS, BENCH, EXAMPLES));
+                .should().dependOnClassesThat().resideInAnyPackage(CORE, STRATEGIES, PROMETHEUS, MICROMETER, BENCH, EXAMPLES));
     }
 
     @Test
     void strategiesImportOnlyTheApi() {
         check(noClasses().that().resideInAPackage(STRATEGIES)
-                .should().dependOnClassesThat().resideInAnyPackage(CORE, PROMETHEUS, BENCH, EXAMPLES));
+                .should().dependOnClassesThat().resideInAnyPackage(CORE, PROMETHEUS, MICROMETER, BENCH, EXAMPLES));
     }
 
     @Test
     void prometheusImportsOnlyTheApi() {
         check(noClasses().that().resideInAPackage(PROMETHEUS)
-                .should().dependOnClassesThat().resideInAnyPackage(CORE, STRATEGIES, BENCH, EXAMPLES));
+                .should().dependOnClassesThat().resideInAnyPackage(CORE, STRATEGIES, MICROMETER, BENCH, EXAMPLES));
     }
 
     @Test
     void coreImportsOnlyTheApi() {
         check(noClasses().that().resideInAPackage(CORE)
+                .should().dependOnClassesThat().resideInAnyPackage(STRATEGIES, PROMETHEUS, MICROMETER, BENCH, EXAMPLES));
+    }
+
+    @Test
+    void micrometerImportsOnlyTheCoreAndTheApi() {
+        check(noClasses().that().resideInAPackage(MICROMETER)
                 .should().dependOnClassesThat().resideInAnyPackage(STRATEGIES, PROMETHEUS, BENCH, EXAMPLES));
     }
 

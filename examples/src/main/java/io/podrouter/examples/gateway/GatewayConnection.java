@@ -58,6 +58,7 @@ final class GatewayConnection extends ChannelInboundHandlerAdapter {
     private OpenAiError pending;
     private boolean busy;
     private boolean closing;
+    private boolean closeAfterResponse;
     private ProxyExchange exchange;
     private final ArrayDeque<Object> held = new ArrayDeque<>();
     private ScheduledFuture<?> timer;
@@ -231,7 +232,12 @@ final class GatewayConnection extends ChannelInboundHandlerAdapter {
     }
 
     boolean keepAlive() {
-        return head != null && HttpUtil.isKeepAlive(head);
+        return head != null && !closeAfterResponse && HttpUtil.isKeepAlive(head);
+    }
+
+    /** The current response ends with the connection (its length is not known in advance). */
+    void closeAfterResponse() {
+        closeAfterResponse = true;
     }
 
     HttpVersion version() {
@@ -329,6 +335,7 @@ final class GatewayConnection extends ChannelInboundHandlerAdapter {
 
     private void releaseRequest() {
         head = null;
+        closeAfterResponse = false;
         pending = null;
         if (body != null) {
             body.release();

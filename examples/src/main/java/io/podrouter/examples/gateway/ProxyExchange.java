@@ -205,6 +205,8 @@ final class ProxyExchange {
             HttpUtil.setContentLength(head, length);
         } else if (version.equals(HttpVersion.HTTP_1_1)) {
             HttpUtil.setTransferEncodingChunked(head, true);
+        } else {
+            conn.closeAfterResponse(); // an HTTP/1.0 client learns where the body ends only from the close
         }
         headersSent = true;
         sentStatus = status;
@@ -355,16 +357,19 @@ final class ProxyExchange {
             gateway.countRetrySkipped("budget");
             return false;
         }
-        abandon(att, outcome);
-        tried.add(att.podId());
+        // Select before letting go of this attempt: when no other pod is left, the caller still has it.
+        List<String> excluded = new ArrayList<>(tried);
+        excluded.add(att.podId());
         PodSelection next;
         try {
-            next = gateway.router().selectPod(routing, candidates, tried);
+            next = gateway.router().selectPod(routing, candidates, excluded);
         } catch (NoPodAvailableException | IllegalStateException e) {
             gateway.retryBudget.releaseRetry();
             gateway.countRetrySkipped("no_other_pod");
             return false;
         }
+        abandon(att, outcome);
+        tried.add(att.podId());
         retries++;
         if (!holdsRetry) {
             holdsRetry = true;

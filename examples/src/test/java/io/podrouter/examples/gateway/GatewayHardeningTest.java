@@ -107,6 +107,36 @@ class GatewayHardeningTest {
     }
 
     @Test
+    void rateLimitedAnswerIsRetriedOnAnotherPodOrRelayedWhenNoneIsLeft() throws Exception {
+        InferenceGateway gateway = gateway(InferenceGateway.builder());
+        String tooMany = "{\"error\":{\"message\":\"slow down\",\"type\":\"rate_limit\",\"param\":null,\"code\":null}}";
+        RawHttp.MisbehavingBackend limited = misbehaving(s -> {
+            RawHttp.write(s, "HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: " + tooMany.length() + "\r\n\r\n" + tooMany);
+            try {
+                s.close(); // one answer per connection, as it said
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        gateway.addBackend("only-limited", Pod.ready("limited-1", "127.0.0.1", limited.port(), Instant.now().minusSeconds(600)));
+        RawHttp.Response relayed = RawHttp.exchange(gateway.port(), RawHttp.post("/v1/completions", "{\"model\":\"only-limited\"}", ""));
+        assertThat(relayed.status()).as("the only pod's 429, relayed").isEqualTo(429);
+        assertThat(relayed.body()).isEqualTo(tooMany);
+        assertThat(relayed.head()).contains(InferenceGateway.POD_HEADER + ": limited-1");
+
+        FakeVllmBackend healthy = backend(fast(FakeVllmBackend.builder("healthy", MODEL)));
+        gateway.addBackend(MODEL, Pod.ready("limited-2", "127.0.0.1", limited.port(), Instant.now().minusSeconds(600)));
+        gateway.addBackend(MODEL, Pod.ready("healthy", healthy.host(), healthy.port(), Instant.now().minusSeconds(600)));
+        for (int i = 0; i < 20; i++) {
+            RawHttp.Response r = RawHttp.exchange(gateway.port(), RawHttp.post("/v1/completions", "{\"model\":\"" + MODEL + "\"}", ""));
+            assertThat(r.status()).as(r.body()).isEqualTo(200);
+            assertThat(r.head()).contains(InferenceGateway.POD_HEADER + ": healthy");
+        }
+        assertNothingInFlight(gateway, "limited-1", "limited-2", "healthy");
+    }
+
+    @Test
     void hungBackendNeverDelaysHealthAndItsRequestsFailAtTheHeadersTimeout() throws Exception {
         Duration headersTimeout = Duration.ofMillis(2500);
         InferenceGateway gateway = gateway(InferenceGateway.builder().responseHeadersTimeout(headersTimeout).ioThreads(2));

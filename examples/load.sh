@@ -19,7 +19,10 @@ mvn -q -B -pl examples -am compile dependency:build-classpath -Dmdep.outputFile=
 LOG=$(mktemp)
 # The fake backend is the JDK's HTTP server: let it keep 1,000 idle keep-alive connections (its default is 200)
 # and send without Nagle's delay (its default waits for the ACK of the headers before sending the body).
-java -Dsun.net.httpserver.maxIdleConnections=4096 -Dsun.net.httpserver.nodelay=true -cp "examples/target/classes:$(cat "$CLASSPATH_FILE")" \
+# On fewer than 3 CPUs, CompletableFuture's default executor starts a thread per task, and the gateway's
+# HttpClient.sendAsync completes every response through it: a common pool of 2 avoids that.
+java -Djava.util.concurrent.ForkJoinPool.common.parallelism=2 \
+  -Dsun.net.httpserver.maxIdleConnections=4096 -Dsun.net.httpserver.nodelay=true -cp "examples/target/classes:$(cat "$CLASSPATH_FILE")" \
   io.podrouter.examples.LoadTarget >"$LOG" 2>&1 &
 TARGET=$!
 trap 'kill "$TARGET" 2>/dev/null; wait "$TARGET" 2>/dev/null; rm -f "$LOG"' EXIT

@@ -12,7 +12,7 @@ import java.time.Instant;
  * front of it, so that a load generator can hit the gateway and the backend directly with the same
  * requests and the difference is the gateway's cost.
  *
- * <p>The backend answers every request after a fixed 10 ms plus 1 ms per output token, with up to 2,048
+ * <p>The backend answers every request after a fixed 10 ms plus 1 ms per output token, with up to 256
  * requests running at once and no slowdown under load ({@link FakeVllmBackend.Builder#loadSlowdown} 0),
  * so that it is never the bottleneck being measured. Prints {@code gateway=<port> backend=<port>} on one
  * line once both are ready, then serves until the process is stopped (SIGTERM or Ctrl-C), and then
@@ -39,7 +39,7 @@ public final class LoadTarget {
         }
         FakeVllmBackend backend = FakeVllmBackend.builder("pod-a", MODEL)
                 .timeToFirstToken(Duration.ofMillis(10)).timePerOutputToken(Duration.ofMillis(1))
-                .loadSlowdown(0).maxRunningRequests(2048).threads(2100).kvCacheTokens(1 << 24)
+                .loadSlowdown(0).maxRunningRequests(256).threads(320).kvCacheTokens(1 << 24)
                 .build().start();
         InferenceGateway gateway = InferenceGateway.builder().start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

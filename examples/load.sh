@@ -25,7 +25,7 @@ java -Djava.util.concurrent.ForkJoinPool.common.parallelism=2 \
   -Dsun.net.httpserver.maxIdleConnections=4096 -Dsun.net.httpserver.nodelay=true -cp "examples/target/classes:$(cat "$CLASSPATH_FILE")" \
   io.podrouter.examples.LoadTarget >"$LOG" 2>&1 &
 TARGET=$!
-trap 'kill "$TARGET" 2>/dev/null; wait "$TARGET" 2>/dev/null; rm -f "$LOG"' EXIT
+trap 'kill "$TARGET" 2>/dev/null; wait "$TARGET" 2>/dev/null || true; rm -f "$LOG"' EXIT
 for _ in $(seq 1 200); do
   grep -q '^gateway=' "$LOG" && break
   kill -0 "$TARGET" 2>/dev/null || { cat "$LOG" >&2; exit 1; }

@@ -243,6 +243,29 @@ class GatewayHardeningTest {
     }
 
     @Test
+    void clientLeavingMidStreamFreesTheSlotAndStopsTheBackendAtOnce() throws Exception {
+        InferenceGateway gateway = gateway(InferenceGateway.builder());
+        FakeVllmBackend slow = backend(FakeVllmBackend.builder("slow", MODEL).timeToFirstToken(Duration.ofMillis(5))
+                .timePerOutputToken(Duration.ofMillis(50)).maxTokensCap(1000));
+        gateway.addBackend(MODEL, Pod.ready("slow", slow.host(), slow.port(), Instant.now().minusSeconds(600)));
+        long left;
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), gateway.port())) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(RawHttp.post("/v1/completions",
+                    "{\"model\":\"" + MODEL + "\",\"stream\":true,\"max_tokens\":400}", ""));
+            readUntil(s.getInputStream(), "data: ");
+            assertThat(gateway.router().inFlight("slow")).isEqualTo(1);
+            left = System.nanoTime();
+        } // 400 tokens at 50 ms: 20 s of stream left when the client goes
+        awaitTrue(() -> gateway.router().inFlight("slow") == 0, "the router slot is freed");
+        double freedAfter = (System.nanoTime() - left) / 1e9;
+        assertThat(freedAfter).as("seconds until the slot was freed").isLessThan(1.0);
+        awaitTrue(() -> slow.runningRequests() == 0, "the backend stops generating (its connection was closed)");
+        assertThat((System.nanoTime() - left) / 1e9).as("seconds until the backend stopped").isLessThan(3.0);
+        assertThat(metrics(gateway)).contains("podrouter_gateway_responses_total{code=\"200\",result=\"client_closed\"} 1");
+    }
+
+    @Test
     void slowLorisConnectionsDoNotDelayAValidRequest() throws Exception {
         InferenceGateway gateway = gateway(InferenceGateway.builder().requestReadTimeout(Duration.ofSeconds(2)).ioThreads(2));
         FakeVllmBackend b = backend(fast(FakeVllmBackend.builder("pod-a", MODEL)));

@@ -46,6 +46,10 @@ import java.util.concurrent.TimeUnit;
  * request read timeout} (then 408 and close: a slow-loris client holds a socket, never a thread); between
  * requests, the {@linkplain InferenceGateway.Builder#idleConnectionTimeout idle timeout} (then close).
  * While a request is answered neither runs: the {@link ProxyExchange}'s timeouts bound that phase.
+ *
+ * <p>A client that shuts its sending side mid-request gets 400 (its body is incomplete); one that does
+ * so while its answer is being produced is treated as gone, as Envoy does by default: the backend is
+ * stopped and the selection completed as CANCELLED.
  */
 final class GatewayConnection extends ChannelInboundHandlerAdapter {
 
@@ -194,7 +198,9 @@ final class GatewayConnection extends ChannelInboundHandlerAdapter {
                         + (expected >= 0 ? expected + " bytes, the Content-Length" : "the whole chunked body") + ")",
                         null, "incomplete_request"));
             } else {
-                // Between requests, or while answering: the client will read nothing more from a socket it shut.
+                // Between requests, or while answering: a closed client and one that only shut its sending
+                // side look the same here; like Envoy by default, treat both as gone, so that the backend
+                // stops at once instead of generating for nobody.
                 ctx.close();
             }
             return;

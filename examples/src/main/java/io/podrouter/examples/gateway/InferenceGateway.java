@@ -653,13 +653,18 @@ public final class InferenceGateway implements AutoCloseable {
         counters.computeIfAbsent(labels, k -> new LongAdder()).increment();
     }
 
-    /** The counter {@code podrouter_gateway_responses_total} for a code and result (0 when never counted); for tests and demos. */
+    /**
+     * The counter {@code podrouter_gateway_responses_total} for one HTTP status and result (one of
+     * {@code complete}, {@code backend_error}, {@code idle_timeout}, {@code total_timeout},
+     * {@code client_closed}); 0 for a pair never counted, including an unknown or null result. For tests and
+     * demos; thread-safe.
+     */
     public long responses(int code, String result) {
         LongAdder a = responses.get("code=\"" + code + "\",result=\"" + result + "\"");
         return a == null ? 0 : a.sum();
     }
 
-    /** Retries made so far, all reasons. */
+    /** Retries made so far, all reasons (the sum of {@code podrouter_gateway_retries_total}); thread-safe. */
     public long retries() {
         return retriesByReason.values().stream().mapToLong(LongAdder::sum).sum();
     }

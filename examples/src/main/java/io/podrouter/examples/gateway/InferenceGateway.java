@@ -1,12 +1,27 @@
 package io.podrouter.examples.gateway;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.podrouter.api.Candidates;
 import io.podrouter.api.InferenceRequest;
 import io.podrouter.api.MetricsLookup;
 import io.podrouter.api.NoPodAvailableException;
-import io.podrouter.api.Outcome;
 import io.podrouter.api.Pod;
 import io.podrouter.api.PodSelection;
 import io.podrouter.api.strategy.SelectionStrategy;
@@ -26,19 +41,16 @@ import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -46,6 +58,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
@@ -58,45 +71,93 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * An OpenAI-compatible HTTP gateway that routes each request to a model-server backend with podrouter.
  *
- * <p><b>Endpoints.</b> {@code POST /v1/completions} and {@code POST /v1/chat/completions}: the gateway
- * reads {@code model} (and {@code stream}, {@code max_tokens}) from the JSON body, asks the
- * {@link Router} for a backend of that model among the {@linkplain #addBackend registered} ones, forwards
- * the body unchanged, and relays the backend's status, content type and body; server-sent events pass
- * through chunk by chunk, each flushed as it arrives. Every answer from a backend carries the header
- * {@value #POD_HEADER} naming the backend. {@code GET /metrics} is the router's telemetry
- * ({@link Router#writePrometheus}: {@code pod_coldstart_duration_seconds}, cold-request, fallback and
- * warm-up counters, the cold-pod gauge) plus the gateway's own {@code podrouter_gateway_responses_total}
- * by status code and {@code podrouter_gateway_backends} by model, in the Prometheus text format.
- * {@code GET /health} answers 200.
+ * <p><b>Endpoints</b> (exact paths; a query string is ignored; anything else is 404, and no client path
+ * ever reaches a backend). {@code POST /v1/completions} and {@code POST /v1/chat/completions} with
+ * {@code Content-Type: application/json} (else 415): the gateway reads {@code model} (and
+ * {@code stream}, {@code max_tokens}) from the JSON body, asks the {@link Router} for a backend of that
+ * model among the {@linkplain #addBackend registered} ones, forwards the body unchanged to the same path
+ * on the backend, and relays the backend's status, content type and body; server-sent events pass
+ * through chunk by chunk as they arrive. Every answer from a backend carries the header
+ * {@value #POD_HEADER} naming it. {@code GET /v1/models} lists, in OpenAI's shape
+ * ({@code {"object":"list","data":[{"id":...,"object":"model","created":...,"owned_by":"podrouter"}]}}),
+ * the models that have at least one Ready backend; {@code GET /v1/models/{id}} answers one of them, or
+ * 404 {@code model_not_found} ({@code id} may contain {@code /}, as in {@code meta-llama/Llama-3.1-8B},
+ * and may be percent-encoded). {@code GET /metrics} is the router's telemetry
+ * ({@link Router#writePrometheus}) plus the gateway's own counters (below). {@code GET /health} answers
+ * 200.
  *
- * <p><b>Errors</b> are OpenAI-style JSON objects ({@link OpenAiError}): 400 for a body that is not JSON,
- * not an object, lacks {@code model} or has a field of the wrong type; 404 for a model the gateway does
- * not know; 405 for another method; 413 for a body over {@link Builder#maxRequestBytes}; 503 with
- * {@code Retry-After} when the model has no ready backend ({@link NoPodAvailableException}); 502 when the
- * backend cannot be reached, times out before answering, answers 5xx, or breaks off a response (then the
- * status is already sent and the connection is closed instead). The gateway does not retry on another
- * backend: a retry can double a non-idempotent generation's cost, and a gateway that wants one can add
- * it around this.
+ * <p><b>Errors</b> are OpenAI-style JSON objects ({@link OpenAiError}); client input is echoed in them at
+ * most {@value OpenAiError#MAX_ECHO_CHARS} characters long. 400 for a body that is not JSON, not an
+ * object, lacks {@code model} or has a field of the wrong type, for a malformed HTTP request or chunked
+ * body, and for a body cut short by a half-closed connection; 404 for an unknown path or model; 405 for
+ * another method; 408 when a request is not received completely within the request read timeout; 413
+ * for a body over {@link Builder#maxRequestBytes}; 414 for a request line over
+ * {@value #MAX_REQUEST_LINE_BYTES} bytes; 415 for a missing or other content type; 431 for request
+ * headers over {@link Builder#maxHeaderBytes}; 503 with {@code Retry-After} when the model has no ready
+ * backend ({@link NoPodAvailableException}); 502 when the backend cannot be reached or answers 5xx (after
+ * the retry, if any); 504 when it sends no response headers within the response-headers timeout, or the
+ * request exceeds the total timeout before its answer started. After a relayed answer has started, a
+ * failure can only be signalled by cutting the connection: the client sees a truncated response.
  *
- * <p><b>The router contract.</b> Every selection is completed exactly once, in a {@code finally}: SUCCESS
- * (with the latency from forwarding to the end of the body) when the backend answered below 500 and the
- * body was relayed; FAILURE when the backend failed; CANCELLED when the client went away while the body
- * was relayed (not the backend's fault).
+ * <p><b>Failover</b>, before any byte of the answer reached the client: when the connection to the
+ * backend fails (refused, reset, connect timeout) or it answers 5xx or 429, the gateway tries once more on
+ * another pod ({@link Router#selectPod(InferenceRequest, Candidates, java.util.Collection) selectPod}
+ * excluding the pods tried), within a {@link RetryBudget} as Envoy's retry budget works: retries in
+ * progress at most 20 % of the requests in progress, but at least 3 at once. Never after the answer
+ * started, and never after a response-headers timeout (the backend may be generating: a second
+ * generation would double the cost of a request that may still succeed slowly). A 429 that is not
+ * retried is relayed as is; a 5xx becomes 502.
+ *
+ * <p><b>Timeouts</b> (each configurable; defaults in {@link Builder}): connect 2 s; response headers
+ * 60 s from an attempt's start (non-streamed completions send their headers only when generation ends,
+ * so this bounds the whole generation for them); stream idle 30 s between two body chunks while the
+ * gateway waits on the backend; total 300 s for the whole request; request read 10 s from a request's
+ * first byte to its last; idle keep-alive connection 60 s. A request that times out frees its router
+ * slot at once, is reported to the router as {@code FAILURE} (or {@code CANCELLED} when the time went
+ * waiting on a client that does not read), and is counted as what it was.
+ *
+ * <p><b>The router contract.</b> Every attempt's selection is completed exactly once: SUCCESS (with the
+ * latency from sending to the end of the body) when the backend answered below 500 and the body was
+ * relayed; FAILURE for connection errors, 5xx and timeouts; CANCELLED when the client went away.
+ *
+ * <p><b>Telemetry</b> at {@code GET /metrics}, besides the router's: {@code podrouter_gateway_responses_total}
+ * by {@code code} and {@code result} ({@code complete}; {@code backend_error}, {@code idle_timeout},
+ * {@code total_timeout}: the answer started with {@code code} and was cut; {@code client_closed}: the
+ * client left, {@code code} 499 if it left before the answer started),
+ * {@code podrouter_gateway_retries_total} by {@code reason} ({@code connect_error},
+ * {@code connection_error}, {@code status_5xx}, {@code status_429}),
+ * {@code podrouter_gateway_retries_skipped_total} by {@code reason} ({@code max_retries}, {@code budget},
+ * {@code no_other_pod}), {@code podrouter_gateway_timeouts_total} by {@code phase}
+ * ({@code response_headers}, {@code stream_idle}, {@code total}, {@code request_read}),
+ * {@code podrouter_gateway_requests_in_flight} and {@code podrouter_gateway_backends} by model.
+ *
+ * <p><b>Why Netty, not the JDK's HTTP server.</b> The JDK server reads each request's headers and body
+ * with blocking reads on its handler threads, with no per-request read deadline and no header size
+ * limit that a library can set (only JVM-wide system properties), and closes keep-alive connections
+ * beyond 200 idle ones: slow clients and hung backends took every handler thread, {@code /health}
+ * stopped answering, and 256 keep-alive clients saw connection errors. Netty (the server under Armeria,
+ * gRPC-java, Reactor Netty and Vert.x) reads without blocking on a few event-loop threads, enforces
+ * request line and header limits while decoding, and keeps as many connections as the OS allows; the
+ * gateway adds per-connection timers. Backends are called with the JDK {@link HttpClient}'s
+ * {@code sendAsync}, so no thread waits for a backend either. On a JVM with fewer than 3 CPUs, set
+ * {@code -Djava.util.concurrent.ForkJoinPool.common.parallelism=2}: otherwise {@code CompletableFuture}'s
+ * default executor starts a thread per task, and {@code sendAsync} completes every response through it
+ * (measured on 2 CPUs at 256 connections: about half the throughput); the gateway warns at start.
  *
  * <p><b>Backends</b> can be added and removed while the gateway runs ({@link #addBackend},
- * {@link #removeBackend}); each change rebuilds that model's {@link Candidates} (kept in a volatile field,
- * so requests in flight keep the set they started with) and the scraper's targets. Readiness is the
- * caller's business, as discovery's in Kubernetes: a pod added as Ready with {@code readySince} now is
- * "cold" to the router until the scraper brings its first metrics, and ramps up over the slow-start
- * window.
+ * {@link #removeBackend}); each change rebuilds that model's {@link Candidates} (kept in a volatile
+ * field, so requests in flight keep the set they started with) and the scraper's targets. Readiness is
+ * the caller's business, as discovery's in Kubernetes.
  *
  * <p><b>Threads and shutdown.</b> Thread-safe. The gateway owns, all as daemon threads named
- * {@code podrouter-gateway-*}: the HTTP handler pool, the forwarding client's pool and the router's
- * metrics-refresh thread; the scraper owns {@code podrouter-scrape-*} threads. {@link #close()} stops the
- * HTTP server (freeing the port), then every pool, the scraper and the router, and waits for their
+ * {@code podrouter-gateway-*}: the event loops ({@code io-N}), the backend client's pool
+ * ({@code client-N}) and the router's metrics-refresh thread; the scraper owns {@code podrouter-scrape-*}
+ * threads. {@link #close()} closes the listening socket and every connection (requests in flight are
+ * completed as CANCELLED), then the event loops, the scraper and the router, and waits for their
  * threads to end. (Java 17's {@link HttpClient} has no close: its selector thread, named
  * {@code HttpClient-N-SelectorManager}, ends once the dropped client is garbage-collected.) Logs via
- * SLF4J once per backend change or state change, never per request.
+ * SLF4J once per backend change, and the first backend failure at WARN (the rest at DEBUG), never a
+ * line per request.
  */
 public final class InferenceGateway implements AutoCloseable {
 
@@ -104,31 +165,63 @@ public final class InferenceGateway implements AutoCloseable {
     public static final String POD_HEADER = "X-Podrouter-Pod";
     /** Default {@link Builder#maxRequestBytes}: 1 MiB. */
     public static final int DEFAULT_MAX_REQUEST_BYTES = 1 << 20;
+    /** Default {@link Builder#maxHeaderBytes}: 16 KiB. */
+    public static final int DEFAULT_MAX_HEADER_BYTES = 16 << 10;
+    /** Longest request line accepted (method, target, version); longer gets 414. */
+    public static final int MAX_REQUEST_LINE_BYTES = 8 << 10;
     /** Prefix of every thread the gateway owns. */
     public static final String THREAD_PREFIX = "podrouter-gateway-";
 
-    private static final Logger LOG = LoggerFactory.getLogger(InferenceGateway.class);
-    private static final String JSON = "application/json";
+    static final Logger LOG = LoggerFactory.getLogger(InferenceGateway.class);
+    static final String RESULT_COMPLETE = "complete";
+    static final String RESULT_BACKEND_ERROR = "backend_error";
+    static final String RESULT_IDLE_TIMEOUT = "idle_timeout";
+    static final String RESULT_TOTAL_TIMEOUT = "total_timeout";
+    static final String RESULT_CLIENT_CLOSED = "client_closed";
+    /** The status counted for a client that left before its answer started (nginx's convention). */
+    static final int CLIENT_CLOSED_STATUS = 499;
 
-    private final int maxRequestBytes;
-    private final Duration backendTimeout;
+    private static final String COMPLETIONS = "/v1/completions";
+    private static final String CHAT_COMPLETIONS = "/v1/chat/completions";
+    private static final String MODELS = "/v1/models";
+    private static final String MODEL_PREFIX = "/v1/models/";
+    private static final String JSON = "application/json";
+    private static final String EXPECTED_ROUTES = "POST /v1/completions, POST /v1/chat/completions, GET /v1/models, "
+            + "GET /v1/models/{id}, GET /metrics, GET /health";
+
+    final int maxRequestBytes;
+    final int maxHeaderBytes;
+    final Duration requestReadTimeout;
+    final Duration idleConnectionTimeout;
+    final Duration responseHeadersTimeout;
+    final Duration streamIdleTimeout;
+    final Duration totalTimeout;
+    final int maxRetries;
+    final RetryBudget retryBudget;
+    final HttpClient client;
+    final LongAdder exchangesInFlight = new LongAdder();
     private final Duration retryAfter;
     private final PrometheusScraper scraper;
     private final Router router;
-    private final HttpServer server;
-    private final ThreadPoolExecutor handlers;
+    private final EventLoopGroup loops;
+    private final ChannelGroup channels;
+    private final Channel serverChannel;
+    private final InetSocketAddress address;
     private final ThreadPoolExecutor clientPool;
     private final ScheduledThreadPoolExecutor refreshScheduler;
-    private final HttpClient client;
     private final Map<String, ModelBackends> models = new ConcurrentHashMap<>();
     private final Object backendsLock = new Object();
-    private final Map<Integer, LongAdder> responsesByStatus = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> responses = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> retriesByReason = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> retriesSkipped = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> timeouts = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean backendFailureLogged = new AtomicBoolean();
 
     /** One model's backends; {@code candidates} is replaced whole on every change. */
     private static final class ModelBackends {
         final String model;
+        final long created = Instant.now().getEpochSecond();
         volatile List<Pod> pods = List.of();
         volatile Candidates candidates;
 
@@ -140,15 +233,23 @@ public final class InferenceGateway implements AutoCloseable {
 
     private InferenceGateway(Builder b) throws IOException {
         this.maxRequestBytes = b.maxRequestBytes;
-        this.backendTimeout = b.backendTimeout;
+        this.maxHeaderBytes = b.maxHeaderBytes;
+        this.requestReadTimeout = b.requestReadTimeout;
+        this.idleConnectionTimeout = b.idleConnectionTimeout;
+        this.responseHeadersTimeout = b.responseHeadersTimeout;
+        this.streamIdleTimeout = b.streamIdleTimeout;
+        this.totalTimeout = b.totalTimeout;
+        this.maxRetries = b.maxRetries;
+        this.retryBudget = new RetryBudget(b.retryBudgetPercent, b.minRetryConcurrency);
         this.retryAfter = b.retryAfter;
-        this.handlers = pool("http-", b.handlerThreads);
         this.clientPool = pool("client-", 4);
         this.refreshScheduler = new ScheduledThreadPoolExecutor(1, named(THREAD_PREFIX + "refresh"));
         this.refreshScheduler.setRemoveOnCancelPolicy(true);
-        HttpServer bound = null;
+        this.loops = new MultiThreadIoEventLoopGroup(b.ioThreads, named(THREAD_PREFIX + "io-"), NioIoHandler.newFactory());
+        this.channels = new DefaultChannelGroup("podrouter-gateway", GlobalEventExecutor.INSTANCE);
         PrometheusScraper s = null;
         Router r = null;
+        Channel bound;
         try {
             s = PrometheusScraper.builder().engine(EngineMapping.vllm()).interval(b.scrapeInterval).build();
             Router.Builder rb = Router.builder().metricsSource(s).strategies(b.strategies).refreshScheduler(refreshScheduler);
@@ -156,40 +257,65 @@ public final class InferenceGateway implements AutoCloseable {
                 rb.slowStart(b.slowStart);
             }
             r = rb.build();
-            bound = HttpServer.create(new InetSocketAddress(b.bindAddress, b.port), 256);
-        } catch (IOException | RuntimeException e) {
+            HttpDecoderConfig decoder = new HttpDecoderConfig()
+                    .setMaxInitialLineLength(MAX_REQUEST_LINE_BYTES)
+                    .setMaxHeaderSize(b.maxHeaderBytes)
+                    .setMaxChunkSize(64 << 10);
+            bound = new ServerBootstrap()
+                    .group(loops)
+                    .channel(NioServerSocketChannel.class)
+                    .option(ChannelOption.SO_BACKLOG, 4096)
+                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            channels.add(ch);
+                            GatewayConnection conn = new GatewayConnection(InferenceGateway.this);
+                            ch.pipeline().addLast("bytes", conn.new ByteObserver())
+                                    .addLast("http", new HttpServerCodec(decoder))
+                                    .addLast("gateway", conn);
+                        }
+                    })
+                    .bind(new InetSocketAddress(b.bindAddress, b.port)).syncUninterruptibly().channel();
+        } catch (Exception e) { // Netty rethrows a BindException unchecked-style from syncUninterruptibly
             if (r != null) {
                 r.close();
             }
             if (s != null) {
                 s.close();
             }
-            shutdown(handlers, clientPool, refreshScheduler);
-            throw e;
+            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            shutdown(clientPool, refreshScheduler);
+            if (e instanceof IOException io) {
+                throw io;
+            }
+            if (e instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IOException("cannot bind " + b.bindAddress + ":" + b.port + ": " + e, e);
         }
         this.scraper = s;
         this.router = r;
-        this.server = bound;
+        this.serverChannel = bound;
+        this.address = (InetSocketAddress) bound.localAddress();
         this.client = HttpClient.newBuilder()
                 .executor(clientPool)
                 .connectTimeout(b.connectTimeout)
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .version(HttpClient.Version.HTTP_1_1)
                 .build();
-        server.setExecutor(handlers);
-        server.createContext("/v1/completions", this::completion);
-        server.createContext("/v1/chat/completions", this::completion);
-        server.createContext("/metrics", this::metrics);
-        server.createContext("/health", ex -> respond(ex, 200, "text/plain", "ok\n"));
-        server.createContext("/", ex -> error(ex, new OpenAiError(404, "not_found_error",
-                "no route for " + ex.getRequestMethod() + " " + ex.getRequestURI().getPath()
-                        + " (expected: POST /v1/completions, POST /v1/chat/completions, GET /metrics, GET /health)", null, null)));
         for (String model : b.models) {
             models.put(model, new ModelBackends(model, router.candidates(List.of())));
         }
         scraper.start();
-        server.start();
-        LOG.info("gateway listening on {} (scrape interval {} ms, strategies {})", server.getAddress(),
+        if (ForkJoinPool.getCommonPoolParallelism() <= 1) {
+            LOG.warn("common ForkJoinPool parallelism is {} (fewer than 3 CPUs): CompletableFuture's default executor then "
+                    + "starts a thread per task, and HttpClient.sendAsync uses it for every backend response, which "
+                    + "roughly halves the gateway's throughput; start the JVM with "
+                    + "-Djava.util.concurrent.ForkJoinPool.common.parallelism=2 (or more)", ForkJoinPool.getCommonPoolParallelism());
+        }
+        LOG.info("gateway listening on {} (scrape interval {} ms, strategies {})", address,
                 b.scrapeInterval.toMillis(), router.strategies().stream().map(SelectionStrategy::name).toList());
     }
 
@@ -200,12 +326,12 @@ public final class InferenceGateway implements AutoCloseable {
 
     /** The port the gateway listens on. */
     public int port() {
-        return server.getAddress().getPort();
+        return address.getPort();
     }
 
     /** The gateway's base URI, e.g. {@code http://127.0.0.1:41234}. */
     public URI baseUri() {
-        InetSocketAddress a = server.getAddress();
+        InetSocketAddress a = address;
         String host = a.getAddress().getHostAddress();
         return URI.create("http://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort());
     }
@@ -327,6 +453,17 @@ public final class InferenceGateway implements AutoCloseable {
         return new TreeSet<>(models.keySet());
     }
 
+    /** The models with at least one Ready backend: what {@code GET /v1/models} lists. */
+    public Set<String> servedModels() {
+        Set<String> served = new TreeSet<>();
+        for (ModelBackends m : models.values()) {
+            if (m.pods.stream().anyMatch(Pod::ready)) {
+                served.add(m.model);
+            }
+        }
+        return served;
+    }
+
     private void apply(ModelBackends m, List<Pod> pods) {
         List<Pod> all = new ArrayList<>();
         for (ModelBackends other : models.values()) {
@@ -338,223 +475,232 @@ public final class InferenceGateway implements AutoCloseable {
         m.candidates = router.candidates(pods);
     }
 
+    // ----- request handling, on the connection's event loop -----
+
+    /** The request path without query string, from origin-form or absolute-form targets; null if unusable. */
+    private static String path(HttpRequest req) {
+        String uri = req.uri();
+        if (uri.startsWith("http://") || uri.startsWith("https://")) {
+            int slash = uri.indexOf('/', uri.indexOf("//") + 2);
+            uri = slash < 0 ? "/" : uri.substring(slash);
+        }
+        int q = uri.indexOf('?');
+        return q < 0 ? uri : uri.substring(0, q);
+    }
+
     /**
-     * Serves one completion request. Every answer path closes the exchange itself; an exception escaping
-     * (a response broken off mid-way) makes the HTTP server drop the connection, so the client sees a
-     * cut response instead of a well-terminated short one.
+     * Checks what the head alone decides: path, method and, for completions, content type. Null when the
+     * request may proceed to its body; otherwise the error to answer once the body is read.
      */
-    private void completion(HttpExchange ex) throws IOException {
-        if (!"POST".equals(ex.getRequestMethod())) {
-            ex.getResponseHeaders().set("Allow", "POST");
-            error(ex, new OpenAiError(405, "invalid_request_error",
-                    "method " + ex.getRequestMethod() + " (expected: POST)", null, null));
+    OpenAiError checkHead(HttpRequest req) {
+        String path = path(req);
+        HttpMethod method = req.method();
+        boolean completion = COMPLETIONS.equals(path) || CHAT_COMPLETIONS.equals(path);
+        boolean get = "/health".equals(path) || "/metrics".equals(path) || MODELS.equals(path)
+                || (path.startsWith(MODEL_PREFIX) && path.length() > MODEL_PREFIX.length());
+        if (!completion && !get) {
+            return new OpenAiError(404, "not_found_error", "no route for " + OpenAiError.truncate(method.name()) + " "
+                    + OpenAiError.truncate(path) + " (expected: " + EXPECTED_ROUTES + ")", null, "unknown_url");
+        }
+        HttpMethod allowed = completion ? HttpMethod.POST : HttpMethod.GET;
+        if (!allowed.equals(method)) {
+            return new OpenAiError(405, "invalid_request_error", "method " + OpenAiError.truncate(method.name())
+                    + " (expected: " + allowed + ")", null, "method_not_allowed");
+        }
+        if (completion) {
+            String type = req.headers().get(HttpHeaderNames.CONTENT_TYPE);
+            String mime = type == null ? "" : (type.indexOf(';') >= 0 ? type.substring(0, type.indexOf(';')) : type).trim();
+            if (!JSON.equalsIgnoreCase(mime)) {
+                return new OpenAiError(415, "invalid_request_error", "Content-Type: "
+                        + (type == null ? "missing" : OpenAiError.truncate(type)) + " (expected: application/json)",
+                        null, "unsupported_media_type");
+            }
+        }
+        return null;
+    }
+
+    /** Answers a complete request that passed {@link #checkHead}. */
+    void dispatch(GatewayConnection conn, HttpRequest req, byte[] body) {
+        String path = path(req);
+        switch (path) {
+            case "/health" -> conn.respond(HttpResponseStatus.OK, "text/plain", "ok\n", Map.of());
+            case "/metrics" -> conn.respond(HttpResponseStatus.OK, PrometheusExposition.CONTENT_TYPE, metricsText(), Map.of());
+            case MODELS -> conn.respond(HttpResponseStatus.OK, JSON, modelList(), Map.of());
+            case COMPLETIONS, CHAT_COMPLETIONS -> completion(conn, path, body);
+            default -> model(conn, path.substring(MODEL_PREFIX.length()));
+        }
+    }
+
+    private void model(GatewayConnection conn, String rawId) {
+        String id = percentDecode(rawId);
+        ModelBackends m = id == null ? null : models.get(id);
+        if (m == null || m.pods.stream().noneMatch(Pod::ready)) {
+            conn.respond(OpenAiError.modelNotFound(id == null ? rawId : id), Map.of());
             return;
         }
-        byte[] body = readBody(ex);
-        if (body == null) {
-            error(ex, new OpenAiError(413, "invalid_request_error", "request body over " + maxRequestBytes
-                    + " bytes (expected: at most " + maxRequestBytes + ")", null, "request_too_large"));
-            return;
+        conn.respond(HttpResponseStatus.OK, JSON, modelJson(m), Map.of());
+    }
+
+    private String modelList() {
+        StringBuilder out = new StringBuilder("{\"object\":\"list\",\"data\":[");
+        boolean first = true;
+        for (ModelBackends m : new TreeMap<>(models).values()) {
+            if (m.pods.stream().anyMatch(Pod::ready)) {
+                out.append(first ? "" : ",").append(modelJson(m));
+                first = false;
+            }
         }
+        return out.append("]}").toString();
+    }
+
+    private static String modelJson(ModelBackends m) {
+        return "{\"id\":" + JsonWriter.quote(m.model) + ",\"object\":\"model\",\"created\":" + m.created
+                + ",\"owned_by\":\"podrouter\"}";
+    }
+
+    /** RFC 3986 percent-decoding as UTF-8; null for a malformed escape. ({@code +} stays a plus: this is a path.) */
+    static String percentDecode(String s) {
+        if (s.indexOf('%') < 0) {
+            return s;
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '%') {
+                if (i + 2 >= s.length()) {
+                    return null;
+                }
+                int hi = Character.digit(s.charAt(i + 1), 16);
+                int lo = Character.digit(s.charAt(i + 2), 16);
+                if (hi < 0 || lo < 0) {
+                    return null;
+                }
+                out.write(hi * 16 + lo);
+                i += 2;
+            } else {
+                byte[] b = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+                out.write(b, 0, b.length);
+            }
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private void completion(GatewayConnection conn, String path, byte[] body) {
         CompletionRequest req;
         try {
             req = CompletionRequest.parse(new String(body, StandardCharsets.UTF_8));
         } catch (InvalidRequestException e) {
-            error(ex, OpenAiError.invalidRequest(e));
+            conn.respond(OpenAiError.invalidRequest(e), Map.of());
             return;
         }
         ModelBackends m = models.get(req.model());
         if (m == null) {
-            error(ex, OpenAiError.modelNotFound(req.model()));
+            conn.respond(OpenAiError.modelNotFound(req.model()), Map.of());
             return;
         }
         InferenceRequest routing = InferenceRequest.forModel(req.model())
                 .withPromptTokens(body.length / 4) // a rough estimate: about 4 bytes of JSON per prompt token
                 .withMaxOutputTokens(req.maxTokens() == CompletionRequest.UNSPECIFIED ? InferenceRequest.UNKNOWN : req.maxTokens());
+        Candidates candidates = m.candidates;
         PodSelection selection;
         try {
-            selection = router.selectPod(routing, m.candidates);
+            selection = router.selectPod(routing, candidates);
         } catch (NoPodAvailableException e) {
-            ex.getResponseHeaders().set("Retry-After", Long.toString(Math.max(1, retryAfter.toSeconds())));
-            error(ex, new OpenAiError(503, "service_unavailable", "no ready backend for model '" + req.model()
-                    + "' (" + e.candidateCount() + " registered); retry later", "model", "no_backend_available"));
+            conn.respond(new OpenAiError(503, "service_unavailable", "no ready backend for model '"
+                    + OpenAiError.truncate(req.model()) + "' (" + e.candidateCount() + " registered); retry later",
+                    "model", "no_backend_available"), Map.of("Retry-After", Long.toString(Math.max(1, retryAfter.toSeconds()))));
             return;
         } catch (IllegalStateException e) {
             if (!closed.get()) {
                 throw e;
             }
-            error(ex, new OpenAiError(503, "service_unavailable", "gateway is shutting down", null, null));
+            conn.respond(new OpenAiError(503, "service_unavailable", "gateway is shutting down", null, null), Map.of());
             return;
         }
-        forward(ex, body, selection);
+        new ProxyExchange(this, conn, path, body, routing, candidates).start(selection);
     }
 
-    /** The body, or null when it is over the limit. */
-    private byte[] readBody(HttpExchange ex) throws IOException {
-        String length = ex.getRequestHeaders().getFirst("Content-Length");
-        if (length != null) {
-            try {
-                if (Long.parseLong(length.trim()) > maxRequestBytes) {
-                    return null;
-                }
-            } catch (NumberFormatException e) {
-                // the HTTP server rejects malformed lengths itself; read and count instead
-            }
-        }
-        try (InputStream in = ex.getRequestBody()) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            byte[] buf = new byte[8192];
-            int n;
-            while ((n = in.read(buf)) >= 0) {
-                out.write(buf, 0, n);
-                if (out.size() > maxRequestBytes) {
-                    return null;
-                }
-            }
-            return out.toByteArray();
-        }
-    }
-
-    private void forward(HttpExchange ex, byte[] body, PodSelection selection) throws IOException {
-        Pod pod = selection.pod();
-        Outcome outcome = Outcome.FAILURE;
-        long start = System.nanoTime();
-        long latency = -1;
-        try {
-            URI target = URI.create("http://" + pod.authority() + ex.getRequestURI().getRawPath());
-            HttpRequest request = HttpRequest.newBuilder(target)
-                    .timeout(backendTimeout)
-                    .header("Content-Type", JSON)
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                    .build();
-            HttpResponse<InputStream> response;
-            try {
-                response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
-            } catch (IOException e) {
-                backendFailed(pod, e.toString());
-                ex.getResponseHeaders().set(POD_HEADER, pod.id());
-                error(ex, new OpenAiError(502, "bad_gateway", "backend " + pod.id() + " failed: " + e, null, "backend_error"));
-                return;
-            }
-            try (InputStream in = response.body()) {
-                ex.getResponseHeaders().set(POD_HEADER, pod.id());
-                if (response.statusCode() >= 500) {
-                    in.readAllBytes(); // keeps the connection reusable
-                    backendFailed(pod, "HTTP " + response.statusCode());
-                    error(ex, new OpenAiError(502, "bad_gateway", "backend " + pod.id() + " answered HTTP "
-                            + response.statusCode(), null, "backend_error"));
-                    return;
-                }
-                outcome = relay(ex, response, in);
-                latency = System.nanoTime() - start;
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            outcome = Outcome.CANCELLED; // the gateway is closing
-        } finally {
-            selection.complete(outcome, latency);
-        }
-        if (outcome != Outcome.SUCCESS) {
-            throw new IOException("response from " + pod.id() + " not relayed completely (" + outcome + "); dropping the connection");
-        }
-    }
-
-    /** Copies status, content type and body; returns the outcome to report. */
-    private Outcome relay(HttpExchange ex, HttpResponse<InputStream> response, InputStream in) throws IOException {
-        response.headers().firstValue("Content-Type").ifPresent(v -> ex.getResponseHeaders().set("Content-Type", v));
-        response.headers().firstValue("Cache-Control").ifPresent(v -> ex.getResponseHeaders().set("Cache-Control", v));
-        long length = response.headers().firstValueAsLong("Content-Length").orElse(-1);
-        int status = response.statusCode();
-        // Fixed length when the backend sent one; otherwise chunked (server-sent events), flushed per read.
-        ex.sendResponseHeaders(status, length == 0 ? -1 : length > 0 ? length : 0);
-        count(status);
-        OutputStream out = ex.getResponseBody();
-        byte[] buf = new byte[8192];
-        while (true) {
-            int n;
-            try {
-                n = in.read(buf);
-            } catch (IOException e) {
-                backendFailed(ex.getResponseHeaders().getFirst(POD_HEADER), "response broken off: " + e);
-                return Outcome.FAILURE; // try-with-resources closes the exchange; the client sees a cut connection
-            }
-            if (n < 0) {
-                break;
-            }
-            try {
-                out.write(buf, 0, n);
-                out.flush();
-            } catch (IOException clientGone) {
-                return Outcome.CANCELLED;
-            }
-        }
-        try {
-            out.close();
-            ex.close();
-        } catch (IOException clientGone) {
-            return Outcome.CANCELLED;
-        }
-        return Outcome.SUCCESS;
-    }
-
-    private void backendFailed(Pod pod, String what) {
-        backendFailed(pod.id(), what);
-    }
-
-    private void backendFailed(String podId, String what) {
-        // Once per gateway at WARN, then DEBUG: the router's telemetry and the 502s count the rest.
+    void backendFailed(String podId, String what) {
+        // Once per gateway at WARN, then DEBUG: the router's telemetry and the gateway's counters count the rest.
         if (backendFailureLogged.compareAndSet(false, true)) {
-            LOG.warn("backend {} failed: {} (answered 502; further backend failures are logged at DEBUG)", podId, what);
+            LOG.warn("backend {} failed: {} (further backend failures are logged at DEBUG and counted at /metrics)", podId, what);
         } else {
             LOG.debug("backend {} failed: {}", podId, what);
         }
     }
 
-    private void metrics(HttpExchange ex) throws IOException {
-        try (ex) {
-            StringBuilder out = new StringBuilder(4096);
+    void countResponse(int status, String result) {
+        increment(responses, "code=\"" + status + "\",result=\"" + result + "\"");
+    }
+
+    void countRetry(String reason) {
+        increment(retriesByReason, "reason=\"" + reason + "\"");
+    }
+
+    void countRetrySkipped(String reason) {
+        increment(retriesSkipped, "reason=\"" + reason + "\"");
+    }
+
+    void countTimeout(String phase) {
+        increment(timeouts, "phase=\"" + phase + "\"");
+    }
+
+    void countRequestReadTimeout() {
+        countTimeout("request_read");
+    }
+
+    private static void increment(Map<String, LongAdder> counters, String labels) {
+        counters.computeIfAbsent(labels, k -> new LongAdder()).increment();
+    }
+
+    /**
+     * The counter {@code podrouter_gateway_responses_total} for one HTTP status and result (one of
+     * {@code complete}, {@code backend_error}, {@code idle_timeout}, {@code total_timeout},
+     * {@code client_closed}); 0 for a pair never counted, including an unknown or null result. For tests and
+     * demos; thread-safe.
+     */
+    public long responses(int code, String result) {
+        LongAdder a = responses.get("code=\"" + code + "\",result=\"" + result + "\"");
+        return a == null ? 0 : a.sum();
+    }
+
+    /** Retries made so far, all reasons (the sum of {@code podrouter_gateway_retries_total}); thread-safe. */
+    public long retries() {
+        return retriesByReason.values().stream().mapToLong(LongAdder::sum).sum();
+    }
+
+    private String metricsText() {
+        StringBuilder out = new StringBuilder(4096);
+        try {
             router.writePrometheus(out);
-            out.append("# HELP podrouter_gateway_responses_total Responses the gateway sent, by HTTP status.\n")
-                    .append("# TYPE podrouter_gateway_responses_total counter\n");
-            for (Map.Entry<Integer, LongAdder> e : new TreeMap<>(responsesByStatus).entrySet()) {
-                out.append("podrouter_gateway_responses_total{code=\"").append(e.getKey()).append("\"} ")
-                        .append(e.getValue().sum()).append('\n');
-            }
-            out.append("# HELP podrouter_gateway_backends Registered backends per model and readiness.\n")
-                    .append("# TYPE podrouter_gateway_backends gauge\n");
-            for (ModelBackends m : new TreeMap<>(models).values()) {
-                long ready = m.pods.stream().filter(Pod::ready).count();
-                out.append("podrouter_gateway_backends{model=").append(JsonWriter.quote(m.model)).append(",ready=\"true\"} ")
-                        .append(ready).append('\n');
-                out.append("podrouter_gateway_backends{model=").append(JsonWriter.quote(m.model)).append(",ready=\"false\"} ")
-                        .append(m.pods.size() - ready).append('\n');
-            }
-            byte[] bytes = out.toString().getBytes(StandardCharsets.UTF_8);
-            ex.getResponseHeaders().set("Content-Type", PrometheusExposition.CONTENT_TYPE);
-            ex.sendResponseHeaders(200, bytes.length);
-            try (OutputStream o = ex.getResponseBody()) {
-                o.write(bytes);
-            }
+        } catch (IOException e) {
+            throw new IllegalStateException("a StringBuilder does not throw", e);
         }
-    }
-
-    private void error(HttpExchange ex, OpenAiError err) throws IOException {
-        respond(ex, err.status(), JSON, err.toJson());
-    }
-
-    private void respond(HttpExchange ex, int status, String contentType, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", contentType);
-        ex.sendResponseHeaders(status, bytes.length);
-        count(status);
-        try (OutputStream out = ex.getResponseBody()) {
-            out.write(bytes);
+        family(out, "podrouter_gateway_responses_total", "Responses the gateway sent, by HTTP status and how they ended.", responses);
+        family(out, "podrouter_gateway_retries_total", "Requests retried on another pod, by what failed first.", retriesByReason);
+        family(out, "podrouter_gateway_retries_skipped_total", "Retryable failures not retried, by why.", retriesSkipped);
+        family(out, "podrouter_gateway_timeouts_total", "Timeouts, by phase.", timeouts);
+        out.append("# HELP podrouter_gateway_requests_in_flight Completion requests being forwarded or relayed now.\n")
+                .append("# TYPE podrouter_gateway_requests_in_flight gauge\n")
+                .append("podrouter_gateway_requests_in_flight ").append(exchangesInFlight.sum()).append('\n');
+        out.append("# HELP podrouter_gateway_backends Registered backends per model and readiness.\n")
+                .append("# TYPE podrouter_gateway_backends gauge\n");
+        for (ModelBackends m : new TreeMap<>(models).values()) {
+            long ready = m.pods.stream().filter(Pod::ready).count();
+            out.append("podrouter_gateway_backends{model=").append(JsonWriter.quote(m.model)).append(",ready=\"true\"} ")
+                    .append(ready).append('\n');
+            out.append("podrouter_gateway_backends{model=").append(JsonWriter.quote(m.model)).append(",ready=\"false\"} ")
+                    .append(m.pods.size() - ready).append('\n');
         }
-        ex.close();
+        return out.toString();
     }
 
-    private void count(int status) {
-        responsesByStatus.computeIfAbsent(status, k -> new LongAdder()).increment();
+    private static void family(StringBuilder out, String name, String help, Map<String, LongAdder> counters) {
+        out.append("# HELP ").append(name).append(' ').append(help).append('\n')
+                .append("# TYPE ").append(name).append(" counter\n");
+        for (Map.Entry<String, LongAdder> e : new TreeMap<>(counters).entrySet()) {
+            out.append(name).append('{').append(e.getKey()).append("} ").append(e.getValue().sum()).append('\n');
+        }
     }
 
     private void ensureOpen() {
@@ -564,17 +710,20 @@ public final class InferenceGateway implements AutoCloseable {
     }
 
     /**
-     * Stops accepting connections and frees the port at once, interrupts requests in progress (their
-     * selections are completed as CANCELLED or FAILURE), then closes the scraper and the router and
-     * waits (up to a few seconds each) for every thread the gateway owns to end. Idempotent.
+     * Closes the listening socket (freeing the port) and every client connection (requests in flight are
+     * completed as CANCELLED), then the event loops, the scraper and the router, and waits (up to a few
+     * seconds each) for every thread the gateway owns to end. Idempotent.
      */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        server.stop(0);
-        shutdown(handlers);
+        serverChannel.close().syncUninterruptibly();
+        channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        if (!loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS)) {
+            LOG.warn("gateway event loops still running 5 s after close");
+        }
         scraper.close();
         router.close();
         shutdown(clientPool, refreshScheduler);
@@ -622,11 +771,19 @@ public final class InferenceGateway implements AutoCloseable {
         private InetAddress bindAddress = InetAddress.getLoopbackAddress();
         private int port;
         private int maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
+        private int maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES;
         private Duration scrapeInterval = PrometheusScraper.DEFAULT_INTERVAL;
         private Duration connectTimeout = Duration.ofSeconds(2);
-        private Duration backendTimeout = Duration.ofSeconds(60);
+        private Duration responseHeadersTimeout = Duration.ofSeconds(60);
+        private Duration streamIdleTimeout = Duration.ofSeconds(30);
+        private Duration totalTimeout = Duration.ofSeconds(300);
+        private Duration requestReadTimeout = Duration.ofSeconds(10);
+        private Duration idleConnectionTimeout = Duration.ofSeconds(60);
         private Duration retryAfter = Duration.ofSeconds(1);
-        private int handlerThreads = 64;
+        private int maxRetries = 1;
+        private double retryBudgetPercent = RetryBudget.DEFAULT_PERCENT;
+        private int minRetryConcurrency = RetryBudget.DEFAULT_MIN_CONCURRENT;
+        private int ioThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
         private SelectionStrategy[] strategies = {new LeastKvCacheStrategy(), new LeastRequestStrategy()};
         private SlowStart slowStart;
         private final Set<String> models = new TreeSet<>();
@@ -649,12 +806,21 @@ public final class InferenceGateway implements AutoCloseable {
             return this;
         }
 
-        /** Largest request body accepted; larger gets 413. Default 1 MiB. Must be &gt;= 1. */
+        /** Largest request body accepted; larger gets 413 and the connection is closed. Default 1 MiB. Must be &gt;= 1. */
         public Builder maxRequestBytes(int bytes) {
             if (bytes < 1) {
                 throw new IllegalArgumentException("maxRequestBytes: " + bytes + " (expected: >= 1)");
             }
             this.maxRequestBytes = bytes;
+            return this;
+        }
+
+        /** Largest total size of a request's header lines; larger gets 431. Default 16 KiB. Must be &gt;= 1024. */
+        public Builder maxHeaderBytes(int bytes) {
+            if (bytes < 1024) {
+                throw new IllegalArgumentException("maxHeaderBytes: " + bytes + " (expected: >= 1024)");
+            }
+            this.maxHeaderBytes = bytes;
             return this;
         }
 
@@ -667,15 +833,50 @@ public final class InferenceGateway implements AutoCloseable {
             return this;
         }
 
-        /** Connect timeout to a backend; default 2 s. Must be &gt; 0. */
+        /** Connect timeout to a backend (then a retry on another pod, or 502); default 2 s. Must be &gt; 0. */
         public Builder connectTimeout(Duration timeout) {
             this.connectTimeout = positive("connectTimeout", timeout);
             return this;
         }
 
-        /** How long a backend may take to send its response headers (then 502); default 60 s. Must be &gt; 0. */
-        public Builder backendTimeout(Duration timeout) {
-            this.backendTimeout = positive("backendTimeout", timeout);
+        /**
+         * How long a backend may take, from the start of an attempt, to send its response headers (then
+         * 504, no retry); default 60 s. A non-streamed completion's headers come when its generation ends,
+         * so this also bounds non-streamed generations. Must be &gt; 0.
+         */
+        public Builder responseHeadersTimeout(Duration timeout) {
+            this.responseHeadersTimeout = positive("responseHeadersTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * Longest wait for the backend's next body chunk once the answer started (then the client's
+         * connection is cut and the request counted as {@code idle_timeout}); default 30 s. Time spent
+         * waiting for a slow client to take a chunk does not count. Must be &gt; 0.
+         */
+        public Builder streamIdleTimeout(Duration timeout) {
+            this.streamIdleTimeout = positive("streamIdleTimeout", timeout);
+            return this;
+        }
+
+        /** Longest time for a whole completion request, retries and relay included; default 300 s. Must be &gt; 0. */
+        public Builder totalTimeout(Duration timeout) {
+            this.totalTimeout = positive("totalTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * Longest time from a request's first byte to its last, headers and body (then 408 and the
+         * connection is closed: slow-loris clients cannot hold a connection open); default 10 s. Must be &gt; 0.
+         */
+        public Builder requestReadTimeout(Duration timeout) {
+            this.requestReadTimeout = positive("requestReadTimeout", timeout);
+            return this;
+        }
+
+        /** How long a keep-alive connection may sit idle between requests before it is closed; default 60 s. Must be &gt; 0. */
+        public Builder idleConnectionTimeout(Duration timeout) {
+            this.idleConnectionTimeout = positive("idleConnectionTimeout", timeout);
             return this;
         }
 
@@ -685,12 +886,32 @@ public final class InferenceGateway implements AutoCloseable {
             return this;
         }
 
-        /** Threads serving HTTP requests (each holds one request for its whole duration); default 64. */
-        public Builder handlerThreads(int threads) {
-            if (threads < 1) {
-                throw new IllegalArgumentException("handlerThreads: " + threads + " (expected: >= 1)");
+        /** Retries per request on another pod, before the answer started; default 1; 0 disables failover. Must be 0..3. */
+        public Builder maxRetries(int retries) {
+            if (retries < 0 || retries > 3) {
+                throw new IllegalArgumentException("maxRetries: " + retries + " (expected: 0..3)");
             }
-            this.handlerThreads = threads;
+            this.maxRetries = retries;
+            return this;
+        }
+
+        /**
+         * The retry budget (see {@link RetryBudget}): retries in progress at most {@code percent} % of the
+         * requests in progress, but at least {@code minConcurrent} at once. Default 20 % and 3, Envoy's.
+         */
+        public Builder retryBudget(double percent, int minConcurrent) {
+            new RetryBudget(percent, minConcurrent); // validates, naming the argument
+            this.retryBudgetPercent = percent;
+            this.minRetryConcurrency = minConcurrent;
+            return this;
+        }
+
+        /** Event-loop threads serving client connections; default the number of processors, at least 2. Must be &gt;= 1. */
+        public Builder ioThreads(int threads) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("ioThreads: " + threads + " (expected: >= 1)");
+            }
+            this.ioThreads = threads;
             return this;
         }
 

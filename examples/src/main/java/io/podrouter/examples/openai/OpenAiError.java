@@ -29,10 +29,31 @@ public record OpenAiError(int status, String type, String message, String param,
         return new OpenAiError(400, "invalid_request_error", e.getMessage(), e.param(), null);
     }
 
-    /** 404 {@code model_not_found}, as OpenAI and vLLM answer for a model they do not serve. */
+    /** Longest piece of client input {@link #truncate} keeps. */
+    public static final int MAX_ECHO_CHARS = 64;
+
+    /**
+     * 404 {@code model_not_found}, as OpenAI and vLLM answer for a model they do not serve. The model name
+     * is echoed {@linkplain #truncate truncated}; null is echoed as {@code null}.
+     */
     public static OpenAiError modelNotFound(String model) {
-        return new OpenAiError(404, "invalid_request_error", "The model `" + model + "` does not exist.", "model",
+        return new OpenAiError(404, "invalid_request_error", "The model `" + truncate(model) + "` does not exist.", "model",
                 "model_not_found");
+    }
+
+    /**
+     * Client input as it may be echoed in an error message: at most {@value #MAX_ECHO_CHARS} characters,
+     * a longer value cut there and marked with its full length, so that a huge value (a 900 KB model name)
+     * is not sent back whole. Null gives {@code "null"}.
+     */
+    public static String truncate(String input) {
+        if (input == null) {
+            return "null";
+        }
+        if (input.length() <= MAX_ECHO_CHARS) {
+            return input;
+        }
+        return input.substring(0, MAX_ECHO_CHARS) + "...(" + input.length() + " characters)";
     }
 
     /** The JSON body. */

@@ -57,13 +57,20 @@ class FakeVllmBackendTest {
                 assertThat(f.get().statusCode()).isEqualTo(200);
                 assertThat(f.get().body()).contains("\"object\":\"text_completion\"");
             }
+            // The backend records a request's end after its last byte went out: a client can read all three
+            // answers before the third is counted, so wait (bounded) for the count to catch up.
             Exposition idle = PrometheusTextParser.parseExposition(backend.exposition());
+            deadline = System.nanoTime() + 5_000_000_000L;
+            while ((e2eCount(idle) < 3 || idle.family("vllm:num_requests_running").samples().get(0).value() > 0)
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+                idle = PrometheusTextParser.parseExposition(backend.exposition());
+            }
             for (String h : List.of("vllm:time_to_first_token_seconds", "vllm:inter_token_latency_seconds",
                     "vllm:time_per_output_token_seconds", "vllm:e2e_request_latency_seconds", "vllm:request_queue_time_seconds")) {
                 assertThat(idle.family(h).type()).as(h).isEqualTo(MetricType.HISTOGRAM);
             }
-            assertThat(idle.family("vllm:e2e_request_latency_seconds").samples().stream()
-                    .filter(s -> s.name().endsWith("_count")).findFirst().orElseThrow().value()).isEqualTo(3.0);
+            assertThat(e2eCount(idle)).isEqualTo(3.0);
             assertThat(idle.family("vllm:num_requests_running").samples().get(0).value()).isZero();
 
             Pod pod = Pod.ready("b1", backend.host(), backend.port(), Instant.now());
@@ -114,5 +121,10 @@ class FakeVllmBackendTest {
                 .hasMessage("slowFactor: 0.5 (expected: >= 1 and finite)");
         assertThatThrownBy(() -> FakeVllmBackend.builder("a", "m").maxRunningRequests(8).threads(8).build())
                 .hasMessageContaining("threads: 8 (expected: > maxRunningRequests 8)");
+    }
+
+    private static double e2eCount(Exposition e) {
+        return e.family("vllm:e2e_request_latency_seconds").samples().stream()
+                .filter(s -> s.name().endsWith("_count")).findFirst().orElseThrow().value();
     }
 }

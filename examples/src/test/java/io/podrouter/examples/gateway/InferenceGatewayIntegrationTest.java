@@ -186,6 +186,7 @@ class InferenceGatewayIntegrationTest {
         gateway.addBackend(MODEL, "slow", slow.host(), slow.port());
 
         HttpRequest request = HttpRequest.newBuilder(gateway.baseUri().resolve("/v1/chat/completions"))
+                .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + MODEL
                         + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":10,\"stream\":true}"))
                 .build();

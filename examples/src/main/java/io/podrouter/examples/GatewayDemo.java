@@ -1,6 +1,5 @@
 package io.podrouter.examples;
 
-import io.podrouter.core.coldstart.SlowStart;
 import io.podrouter.prometheus.text.Exposition;
 import io.podrouter.prometheus.text.MetricFamily;
 import io.podrouter.prometheus.text.PrometheusTextParser;
@@ -27,10 +26,10 @@ import java.util.Map;
  * steady load through the gateway with a few client threads ({@link LoadDriver}), and at t = 6 s starts a
  * fourth backend cold: healthy at once (so discovery reports it Ready and the gateway adds it), but
  * without vLLM metrics for 5 s and with slow first requests. Prints one line per second (requests per
- * second, each backend's share, errors, which backends are cold or ramping) and a summary with the
- * cold-start telemetry read back from the gateway's {@code GET /metrics}. The slow-start window (20 s)
- * and the scrape interval (250 ms) are shorter than podrouter's defaults (30 s, 1 s) so that the whole
- * cold start fits in the run; the output says so. Ends by itself and frees every port and thread.
+ * second, each backend's share, errors, whether pod-d is cold) and a summary with the cold-start
+ * telemetry read back from the gateway's {@code GET /metrics}. The router runs with its defaults (bounded
+ * cold share, burst cap, outlier detection); the scrape interval (250 ms) is shorter than the scraper's
+ * default (1 s) so that the whole cold start fits in the run; the output says so. Ends by itself and frees every port and thread.
  *
  * <p>Example code: prints to standard output. Run with
  * {@code mvn -q -B -pl examples -am compile exec:java}.
@@ -41,7 +40,6 @@ public final class GatewayDemo {
     private static final int RUN_SECONDS = 30;
     private static final int COLD_BACKEND_AT_SECOND = 6;
     private static final Duration COLD_METRICS_DELAY = Duration.ofSeconds(5);
-    private static final Duration SLOW_START_WINDOW = Duration.ofSeconds(20);
     private static final Duration SCRAPE_INTERVAL = Duration.ofMillis(250);
     private static final int CLIENTS = 6;
 
@@ -65,8 +63,7 @@ public final class GatewayDemo {
         try {
             gateway = InferenceGateway.builder()
                     .scrapeInterval(SCRAPE_INTERVAL)
-                    .slowStart(new SlowStart(SLOW_START_WINDOW, SlowStart.DEFAULT_AGGRESSION, SlowStart.DEFAULT_MIN_WEIGHT))
-                    .start();
+                    .start(); // the router's defaults: bounded cold share, burst cap, outlier detection
             for (String id : List.of("pod-a", "pod-b", "pod-c")) {
                 FakeVllmBackend b = FakeVllmBackend.builder(id, MODEL).build().start();
                 backends.add(b);
@@ -104,7 +101,7 @@ public final class GatewayDemo {
                 seenCold |= gateway.router().isCold("pod-d");
                 if (seenCold && !metricsAnnounced && !gateway.router().isCold("pod-d")) {
                     metricsAnnounced = true;
-                    System.out.printf("  -- by t=%ds: pod-d's first metrics were scraped: no longer cold (exact time in the summary); ramp continues --%n",
+                    System.out.printf("  -- by t=%ds: pod-d's first metrics were scraped: no longer cold (exact time in the summary); now ranked by its metrics --%n",
                             second);
                 }
                 System.out.println(line(second, window, gateway, coldReadySince, seenCold));
@@ -128,12 +125,11 @@ public final class GatewayDemo {
                 + " routes model " + MODEL + " over fake vLLM backends on 127.0.0.1.");
         System.out.println("  router: " + String.join(" then ", gateway.router().strategies().stream()
                 .map(s -> s.name()).toList()) + ", fed by a Prometheus scraper of each backend's /metrics.");
-        System.out.println("  shortened for a 30 s run: slow-start ramp " + SLOW_START_WINDOW.toSeconds()
-                + " s (default 30 s), scrape interval " + SCRAPE_INTERVAL.toMillis() + " ms (default 1 s).");
+        System.out.println("  shortened for a 30 s run: scrape interval " + SCRAPE_INTERVAL.toMillis() + " ms (default 1 s).");
         System.out.println("  " + CLIENTS + " client threads send requests back to back (half streamed). At t="
                 + COLD_BACKEND_AT_SECOND + "s a 4th backend, pod-d, starts cold.");
         System.out.println();
-        System.out.println("    t  req/s   pod-a  pod-b  pod-c  pod-d  errors  cold or ramping backends");
+        System.out.println("    t  req/s   pod-a  pod-b  pod-c  pod-d  errors  pod-d");
     }
 
     private static String line(int second, List<LoadDriver.Result> window, InferenceGateway gateway,
@@ -159,18 +155,13 @@ public final class GatewayDemo {
         b.append(String.format(Locale.ROOT, "  %6d  ", errors));
         if (coldReadySince == null) {
             b.append("-");
+        } else if (gateway.router().isCold("pod-d")) {
+            b.append(String.format(Locale.ROOT, "cold (no metrics yet): bounded share, %d in flight",
+                    gateway.router().inFlight("pod-d")));
+        } else if (!seenCold) {
+            b.append("added, not routed to yet");
         } else {
-            double age = Duration.between(coldReadySince, Instant.now()).toMillis() / 1000.0;
-            double weight = Math.max(SlowStart.DEFAULT_MIN_WEIGHT, age / SLOW_START_WINDOW.toSeconds());
-            if (gateway.router().isCold("pod-d")) {
-                b.append(String.format(Locale.ROOT, "pod-d cold (no metrics yet), ramp weight %d%%", (int) (100 * weight)));
-            } else if (!seenCold) {
-                b.append("pod-d added, not routed to yet");
-            } else if (weight < 1) {
-                b.append(String.format(Locale.ROOT, "pod-d ramping, weight %d%%", (int) (100 * weight)));
-            } else {
-                b.append("- (pod-d at full weight)");
-            }
+            b.append("warm: ranked by its metrics");
         }
         return b.toString();
     }

@@ -931,7 +931,7 @@ public final class InferenceGateway implements AutoCloseable {
             return this;
         }
 
-        /** The router's slow-start ramp; default the router's ({@link SlowStart#defaults()}: 30 s linear from 10 %). */
+        /** The router's slow-start ramp; default the router's (off; {@link SlowStart#defaults()} is a 30 s linear ramp from 10 %). */
         public Builder slowStart(SlowStart slowStart) {
             this.slowStart = Objects.requireNonNull(slowStart, "slowStart: null (expected: a SlowStart)");
             return this;

@@ -352,11 +352,16 @@ final class MetricsTable implements CandidateView {
      * reached), so that the excess spreads evenly instead of piling onto the first pick.
      */
     int leastLoadedReady() {
+        return leastLoaded(readyIndex, readyCount);
+    }
+
+    /** Of the first {@code count} candidates in {@code indices}, the one with the fewest in-flight requests (ties at random). */
+    private int leastLoaded(int[] indices, int count) {
         int best = -1;
         int min = Integer.MAX_VALUE;
         int ties = 0;
-        for (int k = 0; k < readyCount; k++) {
-            int i = readyIndex[k];
+        for (int k = 0; k < count; k++) {
+            int i = indices[k];
             int f = inFlight(i);
             if (f < min) {
                 min = f;
@@ -380,6 +385,9 @@ final class MetricsTable implements CandidateView {
      * suite (TTFT p99 during scale-outs 0.93x plain on average instead of 0.60x for least-KV-cache), because
      * new pods are at their slowest exactly when they hold the fewest requests.
      *
+     * <p>Cost: two scans of live in-flight counters, O(ready candidates), on every selection while the
+     * set has cold pods without metrics (only then); no allocation, no lock.
+     *
      * @return the chosen cold candidate, or -1 for "rank the others"
      */
     int coldPick() {
@@ -401,20 +409,7 @@ final class MetricsTable implements CandidateView {
         if (random.nextInt(bound) >= Math.min(bound, halves * cold)) {
             return -1;
         }
-        int best = -1;
-        int min = Integer.MAX_VALUE;
-        int ties = 0;
-        for (int i : coldMissingIndex) {
-            int f = inFlight(i);
-            if (f < min) {
-                min = f;
-                best = i;
-                ties = 1;
-            } else if (f == min && random.nextInt(++ties) == 0) {
-                best = i;
-            }
-        }
-        return best;
+        return leastLoaded(coldMissingIndex, cold);
     }
 
     boolean isCold(int i) {

@@ -28,6 +28,8 @@ final class CandidateSet implements Candidates {
     static final int MAX_MODELS = 32;
 
     final Router owner;
+    /** Numbers table builds in the order they start. */
+    private final java.util.concurrent.atomic.AtomicLong builds = new java.util.concurrent.atomic.AtomicLong();
     /** Creation order within the owner: refreshes visit sets in this order, so runs are reproducible. */
     final long serial;
     final PodHandle[] handles;
@@ -62,7 +64,8 @@ final class CandidateSet implements Candidates {
                 return t;
             }
         }
-        MetricsTable built = install(owner.buildTable(model, handles, null));
+        long seq = builds.incrementAndGet();
+        MetricsTable built = install(owner.buildTable(model, handles, null), seq);
         built.used = true;
         return built;
     }
@@ -76,7 +79,8 @@ final class CandidateSet implements Candidates {
         for (MetricsTable t : tables) {
             if (t.used || t.anyCold) {
                 t.used = false;
-                install(owner.buildTable(t.model, handles, t));
+                long seq = builds.incrementAndGet();
+                install(owner.buildTable(t.model, handles, t), seq);
             } else {
                 remove(t);
             }
@@ -87,13 +91,19 @@ final class CandidateSet implements Candidates {
         return tables.length > 0;
     }
 
-    private MetricsTable install(MetricsTable fresh) {
+    /**
+     * Installs {@code fresh} unless a table of a build that started later is installed already (builds
+     * of one set can overlap: a first selection's build and a refresh). Build order, not build time:
+     * two builds in the same millisecond must not let the one that started first win.
+     */
+    private MetricsTable install(MetricsTable fresh, long seq) {
+        fresh.buildSeq = seq; // published by the CAS below
         while (true) {
             MetricsTable[] current = tables;
             MetricsTable[] next = null;
             for (int i = 0; i < current.length; i++) {
                 if (current[i].model.equals(fresh.model)) {
-                    if (current[i].builtAtMillis > fresh.builtAtMillis) {
+                    if (current[i].buildSeq > seq) {
                         return current[i]; // a newer table won the race
                     }
                     next = current.clone();

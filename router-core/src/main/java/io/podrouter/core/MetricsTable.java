@@ -150,6 +150,8 @@ final class MetricsTable implements CandidateView {
 
     final String model;
     final long builtAtMillis;
+    /** The order in which this table's build started within its candidate set; set before it is installed. */
+    long buildSeq;
     private final PodHandle[] handles;
     // Each candidate's in-flight counter (chunk, offset): read in place, without a hop through the handle.
     private final int[][] inFlightChunk;

@@ -80,7 +80,10 @@ final class CandidateSet implements Candidates {
             if (t.used || t.anyCold) {
                 t.used = false;
                 long seq = builds.incrementAndGet();
-                install(owner.buildTable(t.model, handles, t), seq);
+                MetricsTable fresh = install(owner.buildTable(t.model, handles, t), seq);
+                if (t.used) {
+                    fresh.used = true; // a selection read the old table during the build: keep the new one
+                }
             } else {
                 remove(t);
             }

@@ -268,6 +268,9 @@ class InferenceGatewayIntegrationTest {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("Content-Type")).hasValue(PrometheusExposition.CONTENT_TYPE);
+        // Selection, outcome and per-pod families beside the cold-start ones.
+        assertThat(r.body()).contains("# TYPE podrouter_selections_total counter", "# TYPE podrouter_outcomes_total counter",
+                "# TYPE podrouter_pod_in_flight gauge", "# TYPE podrouter_outlier_ejections_total counter");
         return r.body();
     }
 

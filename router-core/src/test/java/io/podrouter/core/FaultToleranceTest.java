@@ -445,4 +445,46 @@ class FaultToleranceTest {
         }
         assertThat(kv.inFlight("cold2")).isLessThanOrEqualTo(8);
     }
+
+    /**
+     * A gateway that starts with pods already serving and passes {@code readySince = now} for them must not
+     * teach the predictor that cold pods look like busy warm ones (it then starved the next cold pod: 0 of
+     * 1,000 picks): only pods the router saw Ready without metrics feed its learning.
+     */
+    @Test
+    void thePredictorLearnsOnlyFromPodsTheRouterSawCold() {
+        List<String> observed = new ArrayList<>();
+        io.podrouter.api.MetricsPredictor recording = new io.podrouter.api.MetricsPredictor() {
+            @Override
+            public PodMetrics predict(PredictionInput input) {
+                return null;
+            }
+
+            @Override
+            public void observe(PredictionInput input, PodMetrics actual) {
+                observed.add(input.pod().id());
+            }
+        };
+        Router router = track(defaults(new LeastKvCacheStrategy()).metricsPredictor(recording).build());
+        List<Pod> fleet = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            fleet.add(Pod.ready("warm-" + i, "h", 8000 + i, clock.instant())); // serving already, "Ready now"
+            source.answers.put("warm-" + i, busy(0.6));
+        }
+        fleet.add(Pod.ready("new", "h", 9000, clock.instant())); // truly cold: no metrics yet
+        Candidates set = router.candidates(fleet);
+        for (int tick = 0; tick < 5; tick++) {
+            router.selectPod(REQ, set).complete(Outcome.SUCCESS, 1);
+            clock.advance(Duration.ofSeconds(1));
+            for (int i = 0; i < 3; i++) {
+                source.answers.put("warm-" + i, busy(0.6)); // a new snapshot each second
+            }
+            router.refreshMetrics();
+        }
+        assertThat(observed).isEmpty();
+        source.answers.put("new", busy(0.1)); // the cold pod's first metrics
+        router.selectPod(REQ, set).complete(Outcome.SUCCESS, 1);
+        router.refreshMetrics();
+        assertThat(observed).containsOnly("new");
+    }
 }

@@ -12,6 +12,12 @@ import java.util.Objects;
  * podrouter's least-latency ({@code TTFT + TPOT x L}, same L rule) or least-KV-cache strategies, but
  * treats a candidate without the metric in one of two naive ways:
  *
+ * <p>"Missing" means the pod's metrics were never scraped (its KV-cache usage is NaN, as every vLLM
+ * exposition carries it). A scraped pod that has not completed a request yet has latency histograms with
+ * count 0; like gateways that divide the histogram sum by its count with a zero guard, these routers read
+ * its latency as 0 s, so least-latency sends it traffic (and it learns its real latency from those requests)
+ * rather than ignoring or failing on it forever.
+ *
  * <ul>
  *   <li>{@link Mode#REJECT}: the gateway's metric lookup errors ("metric ... not found") and the request
  *       fails. Expressed through the strategy SPI as a {@link SelectionStrategy#PASS}: the simulator
@@ -91,9 +97,15 @@ public final class NaiveMetricStrategy implements SelectionStrategy {
         throw new IllegalStateException("candidate view changed during a pick");
     }
 
+    /** NaN when the pod's metrics were never scraped; a scraped pod without latency samples scores 0. */
     private double score(CandidateView v, int i, double outputTokens) {
-        return metric == Metric.KV_CACHE ? v.kvCacheUsage(i)
-                : v.timeToFirstTokenSeconds(i) + v.timePerOutputTokenSeconds(i) * outputTokens;
+        double kv = v.kvCacheUsage(i);
+        if (metric == Metric.KV_CACHE || kv != kv) {
+            return kv;
+        }
+        double ttft = v.timeToFirstTokenSeconds(i);
+        double tpot = v.timePerOutputTokenSeconds(i);
+        return (ttft == ttft ? ttft : 0) + (tpot == tpot ? tpot : 0) * outputTokens;
     }
 
     private static double expectedOutputTokens(InferenceRequest request) {

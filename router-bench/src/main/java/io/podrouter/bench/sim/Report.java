@@ -5,50 +5,64 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Formats a set of runs on one scenario: the printed table (with ratios against the baseline, the
- * first {@link RouterConfig} run for the same strategy) and the CSV with the columns
- * {@value #CSV_HEADER}. Latencies are seconds; NaN prints as {@code -} in the table and as an empty
- * field in the CSV. Stateless and thread-safe.
+ * Formats runs: the printed table of one scenario and the CSV rows of the suite (columns
+ * {@value #CSV_HEADER}; definitions in {@link RunResult}). Latencies are seconds, shares and rates are
+ * fractions; numbers have six decimals, NaN prints as {@code -} in the table and as an empty field in the
+ * CSV. Stateless and thread-safe.
  */
 public final class Report {
 
-    /** The CSV header, fixed by issue 7. */
-    public static final String CSV_HEADER =
-            "config,strategy,requests,failed,cold_start_failure_rate,utilization,latency_cv,ttft_p50_s,ttft_p99_s,e2e_p99_s";
+    /** The suite CSV's columns (the first sixteen are fixed; the rest are diagnostics). */
+    public static final String CSV_HEADER = "scenario,seed,config,strategy,requests,failed,cold_failed,ttft_p50_s,ttft_p99_s,"
+            + "ttft_p99_scaleout_s,e2e_p99_s,goodput,utilisation,fluctuation_sd_s,fluctuation_cv,new_pod_share,"
+            + "cold_requests,rejected,timed_out,killed,gateway_timeouts,ttft_p50_scaleout_s,e2e_p99_scaleout_s,"
+            + "goodput_scaleout,tokens_per_pod_s,busy_fraction,pod_spread,new_pod_fair_share,new_share_0_10,"
+            + "new_share_10_30,new_share_30_60,window_start_s,window_end_s";
 
     private Report() {
     }
 
-    /** The CSV text: header plus one row per run, in the given order. */
-    public static String csv(List<RunResult> runs) {
+    /** The CSV text: header plus one row per run of {@code scenario}, in the given order. */
+    public static String csv(Scenario scenario, List<RunResult> runs) {
         StringBuilder sb = new StringBuilder(CSV_HEADER).append('\n');
         for (RunResult r : runs) {
-            sb.append(r.config().label()).append(',').append(r.strategy().label()).append(',')
-                    .append(r.requests()).append(',').append(r.failed()).append(',')
-                    .append(csvNumber(r.coldStartFailureRate())).append(',').append(csvNumber(r.utilization())).append(',')
-                    .append(csvNumber(r.latencyCv())).append(',').append(csvNumber(r.ttftP50())).append(',')
-                    .append(csvNumber(r.ttftP99())).append(',').append(csvNumber(r.e2eP99())).append('\n');
+            row(sb, scenario.name(), scenario.seed(), r);
         }
         return sb.toString();
     }
 
-    /** The printed table: one line per run, ratios against the baseline run of the same strategy. */
+    /** Appends one CSV row (no header) for run {@code r} of scenario {@code name} with {@code seed}. */
+    public static void row(StringBuilder sb, String name, long seed, RunResult r) {
+        sb.append(name).append(',').append(seed).append(',').append(r.config().label()).append(',')
+                .append(r.strategy().label()).append(',').append(r.requests()).append(',').append(r.failed()).append(',')
+                .append(r.coldFailed());
+        for (double v : new double[] {r.ttftP50(), r.ttftP99(), r.ttftP99ScaleOut(), r.e2eP99(), r.goodput(), r.utilisation(),
+            r.fluctuationSd(), r.fluctuationCv(), r.newPodShare()}) {
+            sb.append(',').append(csvNumber(v));
+        }
+        sb.append(',').append(r.coldArrivals()).append(',').append(r.failedRejected()).append(',').append(r.failedTimeout())
+                .append(',').append(r.failedKilled()).append(',').append(r.failedNoPod());
+        for (double v : new double[] {r.ttftP50ScaleOut(), r.e2eP99ScaleOut(), r.goodputScaleOut(), r.tokensPerPodSecond(),
+            r.busyFraction(), r.podSpread(), r.newPodFairShare(), r.newPodSharePhases()[0], r.newPodSharePhases()[1],
+            r.newPodSharePhases()[2], r.windowStart(), r.windowEnd()}) {
+            sb.append(',').append(csvNumber(v));
+        }
+        sb.append('\n');
+    }
+
+    /** The printed table: one line per run. */
     public static String table(List<RunResult> runs) {
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"config", "strategy", "requests", "failed", "cold-fail", "x(a)", "util", "x(a)",
-            "lat-cv", "x(a)", "ttft-cv", "x(a)", "ttft-p50", "ttft-p99", "x(a)", "e2e-p99", "jain", "new-share 0-10/10-30/30-60s",
-            "first-req mean/max s"});
+        rows.add(new String[] {"config", "strategy", "requests", "failed", "cold-fail", "ttft-p50", "ttft-p99",
+            "ttft-p99-so", "e2e-p99", "goodput", "util", "fluct-sd", "fluct-cv", "spread", "new-share(fair)",
+            "0-10/10-30/30-60s", "first-req mean/max s"});
         for (RunResult r : runs) {
-            RunResult base = baseline(runs, r);
             rows.add(new String[] {
                 r.config().label(), r.strategy().label(), Long.toString(r.requests()), Long.toString(r.failed()),
-                pct(r.coldStartFailureRate()), ratio(r.coldStartFailureRate(), base == null ? Double.NaN : base.coldStartFailureRate()),
-                pct(r.utilization()), ratio(r.utilization(), base == null ? Double.NaN : base.utilization()),
-                num(r.latencyCv(), 3), ratio(r.latencyCv(), base == null ? Double.NaN : base.latencyCv()),
-                num(r.ttftCv(), 3), ratio(r.ttftCv(), base == null ? Double.NaN : base.ttftCv()),
-                num(r.ttftP50(), 3), num(r.ttftP99(), 3), ratio(r.ttftP99(), base == null ? Double.NaN : base.ttftP99()),
-                num(r.e2eP99(), 2), num(r.jainFairness(), 3),
-                pct(r.newPodShare()[0]) + "/" + pct(r.newPodShare()[1]) + "/" + pct(r.newPodShare()[2]),
+                pct(r.coldStartFailureRate()), num(r.ttftP50(), 3), num(r.ttftP99(), 3), num(r.ttftP99ScaleOut(), 3),
+                num(r.e2eP99(), 2), pct(r.goodput()), pct(r.utilisation()), num(r.fluctuationSd(), 3),
+                num(r.fluctuationCv(), 3), num(r.podSpread(), 2), pct(r.newPodShare()) + " (" + pct(r.newPodFairShare()) + ")",
+                pct(r.newPodSharePhases()[0]) + "/" + pct(r.newPodSharePhases()[1]) + "/" + pct(r.newPodSharePhases()[2]),
                 firstRequests(r.firstRequestDelays())});
         }
         int[] width = new int[rows.get(0).length];
@@ -66,17 +80,6 @@ public final class Report {
             sb.append('\n');
         }
         return sb.toString();
-    }
-
-    /** The run of the same strategy with the first configuration in {@link RouterConfig} order, or null. */
-    static RunResult baseline(List<RunResult> runs, RunResult r) {
-        RunResult best = null;
-        for (RunResult o : runs) {
-            if (o.strategy() == r.strategy() && (best == null || o.config().ordinal() < best.config().ordinal())) {
-                best = o;
-            }
-        }
-        return best == null || best.config() != RouterConfig.values()[0] ? null : best;
     }
 
     private static String firstRequests(double[] delays) {
@@ -99,7 +102,7 @@ public final class Report {
         return never > 0 && got > 0 ? s + " (" + never + " never)" : s;
     }
 
-    private static String csvNumber(double v) {
+    static String csvNumber(double v) {
         return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.6f", v);
     }
 
@@ -111,10 +114,4 @@ public final class Report {
         return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.1f%%", v * 100);
     }
 
-    private static String ratio(double v, double base) {
-        if (Double.isNaN(v) || Double.isNaN(base) || base == 0) {
-            return "-";
-        }
-        return String.format(Locale.ROOT, "%.2f", v / base);
-    }
 }

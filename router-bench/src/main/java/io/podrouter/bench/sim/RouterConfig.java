@@ -32,13 +32,17 @@ import java.util.Locale;
  */
 public enum RouterConfig {
 
-    /** (a) Naive, "reject": a missing metric fails the request. Metric-driven strategies only. */
+    /** Naive "reject": a pod whose metrics were never scraped fails the request. Metric-driven strategies only. */
     REJECT("reject", true, (kind, b) -> naive(kind, b, NaiveMetricStrategy.Mode.REJECT)),
 
-    /** (a) Naive, "skip": pods without the metric are ignored (random when none has it). Metric-driven only. */
+    /** Naive "skip": pods without metrics are ignored (random when none has them, as AIBrix). Metric-driven only. */
     SKIP("skip", false, (kind, b) -> naive(kind, b, NaiveMetricStrategy.Mode.SKIP)),
 
-    /** (b) The seed's fix: metric-driven strategies go uniformly random while any pod lacks the metric. */
+    /**
+     * "seed-random": a pod missing the metric makes the metric strategy pick uniformly at random among the
+     * ready pods (raw snapshot, no in-flight correction), cold-start handling off. Metric-driven strategies
+     * only: round robin and least request read no scraped metric, so for them it is "plain".
+     */
     SEED_RANDOM("seed-random", false, (kind, b) -> {
         if (!kind.metricDriven()) {
             return false;
@@ -51,19 +55,20 @@ public enum RouterConfig {
     }),
 
     /**
-     * podrouter's strategies with their default {@link MissingMetricPolicy#FAIR_SHARE} but the router's
-     * cold-start handling (prediction, slow start, burst guard) switched off: separates what the
-     * missing-metric policy does from what the cold-start handling adds. Every kind.
+     * "plain": the strategy with {@link MissingMetricPolicy#FAIR_SHARE} (metric strategies) and the router's
+     * cold-start handling switched off ({@code withoutPrediction()}, {@code SlowStart.disabled()},
+     * {@code coldStartInFlightCap(Integer.MAX_VALUE)}): separates what the missing-metric policy does from
+     * what the cold-start handling adds. Every kind.
      */
-    PODROUTER_NO_COLDSTART("podrouter-fair-share-only", false, (kind, b) -> {
-        withoutColdStartHandling(b).strategy(podrouterDefault(kind));
+    PLAIN("plain", false, (kind, b) -> {
+        withoutColdStartHandling(b).strategy(plainStrategy(kind));
         return true;
     }),
 
     /**
-     * (c) podrouter with the library's defaults: FAIR_SHARE strategies plus the router's default cold-start
-     * handling (metric prediction, slow-start ramp, burst guard; warm-up probes need a probe and are
-     * not configured). Every kind.
+     * "podrouter": the strategy as {@code new XxxStrategy()} and no other router option, i.e. whatever the
+     * library's defaults are when the simulator runs (warm-up probes need a probe and are not configured).
+     * Every kind.
      */
     PODROUTER("podrouter", false, (kind, b) -> {
         b.strategy(podrouterDefault(kind));
@@ -103,9 +108,9 @@ public enum RouterConfig {
         return true;
     });
 
-    /** The configurations of the default run ("configs=all"): the (a), (b), (c) and the fair-share-only split. */
+    /** The configurations of the default run and of the suite ("configs=all"): the five baselines. */
     public static RouterConfig[] mainConfigs() {
-        return new RouterConfig[] {REJECT, SKIP, SEED_RANDOM, PODROUTER_NO_COLDSTART, PODROUTER};
+        return new RouterConfig[] {REJECT, SKIP, SEED_RANDOM, PLAIN, PODROUTER};
     }
 
     /** Configures a builder for one strategy kind. */
@@ -174,6 +179,20 @@ public enum RouterConfig {
                 return new LeastLatencyStrategy();
             case LEAST_KV_CACHE:
                 return new LeastKvCacheStrategy();
+            case LEAST_REQUEST:
+                return new LeastRequestStrategy();
+            default:
+                return new RoundRobinStrategy();
+        }
+    }
+
+    /** The "plain" strategy for {@code kind}: metric strategies with {@link MissingMetricPolicy#FAIR_SHARE}. */
+    public static SelectionStrategy plainStrategy(StrategyKind kind) {
+        switch (kind) {
+            case LEAST_LATENCY:
+                return new LeastLatencyStrategy(MissingMetricPolicy.FAIR_SHARE);
+            case LEAST_KV_CACHE:
+                return new LeastKvCacheStrategy(MissingMetricPolicy.FAIR_SHARE);
             case LEAST_REQUEST:
                 return new LeastRequestStrategy();
             default:

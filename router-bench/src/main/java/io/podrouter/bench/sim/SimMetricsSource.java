@@ -23,6 +23,10 @@ import java.util.List;
  * to have served before: their latency history starts from the step model's idle TTFT and TPOT for a
  * 1,000-token prompt.
  *
+ * <p>Each pod's scrape fails with probability {@code scrapeFailure} (own seeded stream): nothing new is
+ * published for it, so its snapshot ages and the router's staleness bound applies. A restarted pod starts
+ * over ({@link #resetPod}).
+ *
  * <p>Before a pod's first metrics (its Ready time plus the drawn delay) {@link #lookup} answers
  * {@link MissingReason#NOT_YET_SCRAPED}. Lookups of unknown pods answer the same. Used from the
  * simulation thread only (the router calls {@code lookup} from {@code refreshMetrics()} on that
@@ -35,10 +39,12 @@ final class SimMetricsSource implements MetricsSource {
     private final List<PodMetrics> published = new ArrayList<>();
     private final List<double[]> rings = new ArrayList<>();
     private final List<double[]> held = new ArrayList<>();
+    private final java.util.SplittableRandom failures;
     private int slot;
 
     SimMetricsSource(Scenario scenario) {
         this.scenario = scenario;
+        this.failures = new java.util.SplittableRandom(scenario.seed() ^ 0x5C4A9EL);
         this.windowSlots = Math.max(1, (int) Math.round(scenario.latencyWindowSeconds() / scenario.scrapeInterval()));
     }
 
@@ -46,6 +52,17 @@ final class SimMetricsSource implements MetricsSource {
         published.add(null);
         // Per slot: ttftSum, ttftCount, tpotSum, tpotCount, e2eSum, e2eCount, queueSum, queueCount.
         rings.add(new double[windowSlots * 8]);
+        held.add(history(pod));
+    }
+
+    /** A restarted pod: its published metrics and latency history are gone (a new process, new histograms). */
+    void resetPod(SimPod pod) {
+        published.set(pod.index, null);
+        rings.set(pod.index, new double[windowSlots * 8]);
+        held.set(pod.index, history(pod));
+    }
+
+    private double[] history(SimPod pod) {
         double[] h = new double[] {Double.NaN, Double.NaN, Double.NaN, Double.NaN};
         if (!pod.added) {
             StepTimeModel m = scenario.stepModel();
@@ -56,7 +73,7 @@ final class SimMetricsSource implements MetricsSource {
         } else if (scenario.zeroLatencyWithoutSamples()) {
             h = new double[] {0, 0, 0, 0};
         }
-        held.add(h);
+        return h;
     }
 
     /** Publishes every pod's state as of virtual time {@code now}. */
@@ -64,6 +81,9 @@ final class SimMetricsSource implements MetricsSource {
         slot = (slot + 1) % windowSlots;
         java.time.Instant at = VirtualClock.at(now);
         for (SimPod p : pods) {
+            if (p.dead) {
+                continue;
+            }
             double[] ring = rings.get(p.index);
             int base = slot * 8;
             ring[base] = p.ttftSum;
@@ -77,6 +97,11 @@ final class SimMetricsSource implements MetricsSource {
             p.ttftSum = p.tpotSum = p.e2eSum = p.queueSum = 0;
             p.ttftCount = p.tpotCount = p.e2eCount = p.queueCount = 0;
             if (now < p.metricsFrom) {
+                continue;
+            }
+            // A failed scrape publishes nothing: the router keeps the last snapshot with its old timestamp. The
+            // observations stay in the ring (vLLM's histograms are cumulative, so the next scrape sees them).
+            if (scenario.scrapeFailure() > 0 && failures.nextDouble() < scenario.scrapeFailure()) {
                 continue;
             }
             double[] h = held.get(p.index);

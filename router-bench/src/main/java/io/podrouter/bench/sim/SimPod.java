@@ -23,16 +23,29 @@ import java.util.Iterator;
  * <p><b>Exponential.</b> {@code maxNumSeqs} parallel servers behind one FIFO queue, each request taking
  * its exponentially distributed service time: an M/M/c queue, for checks against queueing theory.
  *
- * <p>Running, waiting and KV usage follow from this state. Not thread-safe.
+ * <p>Running, waiting and KV usage follow from this state. Each pod counts the output tokens it generates
+ * per virtual second (the simulator's measure of work done). A restart ends the instance
+ * ({@link #killAll()}); the simulation creates a fresh, cold one under the same id. Not thread-safe.
  */
 final class SimPod {
 
     final int index;
     final String id;
     final double readyAt;
+    /** Whether this pod instance started cold (added by the schedule or a rolling update, or restarted). */
     final boolean added;
     final double metricsFrom;
     final double warmupUntil;
+    /** When this instance stopped being a ready member (removed or went down); +Inf while it is one. */
+    double goneAt = Double.POSITIVE_INFINITY;
+    /** Set when the pod went down (restart): its pending step events are ignored. */
+    boolean dead;
+    /** Output tokens generated (first tokens plus decode tokens) per virtual second of step end. */
+    final double[] tokens;
+    /** Busy time (an engine step running) per virtual second. */
+    final double[] busy;
+    /** Virtual time of the first request routed to this instance; NaN before. */
+    double firstAssigned = Double.NaN;
 
     private final Simulation sim;
     private final Scenario scenario;
@@ -42,6 +55,7 @@ final class SimPod {
     private final double warmupFactor;
 
     private final ArrayDeque<SimRequest> waiting = new ArrayDeque<>();
+    private final java.util.Set<SimRequest> inService = new java.util.LinkedHashSet<>();
     private int waitingCount;
     private final ArrayDeque<SimRequest> prefilling = new ArrayDeque<>();
     private long prefillRemainingSum;
@@ -54,6 +68,7 @@ final class SimPod {
     private boolean stepping;
     private double stepStart;
     private long plannedPrefill;
+    private int plannedDecode;
     private int busyServers;
 
     // Latency observations since the last scrape (what the deltas of vLLM's histograms carry).
@@ -67,7 +82,9 @@ final class SimPod {
     int queueCount;
     boolean completedAny;
 
-    SimPod(Simulation sim, Scenario scenario, int index, double readyAt, boolean added, double metricsFrom) {
+    SimPod(Simulation sim, Scenario scenario, int index, double readyAt, boolean added, double metricsFrom, int seconds) {
+        this.tokens = new double[seconds];
+        this.busy = new double[seconds];
         this.sim = sim;
         this.scenario = scenario;
         this.index = index;
@@ -175,6 +192,7 @@ final class SimPod {
         }
         long budget = Math.max(0, scenario.maxBatchedTokens() - decode);
         plannedPrefill = Math.min(budget, prefillRemainingSum);
+        plannedDecode = decode;
         long context = sumPromptMinusEntry + (long) decode * (step + 1);
         double seconds = model.stepSeconds(plannedPrefill, decode, context);
         if (now < warmupUntil) {
@@ -187,7 +205,11 @@ final class SimPod {
 
     /** The step started at {@code stepStart} ends now. */
     void endStep(double now) {
-        sim.recordBusy(index, stepStart, now, 1.0);
+        if (dead) {
+            return;
+        }
+        sim.recordBusy(this, stepStart, now, 1.0);
+        int generated = plannedDecode;
         step++;
         long left = plannedPrefill;
         Iterator<SimRequest> it = prefilling.iterator();
@@ -202,6 +224,7 @@ final class SimPod {
                 it.remove();
                 prefillDoneTokens -= r.promptTokens;
                 r.firstToken = now;
+                generated++;
                 sim.onFirstToken(this, r, now);
                 if (r.outputTokens <= 1) {
                     kvReserved -= r.kvReservation();
@@ -226,7 +249,36 @@ final class SimPod {
             r.state = SimRequest.DONE;
             sim.onComplete(this, r, now);
         }
+        tokens[Math.min(tokens.length - 1, (int) now)] += generated;
         startStep(now);
+    }
+
+    /**
+     * The pod went down (restart): every request it holds is returned (their state set to DONE) for the
+     * simulation to fail, and its pending events are ignored from now on.
+     */
+    java.util.List<SimRequest> killAll() {
+        dead = true;
+        java.util.List<SimRequest> out = new java.util.ArrayList<>();
+        for (SimRequest r : waiting) {
+            if (r.state != SimRequest.DONE) {
+                out.add(r);
+            }
+        }
+        out.addAll(prefilling);
+        for (int i = 0; i < decodeCount; i++) {
+            out.add(decodeHeap[i]);
+        }
+        out.addAll(inService);
+        for (SimRequest r : out) {
+            r.state = SimRequest.DONE;
+        }
+        waiting.clear();
+        prefilling.clear();
+        inService.clear();
+        decodeCount = 0;
+        waitingCount = 0;
+        return out;
     }
 
     private void pushHeap(SimRequest r) {
@@ -298,17 +350,23 @@ final class SimPod {
             r.state = SimRequest.PREFILL;
             r.admitted = now;
             busyServers++;
+            inService.add(r);
             double service = now < warmupUntil ? r.serviceSeconds * warmupFactor : r.serviceSeconds;
-            sim.recordBusy(index, now, now + service, 1.0 / maxSeqs);
+            sim.recordBusy(this, now, now + service, 1.0 / maxSeqs);
             sim.scheduleServiceEnd(this, r, now + service);
         }
     }
 
     /** An exponential-model service ends. */
     void endService(SimRequest r, double now) {
+        if (dead) {
+            return;
+        }
         busyServers--;
+        inService.remove(r);
         if (r.state != SimRequest.DONE) {
             r.state = SimRequest.DONE;
+            tokens[Math.min(tokens.length - 1, (int) now)] += 1;
             r.firstToken = now;
             sim.onFirstToken(this, r, now);
             sim.onComplete(this, r, now);

@@ -3,8 +3,8 @@ package io.podrouter.bench.sim;
 import io.podrouter.api.PodSelection;
 
 /**
- * One simulated request and its progress through a pod. Mutable, owned by the simulation thread.
- * Times are virtual seconds; NaN until the event happened.
+ * One simulated request and its progress through the gateway and a pod. Mutable, owned by the simulation
+ * thread. Times are virtual seconds; NaN until the event happened.
  */
 final class SimRequest {
 
@@ -20,10 +20,18 @@ final class SimRequest {
     /** Service time for the exponential pod model (seconds); unused by the engine model. */
     final double serviceSeconds;
     final boolean coldWindow;
+    /** The gateway replica (router index) the request arrived at. */
+    final int router;
 
     int pod = -1;
+    /** The pod instance serving the request (a restarted pod is a new instance under the same index). */
+    SimPod at;
     PodSelection selection;
     int state = QUEUED;
+    /** Waiting at the gateway because no pod was ready. */
+    boolean pending;
+    /** Already counted as finished (success or failure); guards against double counting. */
+    boolean finished;
     double admitted = Double.NaN;
     double firstToken = Double.NaN;
     int prefillRemaining;
@@ -33,13 +41,15 @@ final class SimRequest {
     long finishStep;
     int heapIndex = -1;
 
-    SimRequest(long id, double arrival, int promptTokens, int outputTokens, double serviceSeconds, boolean coldWindow) {
+    SimRequest(long id, double arrival, int promptTokens, int outputTokens, double serviceSeconds, boolean coldWindow,
+            int router) {
         this.id = id;
         this.arrival = arrival;
         this.promptTokens = promptTokens;
         this.outputTokens = outputTokens;
         this.serviceSeconds = serviceSeconds;
         this.coldWindow = coldWindow;
+        this.router = router;
         this.prefillRemaining = promptTokens;
     }
 

@@ -15,6 +15,12 @@ import java.util.Map;
  * scenario, prints the table, and writes {@code simulation.csv} and {@code simulation.svg} to the
  * output directory.
  *
+ * <p>Suite mode ({@code --suite=default} or a directory, or {@code --scenario=FILE --seeds=...}) runs every
+ * scenario file times seeds through {@link Suite} and writes {@code suite.csv}, {@code summary.md}
+ * ({@link SuiteSummary}) and {@code suite-run.txt} (wall time) to {@code --out} (default
+ * {@code router-bench/sim-out/suite}); {@code --docFrom=DIR} regenerates SIMULATION.md's tables from such a
+ * directory ({@link SimulationDoc}).
+ *
  * <p>Arguments: {@code --key=value} for any {@link Scenario#PARAMETERS parameter},
  * {@code --scenario=file.properties} to load a scenario file first (command-line values override it),
  * {@code --preset=stress} for the 1,000-pod stress scenario (also overridable), {@code --help}.
@@ -48,6 +54,21 @@ public final class SimulatorMain {
             System.out.println(usage());
             return;
         }
+        try {
+            if (values.containsKey(DOC_FROM)) {
+                SimulationDoc.regenerate(Path.of(values.get(DOC_FROM)), Path.of(values.getOrDefault(DOC, "router-bench/SIMULATION.md")));
+                return;
+            }
+            if (values.containsKey(SUITE) || values.containsKey(SEEDS)) {
+                runSuite(values);
+                return;
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        values.remove(SCENARIO_FILE);
         Scenario scenario;
         try {
             scenario = Scenario.parse(values);
@@ -61,7 +82,7 @@ public final class SimulatorMain {
         System.out.print(Report.table(runs));
         Path out = Path.of(scenario.outDir());
         Files.createDirectories(out);
-        Files.writeString(out.resolve("simulation.csv"), Report.csv(runs), StandardCharsets.UTF_8);
+        Files.writeString(out.resolve("simulation.csv"), Report.csv(scenario, runs), StandardCharsets.UTF_8);
         if (scenario.chart()) {
             Files.writeString(out.resolve("simulation.svg"), SvgChart.render(scenario, runs), StandardCharsets.UTF_8);
         }
@@ -71,8 +92,122 @@ public final class SimulatorMain {
                 runs.size(), events, wall, events / wall, out.toAbsolutePath().normalize());
     }
 
+    private static final String SUITE = "suite";
+    private static final String SEEDS = "seeds";
+    private static final String THREADS = "threads";
+    private static final String SCENARIO_FILE = "scenario-file";
+    private static final String DOC_FROM = "docFrom";
+    private static final String DOC = "doc";
+    /** Marks that {@code out} came from the command line, not from the launcher's system property. */
+    private static final String OUT_FROM_CLI = "out-from-cli";
+
+    /** Suite mode: {@code --suite=default|DIR} or {@code --scenario=FILE --seeds=...}. */
+    private static void runSuite(Map<String, String> values) throws IOException {
+        Map<String, String> overrides = new LinkedHashMap<>(values);
+        overrides.remove(OUT_FROM_CLI);
+        String suite = overrides.remove(SUITE);
+        String seedText = overrides.remove(SEEDS);
+        String threadText = overrides.remove(THREADS);
+        String file = overrides.remove(SCENARIO_FILE);
+        overrides.put("chart", "false");
+        String outDir = overrides.remove("out");
+        List<Path> files;
+        if (suite != null && file != null) {
+            throw new IllegalArgumentException("suite: " + suite + " (expected: either --suite or --scenario, not both)");
+        } else if (file != null) {
+            files = List.of(Path.of(file));
+        } else if (suite == null || suite.equals("default")) {
+            String dir = System.getProperty("podrouter.sim.scenarios");
+            files = Suite.scenarioFiles(Path.of(dir != null && !dir.isBlank() ? dir : "router-bench/scenarios"));
+        } else {
+            files = Suite.scenarioFiles(Path.of(suite));
+        }
+        List<Long> seeds = parseSeeds(seedText == null ? "1,2,3,4,5" : seedText);
+        int threads = threadText == null ? Runtime.getRuntime().availableProcessors() : parseThreads(threadText);
+        List<Scenario> scenarios = new ArrayList<>();
+        for (Path f : files) {
+            scenarios.add(Suite.load(f, overrides));
+        }
+        // The Maven launcher's default output directory (podrouter.sim.out) gets a suite/ subdirectory.
+        boolean launcherDefault = outDir != null && outDir.equals(System.getProperty("podrouter.sim.out"))
+                && !values.containsKey(OUT_FROM_CLI);
+        Path out = outDir == null ? Path.of("router-bench/sim-out/suite")
+                : launcherDefault ? Path.of(outDir, "suite") : Path.of(outDir);
+        System.out.printf(Locale.ROOT, "suite: %d scenarios x %d seeds on %d threads%n", scenarios.size(), seeds.size(), threads);
+        long start = System.nanoTime();
+        String csv = Suite.run(scenarios, seeds, threads);
+        double wall = (System.nanoTime() - start) / 1e9;
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("suite.csv"), csv, StandardCharsets.UTF_8);
+        String summary = SuiteSummary.markdown(SuiteSummary.parse(csv));
+        Files.writeString(out.resolve("summary.md"), summary, StandardCharsets.UTF_8);
+        long rows = csv.lines().count() - 1;
+        String run = String.format(Locale.ROOT, "%d runs (%d scenarios x %d seeds) in %.1f s wall on %d threads, %d cores%n",
+                rows, scenarios.size(), seeds.size(), wall, threads, Runtime.getRuntime().availableProcessors());
+        Files.writeString(out.resolve("suite-run.txt"), run, StandardCharsets.UTF_8);
+        System.out.println();
+        System.out.print(summary);
+        System.out.println();
+        System.out.print(run);
+        if (wall > Suite.BUDGET_SECONDS) {
+            System.out.printf(Locale.ROOT, "over the %.0f s budget%n", Suite.BUDGET_SECONDS);
+        }
+        System.out.println("output in " + out.toAbsolutePath().normalize());
+    }
+
+    static List<Long> parseSeeds(String text) {
+        List<Long> seeds = new ArrayList<>();
+        for (String part : text.split(",")) {
+            try {
+                seeds.add(Long.parseLong(part.trim()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("seeds: " + text + " (expected: comma-separated integers, e.g. 1,2,3)", e);
+            }
+        }
+        if (seeds.stream().distinct().count() != seeds.size()) {
+            throw new IllegalArgumentException("seeds: " + text + " (expected: no seed twice)");
+        }
+        return List.copyOf(seeds);
+    }
+
+    private static int parseThreads(String text) {
+        try {
+            int n = Integer.parseInt(text.trim());
+            if (n >= 1) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("threads: " + text + " (expected: an integer >= 1)");
+    }
+
     /** Runs every applicable (configuration, strategy) pair, strategies outermost; prints progress when asked. */
     public static List<RunResult> runAll(Scenario scenario, boolean progress) {
+        // On a thread of round robin's fixed stripe, as in the suite, so both give the same figures.
+        List<RunResult> out = new ArrayList<>();
+        RuntimeException[] error = new RuntimeException[1];
+        Thread t = Suite.sameStripeThreads().newThread(() -> {
+            try {
+                out.addAll(runAllHere(scenario, progress));
+            } catch (RuntimeException e) {
+                error[0] = e;
+            }
+        });
+        t.start();
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+        if (error[0] != null) {
+            throw error[0];
+        }
+        return out;
+    }
+
+    private static List<RunResult> runAllHere(Scenario scenario, boolean progress) {
         if (progress) {
             System.out.println("scenario: " + scenario.describe());
         }
@@ -119,14 +254,26 @@ public final class SimulatorMain {
         }
         String file = cli.remove("scenario");
         if (file != null) {
-            merged.putAll(Scenario.readProperties(Path.of(file)));
+            if (cli.containsKey(SUITE) || cli.containsKey(SEEDS)) {
+                merged.put(SCENARIO_FILE, file); // suite mode reads the file itself
+            } else {
+                String name = Path.of(file).getFileName().toString().replaceFirst("\\.properties$", "");
+                merged.put("name", name);
+                merged.putAll(Scenario.readProperties(Path.of(file)));
+            }
         }
         merged.putAll(cli);
+        if (cli.containsKey("out") && (cli.containsKey(SUITE) || cli.containsKey(SEEDS))) {
+            merged.put(OUT_FROM_CLI, "true");
+        }
         return merged;
     }
 
     static String usage() {
-        StringBuilder sb = new StringBuilder("usage: SimulatorMain [--scenario=file.properties] [--preset=stress] [--key=value ...]\n");
+        StringBuilder sb = new StringBuilder("usage: SimulatorMain [--scenario=file.properties] [--preset=stress] [--key=value ...]\n"
+                + "       SimulatorMain --suite=default|DIR [--seeds=1,2,3,4,5] [--threads=N] [--out=DIR] [--key=value ...]\n"
+                + "       SimulatorMain --scenario=FILE --seeds=1,2,3 [--out=DIR]   (one file through the suite path)\n"
+                + "       SimulatorMain --docFrom=DIR [--doc=router-bench/SIMULATION.md]   (regenerate the doc's tables)\n");
         for (Map.Entry<String, String[]> e : Scenario.PARAMETERS.entrySet()) {
             sb.append(String.format(Locale.ROOT, "  --%-22s default %-22s %s%n", e.getKey(), e.getValue()[0], e.getValue()[1]));
         }

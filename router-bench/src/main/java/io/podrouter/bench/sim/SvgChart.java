@@ -52,7 +52,7 @@ public final class SvgChart {
         sb.append("<text x=\"").append(x0).append("\" y=\"").append(y0 + 10).append("\" font-size=\"11\" font-weight=\"bold\">")
                 .append(escape(r.config().label() + " / " + r.strategy().label())).append("</text>\n");
         if (!Double.isNaN(r.coldWindowEnd())) {
-            double cx0 = plotX + s.scaleOutAt() / duration * plotW;
+            double cx0 = plotX + r.windowStart() / duration * plotW;
             double cx1 = plotX + Math.min(r.coldWindowEnd(), duration) / duration * plotW;
             sb.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"#eee\"/>%n",
                     cx0, shareY, cx1 - cx0, latY + latH - shareY));
@@ -113,8 +113,8 @@ public final class SvgChart {
         sb.append("<polyline fill=\"none\" stroke=\"black\" stroke-width=\"1\" points=\"").append(pts.toString().trim()).append("\"/>\n");
         sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" fill=\"#555\">0 s</text><text x=\"%d\" y=\"%d\" fill=\"#555\" text-anchor=\"end\">%s s</text>%n",
                 plotX, latY + latH + 11, plotX + plotW, latY + latH + 11, Report.num(duration, 0)));
-        sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" fill=\"#555\" text-anchor=\"end\">failed %d of %d, cold-start failure rate %s, TTFT p99 %s s</text>%n",
-                plotX + plotW, y0 + 10, r.failed(), r.requests(), Report.pct(r.coldStartFailureRate()), Report.num(r.ttftP99(), 2)));
+        sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" fill=\"#555\" text-anchor=\"end\">failed %d of %d, cold-start failure rate %s, scale-out TTFT p99 %s s</text>%n",
+                plotX + plotW, y0 + 10, r.failed(), r.requests(), Report.pct(r.coldStartFailureRate()), Report.num(r.ttftP99ScaleOut(), 2)));
     }
 
     private static void frame(StringBuilder sb, int x, int y, int w, int h, String label, String low, String high) {

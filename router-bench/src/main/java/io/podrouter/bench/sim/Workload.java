@@ -15,7 +15,9 @@ import java.util.SplittableRandom;
  * <p>Arrival processes: Poisson (exponential inter-arrival times) and Gamma inter-arrival times (shape
  * k, CV 1/sqrt(k); k = 1 is Poisson), both at {@code baseRate} before {@code loadStepAt} and
  * {@code stepRate} after. At the step a pending gap is redrawn at the new rate (exact for Poisson by
- * memorylessness, an approximation for Gamma). Lengths come from the {@link LengthProfile}. A trace CSV
+ * memorylessness, an approximation for Gamma). With {@code arrival=onoff} (a two-state Markov-modulated
+ * Poisson process) or a {@code ramp}, arrivals are a non-homogeneous Poisson process drawn by thinning; the
+ * on/off state has its own random stream. Lengths come from the {@link LengthProfile}. A trace CSV
  * ({@code arrival_s,prompt_tokens,output_tokens}; an optional header line; blank lines and lines
  * starting with {@code #} skipped) replaces both; arrival times must be non-decreasing and lengths at
  * least 1, otherwise reading throws {@link IllegalArgumentException} naming the line.
@@ -35,10 +37,14 @@ final class Workload implements AutoCloseable {
     private long generated;
     private int traceLine;
     private boolean exhausted;
+    private final SplittableRandom stateRandom;
+    private boolean on;
+    private double stateUntil = Double.NEGATIVE_INFINITY;
 
     Workload(Scenario scenario) {
         this.s = scenario;
         this.random = new SplittableRandom(scenario.seed() ^ 0x57A7E_10ADL);
+        this.stateRandom = new SplittableRandom(scenario.seed() ^ 0x0A0FF_5EEDL);
         if (scenario.arrival() == Scenario.Arrival.TRACE) {
             try {
                 this.trace = Files.newBufferedReader(Path.of(scenario.traceFile()), StandardCharsets.UTF_8);
@@ -70,6 +76,9 @@ final class Workload implements AutoCloseable {
     }
 
     private Arrival nextGenerated() {
+        if (s.arrival() == Scenario.Arrival.ONOFF || s.rampSeconds() > 0) {
+            return nextModulated();
+        }
         double t = clock;
         while (true) {
             boolean beforeStep = t < s.loadStepAt();
@@ -89,6 +98,85 @@ final class Workload implements AutoCloseable {
             }
             t += gap;
             break;
+        }
+        clock = t;
+        int prompt = s.lengths().drawPrompt(random, s.maxPromptTokens());
+        int output = s.lengths().drawOutput(random, s.maxOutputTokens(), prompt);
+        return new Arrival(t, prompt, output, exponentialService());
+    }
+
+    /** The mean arrival rate at time {@code t}: baseRate, then a linear ramp of {@code ramp} s to stepRate. */
+    double level(double t) {
+        if (t < s.loadStepAt()) {
+            return s.baseRate();
+        }
+        if (t >= s.loadStepAt() + s.rampSeconds()) {
+            return s.stepRate();
+        }
+        double f = (t - s.loadStepAt()) / s.rampSeconds();
+        return s.baseRate() + f * (s.stepRate() - s.baseRate());
+    }
+
+    /** Whether the on/off process is "on" at {@code t} (t non-decreasing between calls). */
+    private boolean onAt(double t) {
+        while (t >= stateUntil) {
+            if (stateUntil == Double.NEGATIVE_INFINITY) {
+                // Start in the stationary distribution, so the mean rate holds from t = 0.
+                double pOn = s.onMeanSeconds() / (s.onMeanSeconds() + s.offMeanSeconds());
+                on = stateRandom.nextDouble() < pOn;
+                stateUntil = 0;
+            } else {
+                on = !on;
+            }
+            double mean = on ? s.onMeanSeconds() : s.offMeanSeconds();
+            stateUntil += -Math.log(1 - stateRandom.nextDouble()) * mean;
+        }
+        return on;
+    }
+
+    private double modulation(double t) {
+        if (s.arrival() != Scenario.Arrival.ONOFF) {
+            return 1;
+        }
+        double pOn = s.onMeanSeconds() / (s.onMeanSeconds() + s.offMeanSeconds());
+        return onAt(t) ? s.onPeak() : (1 - pOn * s.onPeak()) / (1 - pOn);
+    }
+
+    /**
+     * Arrivals of a non-homogeneous Poisson process (rate = level x on/off modulation) by thinning (Lewis and
+     * Shedler): candidates at the maximum rate, each kept with probability rate(t) / max. Gamma with a ramp
+     * uses the rate at the current time for each gap.
+     */
+    private Arrival nextModulated() {
+        double t = clock;
+        if (s.arrival() == Scenario.Arrival.GAMMA) {
+            while (true) {
+                double rate = level(t);
+                if (rate <= 0) {
+                    if (t >= s.loadStepAt()) {
+                        return null;
+                    }
+                    t = s.loadStepAt();
+                    continue;
+                }
+                t += gamma(s.gammaShape()) / (s.gammaShape() * rate);
+                break;
+            }
+        } else {
+            double max = Math.max(s.baseRate(), s.stepRate()) * (s.arrival() == Scenario.Arrival.ONOFF ? s.onPeak() : 1);
+            if (max <= 0) {
+                return null;
+            }
+            while (true) {
+                t += -Math.log(1 - random.nextDouble()) / max;
+                if (t >= s.durationSeconds()) {
+                    break;
+                }
+                double rate = level(t) * modulation(t);
+                if (random.nextDouble() * max < rate) {
+                    break;
+                }
+            }
         }
         clock = t;
         int prompt = s.lengths().drawPrompt(random, s.maxPromptTokens());

@@ -15,7 +15,7 @@ class SimulationReportTest {
         Map<String, String> p = new HashMap<>();
         p.put("seed", Long.toString(seed));
         p.put("duration", "150");
-        p.put("scaleOutWindow", "60");
+        p.put("windowSettle", "20");
         p.put("chart", "false");
         return Scenario.parse(p);
     }
@@ -25,10 +25,10 @@ class SimulationReportTest {
         Scenario s = small(3);
         List<RunResult> first = SimulatorMain.runAll(s, false);
         List<RunResult> second = SimulatorMain.runAll(s, false);
-        assertThat(Report.csv(second)).isEqualTo(Report.csv(first));
+        assertThat(Report.csv(s, second)).isEqualTo(Report.csv(s, first));
         assertThat(Report.table(second)).isEqualTo(Report.table(first));
-        assertThat(Report.csv(first)).startsWith(Report.CSV_HEADER + "\n");
-        assertThat(Report.csv(first).lines().count()).isEqualTo(1 + first.size());
+        assertThat(Report.csv(s, first)).startsWith(Report.CSV_HEADER + "\n");
+        assertThat(Report.csv(s, first).lines().count()).isEqualTo(1 + first.size());
     }
 
     @Test
@@ -56,14 +56,16 @@ class SimulationReportTest {
             // "skip" starves the new pods until their metrics appear; the seed's fix routes to them at once.
             assertThat(java.util.Arrays.stream(seed.firstRequestDelays()).boxed()).allMatch(d -> d < 1.0);
             assertThat(java.util.Arrays.stream(skip.firstRequestDelays()).boxed()).anyMatch(d -> Double.isNaN(d) || d >= s.metricDelayMin());
-            assertThat(seed.utilization()).as(kind.label()).isGreaterThan(skip.utilization());
+            assertThat(seed.utilisation()).as(kind.label()).isGreaterThan(skip.utilisation());
         }
     }
 
     @Test
-    void metricFreeStrategiesRunOnlyUnderPodrouter() {
+    void metricFreeStrategiesRunOnlyUnderPlainAndPodrouter() {
         assertThat(RouterConfig.REJECT.appliesTo(StrategyKind.ROUND_ROBIN)).isFalse();
         assertThat(RouterConfig.SKIP.appliesTo(StrategyKind.LEAST_REQUEST)).isFalse();
+        assertThat(RouterConfig.SEED_RANDOM.appliesTo(StrategyKind.ROUND_ROBIN)).isFalse();
+        assertThat(RouterConfig.PLAIN.appliesTo(StrategyKind.ROUND_ROBIN)).isTrue();
         assertThat(RouterConfig.PODROUTER.appliesTo(StrategyKind.ROUND_ROBIN)).isTrue();
         assertThatThrownBy(() -> new Simulation(small(1), RouterConfig.REJECT, StrategyKind.ROUND_ROBIN))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not apply");

@@ -10,7 +10,8 @@ import java.util.List;
  * Regenerates the tables of SIMULATION.md from a suite output directory ({@code suite.csv} and
  * {@code suite-run.txt}): everything between the markers {@value #BEGIN} and {@value #END} is replaced by
  * the wall time line, the {@link SuiteSummary} and per-scenario means over the seeds, so no figure in those
- * tables is typed by hand. Text outside the markers is kept as it is.
+ * tables is typed by hand. Text outside the markers is kept as it is. {@code summary.md} in the suite directory
+ * is rewritten from the same CSV.
  *
  * <p>Stateless. A missing file or marker throws ({@link IOException} / {@link IllegalArgumentException}).
  */
@@ -37,7 +38,10 @@ public final class SimulationDoc {
         if (a < 0 || b < a) {
             throw new IllegalArgumentException("doc: " + doc + " (expected: the markers " + BEGIN + " and " + END + ")");
         }
-        String generated = generate(SuiteSummary.parse(csv), run);
+        List<SuiteSummary.Row> rows = SuiteSummary.parse(csv);
+        // The summary beside the CSV is rewritten too, so that it always matches the doc.
+        Files.writeString(suiteDir.resolve("summary.md"), SuiteSummary.markdown(rows), StandardCharsets.UTF_8);
+        String generated = generate(rows, run);
         Files.writeString(doc, text.substring(0, a + BEGIN.length()) + "\n" + generated + text.substring(b),
                 StandardCharsets.UTF_8);
     }

@@ -249,7 +249,7 @@ public final class SuiteSummary {
                 double pc = sum(rows, strategy, "podrouter", "cold_failed");
                 double rc = sum(rows, strategy, "reject", "cold_failed");
                 verdict(sb, strategy, "(c)", "cold_failed <= 2 % of reject's (suite sums)",
-                        fmt(pc, 0) + " / " + fmt(rc, 0) + " = " + pct(pc / rc), rc > 0 && pc <= 0.02 * rc);
+                        fmt(pc, 0) + " / " + fmt(rc, 0) + " = " + fmt(100 * pc / rc, 2) + " %", rc > 0 && pc <= 0.02 * rc);
                 Ratios fl = ratios(rows, strategy, "seed-random", "fluctuation_sd_s");
                 verdict(sb, strategy, "(d)", "mean fluctuation_sd_s ratio vs seed-random <= 0.60",
                         fmt(fl.mean(), 2) + " (worst " + fmt(fl.worst(), 2) + ", " + fl.wins() + " wins / " + fl.losses()

@@ -61,7 +61,7 @@ class SuiteTest {
         String md = SuiteSummary.markdown(rows);
         assertThat(md).contains("| least-kv-cache | seed-random | ttft_p99_scaleout_s | 1 | 0.53 | 0.53 | 1 / 0 |");
         assertThat(md).contains("| least-kv-cache | (a) |").contains("| least-kv-cache | (c) | cold_failed <= 2 % of reject's "
-                + "(suite sums) | 1 / 100 = 1.0 % | pass |");
+                + "(suite sums) | 1 / 100 = 1.00 % | pass |");
         assertThat(md).contains("| least-kv-cache | (e) | mean utilisation >= 1.15x skip's | 60.0 % vs 40.0 % = 1.50x | pass |");
         assertThat(md).contains("| round-robin | rr/lr | ttft_p99_scaleout_s <= 1.10x plain in every run, mean ratio <= 1 | "
                 + "worst 1.20, mean 1.20; 1 runs over 1.10: s:1 1.20 | **miss** |");
@@ -91,6 +91,21 @@ class SuiteTest {
         f[12] = Double.toString(utilisation);
         f[13] = "1.0";
         return String.join(",", f) + "\n";
+    }
+
+    @Test
+    void theCommandLineRunsOneScenarioFileThroughTheSuitePath() throws IOException {
+        Path file = dir.resolve("smoke.properties");
+        Files.writeString(file, "# smoke\nscaleOut=20:+2\ninitialPods=2\nbaseRate=20\nstepRate=20\nduration=50\n"
+                + "strategies=least-kv-cache,round-robin\n", StandardCharsets.UTF_8);
+        Path out = dir.resolve("out");
+        SimulatorMain.main(new String[] {"--scenario=" + file, "--seeds=3", "--out=" + out, "--threads=1"});
+        String csv = Files.readString(out.resolve("suite.csv"));
+        List<SuiteSummary.Row> rows = SuiteSummary.parse(csv);
+        assertThat(rows).hasSize(7);
+        assertThat(rows).allMatch(r -> r.scenario().equals("smoke") && r.seed() == 3);
+        assertThat(Files.readString(out.resolve("summary.md"))).contains("| least-kv-cache | (b) |");
+        assertThat(Files.readString(out.resolve("suite-run.txt"))).startsWith("7 runs (1 scenarios x 1 seeds) in ");
     }
 
     @Test

@@ -40,8 +40,8 @@ import java.util.Properties;
  * @param maxPromptTokens      prompt length cap
  * @param maxOutputTokens      output length cap
  * @param traceFile            CSV trace for {@code arrival=trace}
- * @param scaleOutAt           time the autoscaler's new pods become Ready
- * @param scaleOutPods         pods added at once at {@code scaleOutAt}
+ * @param scaleOutAt           time of the schedule's first step (NaN without one)
+ * @param scaleOutPods         pods the schedule adds in all (removals not subtracted)
  * @param scrapeInterval       metrics scrape (and router refresh) interval
  * @param metricDelayMin       lower bound of a new pod's delay from Ready to first metrics
  * @param metricDelayMax       upper bound of that delay

@@ -61,6 +61,11 @@ public final class SimulationDoc {
         table(sb, rows, "goodput", "Goodput (share of all requests meeting the TTFT and TPOT SLO), mean over seeds", 3);
         table(sb, rows, "new_pod_share", "Cold-started pods' share of routed requests in the scale-out window, mean over "
                 + "seeds (their share of pod-time in brackets)", 3);
+        sb.append("### Scenario parameters\n\nEach is a `--key=value` option or a `key=value` line of a scenario file.\n\n")
+                .append("| key | default | meaning |\n|---|---|---|\n");
+        Scenario.PARAMETERS.forEach((key, v) -> sb.append("| `").append(key).append("` | ")
+                .append(v[0].isEmpty() ? "(none)" : "`" + v[0] + "`").append(" | ").append(v[1].replace("|", "/")).append(" |\n"));
+        sb.append('\n');
         return sb.toString();
     }
 

@@ -2,6 +2,7 @@ package io.podrouter.bench.sim;
 
 import io.podrouter.api.strategy.SelectionStrategy;
 import io.podrouter.core.Router;
+import io.podrouter.core.coldstart.ColdStartHistoryPredictor;
 import io.podrouter.core.coldstart.SlowStart;
 import io.podrouter.strategies.LeastKvCacheStrategy;
 import io.podrouter.strategies.LeastLatencyStrategy;
@@ -75,18 +76,13 @@ public enum RouterConfig {
         return true;
     }),
 
-    // Ablations of (c) for the sweeps in SIMULATION.md: one cold-start defence removed or changed at a time.
-    // They are not in the default run ("configs=all"); name them, or use "configs=sweep".
+    // Ablations of "podrouter": the library's defaults with one cold-start option changed, so that each
+    // mechanism's effect can be read off the suite. Not in the default run ("configs=all"); name them, or use
+    // "configs=sweep".
 
-    /** podrouter without the slow-start ramp. */
-    PODROUTER_NO_RAMP("podrouter-no-ramp", false, (kind, b) -> {
-        b.strategy(podrouterDefault(kind)).slowStart(SlowStart.disabled());
-        return true;
-    }),
-
-    /** podrouter without metric prediction. */
-    PODROUTER_NO_PREDICTION("podrouter-no-prediction", false, (kind, b) -> {
-        b.strategy(podrouterDefault(kind)).withoutPrediction();
+    /** podrouter without the bounded cold share (cold pods then follow the strategy's missing-metric policy). */
+    PODROUTER_NO_COLD_SHARE("podrouter-no-cold-share", false, (kind, b) -> {
+        b.strategy(podrouterDefault(kind)).boundedColdShare(false);
         return true;
     }),
 
@@ -96,15 +92,21 @@ public enum RouterConfig {
         return true;
     }),
 
-    /** podrouter with a 10 s slow-start window. */
-    PODROUTER_RAMP_10S("podrouter-ramp-10s", false, (kind, b) -> {
-        b.strategy(podrouterDefault(kind)).slowStart(java.time.Duration.ofSeconds(10), 1.0, 0.1);
+    /** podrouter without outlier detection. */
+    PODROUTER_NO_OUTLIER("podrouter-no-outlier", false, (kind, b) -> {
+        b.strategy(podrouterDefault(kind)).withoutOutlierDetection();
         return true;
     }),
 
-    /** podrouter with a 60 s slow-start window. */
-    PODROUTER_RAMP_60S("podrouter-ramp-60s", false, (kind, b) -> {
-        b.strategy(podrouterDefault(kind)).slowStart(java.time.Duration.ofSeconds(60), 1.0, 0.1);
+    /** podrouter with the history predictor of cold pods' metrics. */
+    PODROUTER_PREDICTION("podrouter-prediction", false, (kind, b) -> {
+        b.strategy(podrouterDefault(kind)).metricsPredictor(new ColdStartHistoryPredictor());
+        return true;
+    }),
+
+    /** podrouter with a 30 s linear slow-start ramp (minimum weight 0.1). */
+    PODROUTER_RAMP_30S("podrouter-ramp-30s", false, (kind, b) -> {
+        b.strategy(podrouterDefault(kind)).slowStart(java.time.Duration.ofSeconds(30), 1.0, 0.1);
         return true;
     });
 

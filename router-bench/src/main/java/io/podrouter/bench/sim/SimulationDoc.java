@@ -53,6 +53,7 @@ public final class SimulationDoc {
             sb.append("Last full run: ").append(run).append(".\n\n");
         }
         sb.append("### Summary\n\n").append(SuiteSummary.markdown(rows)).append('\n');
+        configurationMeans(sb, rows);
         table(sb, rows, "ttft_p99_scaleout_s", "TTFT p99 in the scale-out window (s), mean over seeds", 2);
         table(sb, rows, "fluctuation_sd_s", "Fluctuation: SD of the per-second mean e2e latency in the scale-out window (s), "
                 + "mean over seeds", 2);
@@ -67,6 +68,30 @@ public final class SimulationDoc {
                 .append(v[0].isEmpty() ? "(none)" : "`" + v[0] + "`").append(" | ").append(v[1].replace("|", "/")).append(" |\n"));
         sb.append('\n');
         return sb.toString();
+    }
+
+    /** Suite means per strategy and configuration, every configuration present (ablations included). */
+    private static void configurationMeans(StringBuilder sb, List<SuiteSummary.Row> rows) {
+        java.util.Set<String> configs = new java.util.LinkedHashSet<>();
+        rows.forEach(r -> configs.add(r.config()));
+        sb.append("### Suite means per configuration\n\n")
+                .append("| strategy | config | ttft_p99_scaleout_s | fluctuation_sd_s | cold_failed | failed | utilisation | goodput |\n")
+                .append("|---|---|---|---|---|---|---|---|\n");
+        for (String strategy : SuiteSummary.strategies(rows)) {
+            for (String config : configs) {
+                if (!SuiteSummary.has(rows, strategy, config)) {
+                    continue;
+                }
+                sb.append("| ").append(strategy).append(" | ").append(config).append(" | ")
+                        .append(SuiteSummary.fmt(SuiteSummary.mean(rows, null, strategy, config, "ttft_p99_scaleout_s"), 2)).append(" | ")
+                        .append(SuiteSummary.fmt(SuiteSummary.mean(rows, null, strategy, config, "fluctuation_sd_s"), 2)).append(" | ")
+                        .append(SuiteSummary.fmt(SuiteSummary.mean(rows, null, strategy, config, "cold_failed"), 1)).append(" | ")
+                        .append(SuiteSummary.fmt(SuiteSummary.mean(rows, null, strategy, config, "failed"), 1)).append(" | ")
+                        .append(SuiteSummary.fmt(SuiteSummary.mean(rows, null, strategy, config, "utilisation"), 3)).append(" | ")
+                        .append(SuiteSummary.fmt(SuiteSummary.mean(rows, null, strategy, config, "goodput"), 3)).append(" |\n");
+            }
+        }
+        sb.append('\n');
     }
 
     private static void table(StringBuilder sb, List<SuiteSummary.Row> rows, String column, String title, int digits) {

@@ -54,6 +54,7 @@ public final class SimulationDoc {
         }
         sb.append("### Summary\n\n").append(SuiteSummary.markdown(rows)).append('\n');
         configurationMeans(sb, rows);
+        againstPlain(sb, rows);
         table(sb, rows, "ttft_p99_scaleout_s", "TTFT p99 in the scale-out window (s), mean over seeds", 2);
         table(sb, rows, "fluctuation_sd_s", "Fluctuation: SD of the per-second mean e2e latency in the scale-out window (s), "
                 + "mean over seeds", 2);
@@ -92,6 +93,45 @@ public final class SimulationDoc {
             }
         }
         sb.append('\n');
+    }
+
+    /**
+     * Every configuration other than the baselines (podrouter and, in a sweep, its ablations) against
+     * {@code plain}, run by run: the mean and worst ratio and how many runs exceed 1.10x, the safety rule
+     * the defaults are chosen by (a mechanism is on by default only if it never costs more than 10 %).
+     */
+    private static void againstPlain(StringBuilder sb, List<SuiteSummary.Row> rows) {
+        java.util.Set<String> configs = new java.util.LinkedHashSet<>();
+        rows.forEach(r -> configs.add(r.config()));
+        configs.removeAll(List.of("reject", "skip", "seed-random", "plain"));
+        sb.append("### Each configuration against plain, run by run\n\n")
+                .append("| strategy | config | ttft_p99_scaleout_s mean ratio | worst (run) | runs over 1.10x | "
+                        + "fluctuation_sd_s mean ratio | worst (run) |\n")
+                .append("|---|---|---|---|---|---|---|\n");
+        for (String strategy : SuiteSummary.strategies(rows)) {
+            for (String config : configs) {
+                if (!SuiteSummary.has(rows, strategy, config) || !SuiteSummary.has(rows, strategy, "plain")) {
+                    continue;
+                }
+                SuiteSummary.Ratios t = SuiteSummary.ratios(rows, strategy, config, "plain", "ttft_p99_scaleout_s");
+                SuiteSummary.Ratios f = SuiteSummary.ratios(rows, strategy, config, "plain", "fluctuation_sd_s");
+                sb.append("| ").append(strategy).append(" | ").append(config).append(" | ")
+                        .append(SuiteSummary.fmt(t.mean(), 2)).append(" | ").append(worst(t)).append(" | ")
+                        .append(t.above(1.10).size()).append(" / ").append(t.values().size()).append(" | ")
+                        .append(SuiteSummary.fmt(f.mean(), 2)).append(" | ").append(worst(f)).append(" |\n");
+            }
+        }
+        sb.append('\n');
+    }
+
+    private static String worst(SuiteSummary.Ratios r) {
+        int at = -1;
+        for (int i = 0; i < r.values().size(); i++) {
+            if (at < 0 || r.values().get(i) > r.values().get(at)) {
+                at = i;
+            }
+        }
+        return at < 0 ? "-" : SuiteSummary.fmt(r.values().get(at), 2) + " (" + r.runs().get(at) + ")";
     }
 
     private static void table(StringBuilder sb, List<SuiteSummary.Row> rows, String column, String title, int digits) {

@@ -131,12 +131,17 @@ public final class SuiteSummary {
     }
 
     static Ratios ratios(List<Row> rows, String strategy, String baseline, String column) {
+        return ratios(rows, strategy, "podrouter", baseline, column);
+    }
+
+    /** Per-run ratios of {@code config} over {@code baseline} for one strategy and column. */
+    static Ratios ratios(List<Row> rows, String strategy, String config, String baseline, String column) {
         Map<String, Row> idx = index(rows);
         List<Double> values = new ArrayList<>();
         List<String> runs = new ArrayList<>();
         int missing = 0;
         for (Row r : rows) {
-            if (!r.strategy().equals(strategy) || !r.config().equals("podrouter")) {
+            if (!r.strategy().equals(strategy) || !r.config().equals(config)) {
                 continue;
             }
             Row b = idx.get(r.scenario() + "|" + r.seed() + "|" + baseline + "|" + strategy);

@@ -159,7 +159,14 @@ class GatewayHardeningTest {
             Thread.sleep(20);
         }
         assertThat(hung.accepted()).as("requests that reached the hung backend").isGreaterThan(requests / 2);
-        assertThat(healthMillis).hasSizeGreaterThan(10).allSatisfy(ms -> assertThat(ms).as("GET /health, ms").isLessThanOrEqualTo(100));
+        // A gateway whose threads the hung backend held would answer /health only when the headers timeout frees
+        // them (seconds). On a loaded machine a single probe can lose a scheduler slice or a GC pause, which is not
+        // the hang's doing: so 90 % of the probes within 100 ms, and every one far below the timeout.
+        List<Long> sorted = healthMillis.stream().sorted().toList();
+        assertThat(sorted).hasSizeGreaterThan(10);
+        assertThat(sorted.get((int) Math.ceil(sorted.size() * 0.9) - 1)).as("GET /health p90, ms of %s", healthMillis)
+                .isLessThanOrEqualTo(100);
+        assertThat(sorted.get(sorted.size() - 1)).as("GET /health max, ms").isLessThan(headersTimeout.toMillis() / 4);
 
         for (CompletableFuture<HttpResponse<String>> f : pending) {
             HttpResponse<String> r = f.get(10, TimeUnit.SECONDS);

@@ -24,7 +24,7 @@ import java.util.function.Predicate;
 /**
  * Turns the JMH JSON files of one {@code bench.sh} run into {@code RESULTS.md}: every measured row
  * (strategy or peer x pods x threads, with ns/op, error and B/op), each podrouter strategy's ratio to
- * the fastest peer at the same pod and thread count, issue 8's targets each judged met or missed with
+ * the fastest peer at the same pod and thread count, the speed targets each judged met or missed with
  * the measured figures, the peers' caveats, and the machine, JVM and settings.
  *
  * <p>Usage: {@code java -cp benchmarks.jar io.podrouter.bench.select.ResultsReport --out RESULTS.md
@@ -275,7 +275,7 @@ public final class ResultsReport {
     }
 
     private static void targets(StringBuilder md, List<Row> rows, List<ParserRow> parserRows) {
-        md.append("## Targets (issue 8)\n\n");
+        md.append("## Targets\n\n");
         md.append("| target | verdict | measured |\n|---|---|---|\n");
         allocationTarget(md, rows);
         scanTarget(md, rows);
@@ -294,12 +294,12 @@ public final class ResultsReport {
                 .append(parser.isEmpty() ? "not measured" : "reported").append(" | ")
                 .append(parser.isEmpty() ? "no ParserBenchmark results in this run" : String.join("<br>", parser))
                 .append(" |\n\n");
-        md.append("Reference figures from the issue (another run on this machine kind, 1 thread | 2 threads, ns/op): ")
+        md.append("Reference figures the targets were set against (another run on this machine kind, 1 thread | 2 threads, ns/op): ")
                 .append("Ribbon RoundRobinRule 11.5 | ~230, 0 B/op; gRPC round_robin 13-17 | ~140, 40 B/op; gRPC ")
                 .append("least_request 20-26 | 64-124, 56 B/op; Finagle p2c ~90 | 180-390, 176 B/op; Ribbon ")
                 .append("BestAvailableRule 649 ns at 8 pods, 37 us at 512, 1.04 ms at 4096; AtomicInteger round-robin ")
                 .append("7 | ~80; min scan over double[] 0.29 ns per element. The first verdicts compare with the peers ")
-                .append("measured in this run, with their in-flight accounting included (issue 8, item 2); the ")
+                .append("measured in this run, with their in-flight accounting included; the ")
                 .append("\"strict reading\" rows compare with those reference figures, which look pick-only (Ribbon's ")
                 .append("0 B/op, against 24 B/op here with its ServerStats accounting), while podrouter's figures always ")
                 .append("include its own accounting.\n\n");
@@ -423,19 +423,19 @@ public final class ResultsReport {
     }
 
     /**
-     * The issue set its round-robin and P2C limits against reference figures that look pick-only (no
+     * The targets set the round-robin and P2C limits against reference figures that look pick-only (no
      * in-flight accounting: Ribbon RoundRobinRule 11.5 ns at 0 B/op). podrouter's figures always include
      * its accounting; these rows judge them against those fixed figures as well, to show both readings.
      */
     private static void strictReading(StringBuilder md, List<Row> rows) {
         strictRow(md, rows, RouterStrategy.ROUND_ROBIN, 1, 0.7 * 11.5,
-                "round-robin, 1 thread, strict reading: at most 0.7 x 11.5 ns (the issue's pick-only Ribbon figure)");
+                "round-robin, 1 thread, strict reading: at most 0.7 x 11.5 ns (the reference pick-only Ribbon figure)");
         strictRow(md, rows, RouterStrategy.ROUND_ROBIN, 2, 0.3 * 64,
-                "round-robin, 2 threads, strict reading: at most 0.3 x 64 ns (the issue's best peer figure, gRPC least_request)");
+                "round-robin, 2 threads, strict reading: at most 0.3 x 64 ns (the reference best peer figure, gRPC least_request)");
         strictRow(md, rows, RouterStrategy.LEAST_REQUEST_P2C, 1, 0.7 * 20,
-                "least-request P2C, 1 thread, strict reading: at most 0.7 x 20 ns (the issue's gRPC least_request figure, low end)");
+                "least-request P2C, 1 thread, strict reading: at most 0.7 x 20 ns (the reference gRPC least_request figure, low end)");
         strictRow(md, rows, RouterStrategy.LEAST_REQUEST_P2C, 2, 0.7 * 64,
-                "least-request P2C, 2 threads, strict reading: at most 0.7 x 64 ns (the issue's gRPC least_request figure, low end)");
+                "least-request P2C, 2 threads, strict reading: at most 0.7 x 64 ns (the reference gRPC least_request figure, low end)");
     }
 
     /** One row of the targets table: the verdict ("not measured" when nothing was) and each figure on its own line. */

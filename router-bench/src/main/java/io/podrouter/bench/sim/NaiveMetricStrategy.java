@@ -8,7 +8,7 @@ import io.podrouter.strategies.LeastLatencyStrategy;
 import java.util.Objects;
 
 /**
- * The naive metric-driven routers from before the seed's fix, re-created for comparison. Ranks like
+ * The naive metric-driven routers from before the AIBrix cold-start article's fix, re-created for comparison. Ranks like
  * podrouter's least-latency ({@code TTFT + TPOT x L}, same L rule) or least-KV-cache strategies, but
  * treats a candidate without the metric in one of two naive ways:
  *

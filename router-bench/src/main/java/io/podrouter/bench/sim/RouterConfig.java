@@ -13,7 +13,7 @@ import io.podrouter.strategies.RoundRobinStrategy;
 import java.util.Locale;
 
 /**
- * The router configurations the simulator compares, in one place. The naive routers and the seed's fix
+ * The router configurations the simulator compares, in one place. The naive routers and the AIBrix article's fix
  * run with the router's cold-start handling switched off ({@link #withoutColdStartHandling}), so that
  * they route as those routers did. Each constant configures a
  * {@link Router.Builder} that the simulator has already given its metrics source, virtual clock,
@@ -48,7 +48,7 @@ public enum RouterConfig {
         if (!kind.metricDriven()) {
             return false;
         }
-        // the seed's strategies ranked the raw metrics snapshot: no in-flight correction
+        // the AIBrix article's strategies ranked the raw metrics snapshot: no in-flight correction
         withoutColdStartHandling(b).strategy(kind == StrategyKind.LEAST_LATENCY
                 ? new LeastLatencyStrategy(MissingMetricPolicy.RANDOM, LeastLatencyStrategy.DEFAULT_EXPECTED_OUTPUT_TOKENS, false)
                 : new LeastKvCacheStrategy(MissingMetricPolicy.RANDOM, false));

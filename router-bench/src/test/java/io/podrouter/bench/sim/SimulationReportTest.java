@@ -53,7 +53,7 @@ class SimulationReportTest {
             assertThat(reject.coldStartFailureRate()).as(kind.label()).isGreaterThan(0.9);
             assertThat(seed.coldStartFailureRate()).as(kind.label()).isLessThan(reject.coldStartFailureRate() / 10);
             assertThat(podrouter.coldStartFailureRate()).as(kind.label()).isLessThan(reject.coldStartFailureRate() / 10);
-            // "skip" starves the new pods until their metrics appear; the seed's fix routes to them at once.
+            // "skip" starves the new pods until their metrics appear; the AIBrix article's random fix routes to them at once.
             assertThat(java.util.Arrays.stream(seed.firstRequestDelays()).boxed()).allMatch(d -> d < 1.0);
             assertThat(java.util.Arrays.stream(skip.firstRequestDelays()).boxed()).anyMatch(d -> Double.isNaN(d) || d >= s.metricDelayMin());
             assertThat(seed.utilisation()).as(kind.label()).isGreaterThan(skip.utilisation());

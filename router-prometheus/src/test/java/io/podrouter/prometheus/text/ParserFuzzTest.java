@@ -116,7 +116,7 @@ class ParserFuzzTest {
         return lines;
     }
 
-    /** 1 to 30 consecutive lines of the seed bodies. */
+    /** 1 to 30 consecutive lines of the fuzzer's starting bodies. */
     private static byte[] snippet(Random random, List<byte[]> lines) {
         int start = random.nextInt(lines.size());
         int n = 1 + random.nextInt(30);

@@ -32,7 +32,7 @@ import java.util.function.UnaryOperator;
  * KV-cache usage grows with the requests they run, and one ({@code pod-d}) that became Ready at the
  * start but has no metrics until second 16, as a freshly started vLLM pod would. It runs the scenario
  * twice: with the AIBrix cold-start article's fix alone (missing metrics mean a random pick), then with podrouter's default
- * cold-start handling (predicted metrics, slow-start ramp, burst guard). Each line says where a request
+ * cold-start handling (bounded cold share, burst guard, outlier detection). Each line says where a request
  * went and why. Deterministic (seeded random, virtual clock).
  */
 public final class QuickstartDemo {
@@ -47,7 +47,7 @@ public final class QuickstartDemo {
         System.out.println("its first metrics arrive at t=16s. One request per second, six run at a time.");
         run("1) the AIBrix article's fix only: a pod without metrics gets random picks",
                 b -> b.withoutPrediction().slowStart(SlowStart.disabled()));
-        run("2) podrouter defaults: predicted metrics, 30 s slow-start ramp, in-flight cap while cold",
+        run("2) podrouter defaults: bounded cold share (at most its fair share while cold), in-flight cap while cold",
                 UnaryOperator.identity());
     }
 

@@ -35,6 +35,16 @@ public interface Scorer {
         return false;
     }
 
+    /** Whether the composition must forward {@link #selected} and {@link #completed} to this scorer. Default false. */
+    default boolean observesSelections() {
+        return false;
+    }
+
+    /** Whether the scores read {@link CandidateView#inFlightTokens}, which the router then counts. Default false. */
+    default boolean usesInFlightTokens() {
+        return false;
+    }
+
     /**
      * State prepared once per candidate set (when the router creates it from discovered pods), e.g. a
      * per-candidate lookup table; passed back to {@link #score} and the callbacks as {@code prepared}.

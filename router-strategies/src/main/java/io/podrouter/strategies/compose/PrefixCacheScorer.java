@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Approximate prefix-cache affinity: scores each candidate by the fraction of the request's prompt
@@ -46,6 +47,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * server has an empty cache), dropped when it appears not ready, and forgotten once it has been absent
  * from the candidate sets prepared for {@code ttl} (every entry would have expired).
  *
+ * <p><b>Cost.</b> A shared directory (1 MB, 65,536 entries in 16-way sets) maps each prompt's first block to
+ * the pods recently sent it, so scoring probes the tables of those pods only, whatever the number of
+ * candidates; when 16 or more pods hold one first block (a system prompt shared fleet-wide), it probes every
+ * candidate's table.
+ *
  * <p><b>Approximation.</b> Entries are read and written without locks, with plain atomic (opaque) word
  * accesses: two selections recording into the same set at once may lose one of the two entries, and a
  * reader may see a key with the previous entry's time. Either only changes a score for one request; the
@@ -70,6 +76,10 @@ public final class PrefixCacheScorer implements Scorer {
     public static final Duration DEFAULT_TTL = Duration.ofMinutes(5);
 
     static final int WAYS = 8;
+    static final int DIRECTORY_WAYS = 16;
+    /** Directory entries (1 MB): 16-way sets, enough for 65,536 (first block, pod) pairs. */
+    static final int DIRECTORY_ENTRIES = 1 << 16;
+    private static final int ORDINAL_BITS = 24;
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
 
     private final int blockChars;
@@ -79,6 +89,16 @@ public final class PrefixCacheScorer implements Scorer {
     private final long ttlMillis;
     private final InstantSource clock;
     private final ConcurrentHashMap<String, PodIndex> pods = new ConcurrentHashMap<>();
+    private final AtomicInteger ordinals = new AtomicInteger();
+    /**
+     * First block hash to the pods recently sent a prompt starting with it: (key, time << 24 | ordinal)
+     * pairs in sets of {@link #DIRECTORY_WAYS}. A pod can match only if it holds the first block, so scoring
+     * probes just these pods' tables, not every candidate's (at 512 pods, one cache miss per pod was most
+     * of the cost). A set full of one key may have lost pods: scoring then probes every candidate.
+     */
+    private final long[] directory = new long[2 * DIRECTORY_ENTRIES];
+    /** Directory times are milliseconds since this instant (40 bits: 34 years), so that time and ordinal fit one word. */
+    private final long epochMillis;
     private final ThreadLocal<Scratch> scratch;
 
     private PrefixCacheScorer(Builder b) {
@@ -89,6 +109,7 @@ public final class PrefixCacheScorer implements Scorer {
         this.maxBlocks = b.maxBlocks;
         this.ttlMillis = b.ttl.toMillis();
         this.clock = b.clock;
+        this.epochMillis = b.clock.millis();
         this.scratch = ThreadLocal.withInitial(() -> new Scratch(b.blockChars, b.maxBlocks));
     }
 
@@ -117,6 +138,7 @@ public final class PrefixCacheScorer implements Scorer {
     public Object prepare(List<Pod> list) {
         long now = clock.millis();
         PodIndex[] byCandidate = new PodIndex[list.size()];
+        Prepared prepared = new Prepared(byCandidate);
         for (int i = 0; i < byCandidate.length; i++) {
             Pod pod = list.get(i);
             if (!pod.ready()) {
@@ -124,12 +146,14 @@ public final class PrefixCacheScorer implements Scorer {
                 continue;
             }
             PodIndex idx = pods.compute(pod.id(), (id, old) ->
-                    old != null && old.readySince.equals(pod.readySince()) ? old : new PodIndex(pod.readySince(), blocksPerPod));
+                    old != null && old.readySince.equals(pod.readySince()) ? old
+                            : new PodIndex(pod.readySince(), blocksPerPod, ordinals.getAndIncrement() & ((1 << ORDINAL_BITS) - 1)));
             idx.preparedAtMillis = now;
             byCandidate[i] = idx;
+            prepared.put(idx.ordinal, i);
         }
         pods.values().removeIf(p -> now - p.preparedAtMillis > ttlMillis);
-        return byCandidate;
+        return prepared;
     }
 
     /** Number of pods the scorer holds an index for (for tests and monitoring). */
@@ -141,29 +165,43 @@ public final class PrefixCacheScorer implements Scorer {
     public void score(InferenceRequest request, CandidateView v, Object prepared, double[] out) {
         int n = v.size();
         Scratch s = hashes(request);
-        PodIndex[] idx = prepared instanceof PodIndex[] p ? p : null;
-        if (s.count == 0 || idx == null) {
+        for (int i = 0; i < n; i++) {
+            out[i] = 0;
+        }
+        Prepared prep = prepared instanceof Prepared p && p.byCandidate.length == n ? p : null;
+        if (s.count == 0 || prep == null) {
+            return;
+        }
+        PodIndex[] idx = prep.byCandidate;
+        long oldest = clock.millis() - ttlMillis;
+        double per = 1.0 / s.count;
+        int found = holders(s.hashes[0], oldest - epochMillis, s.ordinals);
+        if (found < 0) { // the directory may have lost pods for this first block: probe every candidate
             for (int i = 0; i < n; i++) {
-                out[i] = 0;
+                PodIndex p = idx[i];
+                out[i] = p == null || !v.isReady(i) ? 0 : p.matched(s.hashes, s.count, oldest) * per;
             }
             return;
         }
-        long oldest = clock.millis() - ttlMillis;
-        double per = 1.0 / s.count;
-        for (int i = 0; i < n; i++) {
-            PodIndex p = idx[i];
-            out[i] = p == null || !v.isReady(i) ? 0 : p.matched(s.hashes, s.count, oldest) * per;
+        for (int k = 0; k < found; k++) {
+            int i = prep.candidate(s.ordinals[k]);
+            if (i >= 0 && v.isReady(i)) {
+                out[i] = idx[i].matched(s.hashes, s.count, oldest) * per;
+            }
         }
     }
 
     @Override
     public void selected(InferenceRequest request, CandidateView v, Object prepared, int index) {
-        if (!(prepared instanceof PodIndex[] idx) || index >= idx.length || idx[index] == null) {
+        if (!(prepared instanceof Prepared p) || index >= p.byCandidate.length || p.byCandidate[index] == null) {
             return;
         }
         Scratch s = hashes(request);
         if (s.count > 0) {
-            idx[index].record(s.hashes, s.count, clock.millis());
+            long now = clock.millis();
+            PodIndex idx = p.byCandidate[index];
+            idx.record(s.hashes, s.count, now);
+            enter(s.hashes[0], idx.ordinal, Math.max(0, now - epochMillis));
         }
     }
 
@@ -216,17 +254,19 @@ public final class PrefixCacheScorer implements Scorer {
         for (int b = 0; b < blocks; b++) {
             int start = b * blockChars;
             prompt.getChars(start, start + blockChars, buf, 0);
-            // Four independent lanes: one multiply chain per character would be latency-bound.
+            // Four chars packed per long and four independent lanes: one multiply chain per character
+            // would be latency-bound (measured about 1 ns per character). The rotation carries the
+            // product's well-mixed high bits down, so a difference in any bit reaches the whole state.
             long h0 = h;
             long h1 = h ^ 0x632BE59BD9B4E019L;
             long h2 = h ^ 0x85EBCA77C2B2AE63L;
             long h3 = h ^ 0xC2B2AE3D27D4EB4FL;
             int c = 0;
-            for (; c + 3 < blockChars; c += 4) {
-                h0 = (h0 ^ buf[c]) * 0x100000001B3L;
-                h1 = (h1 ^ buf[c + 1]) * 0x100000001B3L;
-                h2 = (h2 ^ buf[c + 2]) * 0x100000001B3L;
-                h3 = (h3 ^ buf[c + 3]) * 0x100000001B3L;
+            for (; c + 15 < blockChars; c += 16) {
+                h0 = Long.rotateLeft((h0 ^ pack(buf, c)) * 0x9E3779B97F4A7C15L, 29);
+                h1 = Long.rotateLeft((h1 ^ pack(buf, c + 4)) * 0x9E3779B97F4A7C15L, 29);
+                h2 = Long.rotateLeft((h2 ^ pack(buf, c + 8)) * 0x9E3779B97F4A7C15L, 29);
+                h3 = Long.rotateLeft((h3 ^ pack(buf, c + 12)) * 0x9E3779B97F4A7C15L, 29);
             }
             for (; c < blockChars; c++) {
                 h0 = (h0 ^ buf[c]) * 0x100000001B3L;
@@ -235,6 +275,96 @@ public final class PrefixCacheScorer implements Scorer {
             s.hashes[b] = h;
         }
         return blocks;
+    }
+
+    private static long pack(char[] b, int i) {
+        return b[i] | (long) b[i + 1] << 16 | (long) b[i + 2] << 32 | (long) b[i + 3] << 48;
+    }
+
+    private int directorySet(long key) {
+        return (int) (key >>> 44 & (DIRECTORY_ENTRIES / DIRECTORY_WAYS - 1)) * DIRECTORY_WAYS * 2;
+    }
+
+    /**
+     * Writes the ordinals of the pods recorded under first block {@code key} within the TTL into {@code out};
+     * returns their number, or -1 when every way of the set holds the key (pods may have been lost).
+     */
+    private int holders(long key, long oldest, int[] out) {
+        int base = directorySet(key);
+        int found = 0;
+        int sameKey = 0;
+        for (int w = 0; w < 2 * DIRECTORY_WAYS; w += 2) {
+            if ((long) LONGS.getOpaque(directory, base + w) == key) {
+                sameKey++;
+                long value = (long) LONGS.getOpaque(directory, base + w + 1);
+                if (value >>> ORDINAL_BITS >= oldest) {
+                    out[found++] = (int) (value & ((1 << ORDINAL_BITS) - 1));
+                }
+            }
+        }
+        return sameKey == DIRECTORY_WAYS ? -1 : found;
+    }
+
+    /**
+     * Records that pod {@code ordinal} was sent a prompt starting with block {@code key} at {@code now}
+     * (relative to the epoch): into its entry, or an empty or the oldest one of the set.
+     */
+    private void enter(long key, int ordinal, long now) {
+        int base = directorySet(key);
+        int victim = base;
+        long victimTime = Long.MAX_VALUE;
+        for (int w = 0; w < 2 * DIRECTORY_WAYS; w += 2) {
+            long k = (long) LONGS.getOpaque(directory, base + w);
+            long value = (long) LONGS.getOpaque(directory, base + w + 1);
+            if (k == key && (int) (value & ((1 << ORDINAL_BITS) - 1)) == ordinal) {
+                victim = base + w;
+                break;
+            }
+            long t = k == 0 ? Long.MIN_VALUE : value >>> ORDINAL_BITS;
+            if (t < victimTime) {
+                victimTime = t;
+                victim = base + w;
+            }
+        }
+        LONGS.setOpaque(directory, victim + 1, now << ORDINAL_BITS | ordinal);
+        LONGS.setOpaque(directory, victim, key);
+    }
+
+    /** What {@link #prepare} returns: each candidate's table, and pod ordinal to candidate index (open addressing). */
+    static final class Prepared {
+        final PodIndex[] byCandidate;
+        private final int[] keys;
+        private final int[] values;
+        private final int mask;
+
+        Prepared(PodIndex[] byCandidate) {
+            this.byCandidate = byCandidate;
+            int size = Integer.highestOneBit(Math.max(2, byCandidate.length) * 2 - 1) << 1;
+            keys = new int[size];
+            values = new int[size];
+            java.util.Arrays.fill(keys, -1);
+            mask = size - 1;
+        }
+
+        void put(int ordinal, int candidate) {
+            int slot = (ordinal * 0x9E3779B9) >>> 7 & mask;
+            while (keys[slot] != -1 && keys[slot] != ordinal) {
+                slot = slot + 1 & mask;
+            }
+            keys[slot] = ordinal;
+            values[slot] = candidate;
+        }
+
+        int candidate(int ordinal) {
+            int slot = (ordinal * 0x9E3779B9) >>> 7 & mask;
+            while (keys[slot] != -1) {
+                if (keys[slot] == ordinal) {
+                    return values[slot];
+                }
+                slot = slot + 1 & mask;
+            }
+            return -1;
+        }
     }
 
     /** A 64-bit finaliser (splitmix64's), so set indexes and keys use every input bit; never returns 0. */
@@ -250,10 +380,13 @@ public final class PrefixCacheScorer implements Scorer {
         final Instant readySince;
         final long[] entries;
         final int setMask;
+        /** Unique among the scorer's live tables (a restarted pod gets a new one), for the directory. */
+        final int ordinal;
         volatile long preparedAtMillis;
 
-        PodIndex(Instant readySince, int capacity) {
+        PodIndex(Instant readySince, int capacity, int ordinal) {
             this.readySince = readySince;
+            this.ordinal = ordinal;
             this.entries = new long[2 * capacity];
             this.setMask = capacity / WAYS - 1;
         }
@@ -312,6 +445,7 @@ public final class PrefixCacheScorer implements Scorer {
     private static final class Scratch {
         final long[] hashes;
         final char[] chars;
+        final int[] ordinals = new int[DIRECTORY_WAYS];
         InferenceRequest request;
         int count;
 

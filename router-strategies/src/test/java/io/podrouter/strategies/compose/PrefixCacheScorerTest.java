@@ -197,4 +197,33 @@ class PrefixCacheScorerTest {
         strategy.selected(r, v, 1);
         assertThat(s.matchedBlocks(r, v.pod(1))).isEqualTo(8);
     }
+
+    @Test
+    void aFirstBlockHeldByMorePodsThanTheDirectoryKeepsStillScoresEveryHolder() {
+        PrefixCacheScorer s = scorer();
+        ComposedStrategy strategy = only(s);
+        int n = PrefixCacheScorer.DIRECTORY_WAYS + 8;
+        View v = new View(n, 1).preparedFor(strategy);
+        String system = text(5, 1024);
+        for (int i = 0; i < n; i++) {
+            strategy.selected(prompt(system + text(10 + i, 512)), v, i);
+        }
+        double[] out = new double[n];
+        s.score(prompt(system + text(99, 1024)), v, ((Object[]) v.prepared)[0], out);
+        assertThat(out).containsOnly(0.5); // 8 of 16 blocks, on every pod
+    }
+
+    @Test
+    void directoryEntriesOfARestartedPodDoNotLeakIntoItsNewIndex() {
+        PrefixCacheScorer s = scorer();
+        ComposedStrategy strategy = only(s);
+        View v = new View(3, 1).preparedFor(strategy);
+        InferenceRequest r = prompt(text(1, 1024));
+        strategy.selected(r, v, 0);
+        strategy.selected(r, v, 2);
+        v.replace(2, v.pod(2).markedReady(Instant.EPOCH.plusSeconds(60)));
+        double[] out = new double[3];
+        s.score(r, v, ((Object[]) v.prepared)[0], out);
+        assertThat(out).containsExactly(1.0, 0.0, 0.0);
+    }
 }

@@ -226,4 +226,19 @@ class PrefixCacheScorerTest {
         s.score(r, v, ((Object[]) v.prepared)[0], out);
         assertThat(out).containsExactly(1.0, 0.0, 0.0);
     }
+
+    @Test
+    void everyCharacterOfABlockCountsIncludingAShortTail() {
+        PrefixCacheScorer s = PrefixCacheScorer.builder().clock(clock).blockChars(13).blocksPerPod(64).build();
+        ComposedStrategy strategy = only(s);
+        View v = new View(1, 1).preparedFor(strategy);
+        String base = text(3, 13 * 4);
+        strategy.selected(prompt(base), v, 0);
+        assertThat(s.matchedBlocks(prompt(base), v.pod(0))).isEqualTo(4);
+        for (int pos : new int[] {0, 7, 8, 12, 20, 51}) {
+            char[] c = base.toCharArray();
+            c[pos] = c[pos] == 'a' ? 'b' : 'a';
+            assertThat(s.matchedBlocks(prompt(new String(c)), v.pod(0))).as("changed at %d", pos).isEqualTo(pos / 13);
+        }
+    }
 }

@@ -6,7 +6,11 @@ import io.podrouter.api.Outcome;
 import io.podrouter.api.Pod;
 import io.podrouter.api.PodSelection;
 import io.podrouter.core.Router;
+import io.podrouter.api.strategy.SelectionStrategy;
 import io.podrouter.strategies.compose.CacheAware;
+import io.podrouter.strategies.compose.ComposedStrategy;
+import io.podrouter.strategies.compose.LoadGateFilter;
+import io.podrouter.strategies.compose.LoadScorer;
 import io.podrouter.strategies.compose.PrefixCacheScorer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -57,6 +61,14 @@ public class CacheAwareSelectBenchmark {
     @Param({"8", "64", "512"})
     public int pods;
 
+    /**
+     * {@code CACHE_AWARE}: {@link CacheAware#defaults()}. {@code PREFIX_REQUEST_LOAD}: the load gate, prefix
+     * affinity (weight 3) and in-flight request load (weight 2) only, to separate the cost of the token
+     * counters and the session and LoRA scorers.
+     */
+    @Param({"CACHE_AWARE"})
+    public String composition;
+
     private Router router;
     private Candidates candidates;
     private InferenceRequest[] requests;
@@ -67,7 +79,7 @@ public class CacheAwareSelectBenchmark {
         BenchFixture fixture = BenchFixture.create(pods, MetricsMode.PRESENT, 42);
         router = Router.builder()
                 .metricsSource(fixture.source())
-                .strategy(CacheAware.withPrefixScorer(PrefixCacheScorer.builder().blocksPerPod(4096).build()))
+                .strategy(strategy(PrefixCacheScorer.builder().blocksPerPod(4096).build()))
                 .clock(BenchFixture.clock())
                 .metricsRefreshInterval(Duration.ZERO)
                 .build();
@@ -77,6 +89,19 @@ public class CacheAwareSelectBenchmark {
             router.selectPod(r, candidates).complete(Outcome.SUCCESS, 1_000_000);
         }
         router.refreshMetrics();
+    }
+
+    private SelectionStrategy strategy(PrefixCacheScorer prefix) {
+        switch (composition) {
+            case "CACHE_AWARE":
+                return CacheAware.withPrefixScorer(prefix);
+            case "PREFIX_REQUEST_LOAD":
+                return ComposedStrategy.builder("prefix-request-load").filter(new LoadGateFilter())
+                        .scorer(prefix, 3).scorer(LoadScorer.inFlightRequests(), 2).build();
+            default:
+                throw new IllegalArgumentException("composition: " + composition
+                        + " (expected: CACHE_AWARE or PREFIX_REQUEST_LOAD)");
+        }
     }
 
     /** {@value #REQUESTS} requests over {@value #GROUPS} prefix groups, system prompt 3/4 of {@code chars}. */

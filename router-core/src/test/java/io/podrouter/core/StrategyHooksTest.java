@@ -188,4 +188,44 @@ class StrategyHooksTest {
         }
         assertThat(router.inFlight(first.pod().id())).isZero();
     }
+
+    @Test
+    void concurrentSelectionsAndCompletionsLeaveNoTokensInFlight() throws Exception {
+        SelectionStrategy strategy = CacheAware.withPrefixScorer(PrefixCacheScorer.builder().clock(clock).blocksPerPod(256).build());
+        Router router = router(Router.builder(), strategy);
+        Candidates c = router.candidates(pods(6));
+        int threads = 4;
+        int perThread = 5_000;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int seed = t;
+                done.add(pool.submit(() -> {
+                    java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+                    java.util.ArrayDeque<PodSelection> open = new java.util.ArrayDeque<>();
+                    for (int k = 0; k < perThread; k++) {
+                        InferenceRequest req = InferenceRequest.forModel("m")
+                                .withPrompt("group-" + r.nextInt(20) + " ".repeat(300) + k)
+                                .withMaxOutputTokens(r.nextInt(100));
+                        open.add(router.selectPod(req, c));
+                        if (open.size() > 8) {
+                            open.removeFirst().complete(Outcome.SUCCESS, 1);
+                        }
+                    }
+                    open.forEach(s -> s.complete(Outcome.SUCCESS, 1));
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : done) {
+                f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        MetricsTable table = ((CandidateSet) c).table("m");
+        for (int i = 0; i < 6; i++) {
+            assertThat(table.inFlightTokens(i)).isZero();
+            assertThat(table.inFlight(i)).isZero();
+        }
+    }
 }

@@ -92,6 +92,19 @@ class AffinityAndGateTest {
     }
 
     @Test
+    void loraAffinityAlsoReadsRunningAdaptersFromEngineMetrics() {
+        ComposedStrategy s = ComposedStrategy.builder("l")
+                .scorer(new LoraAffinityScorer(), 3)
+                .scorer(LoadScorer.inFlightRequests(), 1)
+                .build();
+        View v = new View(3, 1).preparedFor(s);
+        v.inFlight[2] = 4;
+        v.extra[2] = Map.of(LoraAffinityScorer.EXTRA_PREFIX + "sql-lora", 1.0);
+        v.extra[1] = Map.of(LoraAffinityScorer.EXTRA_PREFIX + "sql-lora", 0.0); // loaded but idle: no preference
+        assertThat(SelectionStrategy.index(s.pick(REQ.withLoraAdapter("sql-lora"), v))).isEqualTo(2);
+    }
+
+    @Test
     void gateKeepsOnlyTheLeastLoadedWhenImbalancedByMoreThanSixteenAndOnePointFiveTimes() {
         View v = new View(3, 1);
         boolean[] keep = {true, true, true};

@@ -17,6 +17,7 @@ final class View implements CandidateView {
     final int[] inFlight;
     final long[] tokens;
     final RandomSource random;
+    final java.util.Map<String, Double>[] extra;
     SelectionStrategy owner;
     Object prepared;
 
@@ -30,6 +31,9 @@ final class View implements CandidateView {
         inFlight = new int[n];
         tokens = new long[n];
         random = RandomSource.seeded(seed);
+        @SuppressWarnings("unchecked")
+        java.util.Map<String, Double>[] e = new java.util.Map[n];
+        extra = e;
     }
 
     /** Prepares {@code s} for these pods, as the router does per candidate set. */
@@ -70,6 +74,10 @@ final class View implements CandidateView {
     @Override public int inFlight(int i) { return inFlight[i]; }
     @Override public long inFlightTokens(int i) { return tokens[i]; }
     @Override public Object prepared(SelectionStrategy s) { return s == owner ? prepared : null; }
+    @Override public double extra(int i, String name) {
+        Double d = extra[i] == null || !ready[i] ? null : extra[i].get(name);
+        return d == null ? Double.NaN : d;
+    }
     @Override public int inFlightSinceRefresh(int i) { return 0; }
     @Override public double kvCacheUsagePerRequest(int i) { return Double.NaN; }
     @Override public MissingReason missingReason(int i) { return null; }

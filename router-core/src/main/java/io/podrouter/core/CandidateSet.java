@@ -35,12 +35,15 @@ final class CandidateSet implements Candidates {
     final PodHandle[] handles;
     private final List<Pod> pods;
     private volatile MetricsTable[] tables = new MetricsTable[0];
+    /** The chain's prepared state for these pods, as (strategy, state) pairs; null when no strategy prepares any. */
+    private final Object[] prepared;
 
-    CandidateSet(Router owner, long serial, PodHandle[] handles, List<Pod> pods) {
+    CandidateSet(Router owner, long serial, PodHandle[] handles, List<Pod> pods, Object[] prepared) {
         this.owner = owner;
         this.serial = serial;
         this.handles = handles;
         this.pods = pods;
+        this.prepared = prepared;
     }
 
     @Override
@@ -65,7 +68,7 @@ final class CandidateSet implements Candidates {
             }
         }
         long seq = builds.incrementAndGet();
-        MetricsTable built = install(owner.buildTable(model, handles, null), seq);
+        MetricsTable built = install(owner.buildTable(model, handles, null).withPrepared(prepared), seq);
         built.used = true;
         return built;
     }
@@ -80,7 +83,7 @@ final class CandidateSet implements Candidates {
             if (t.used || t.anyCold) {
                 t.used = false;
                 long seq = builds.incrementAndGet();
-                MetricsTable fresh = install(owner.buildTable(t.model, handles, t), seq);
+                MetricsTable fresh = install(owner.buildTable(t.model, handles, t).withPrepared(prepared), seq);
                 if (t.used) {
                     fresh.used = true; // a selection read the old table during the build: keep the new one
                 }

@@ -73,6 +73,8 @@ final class MetricsTable implements CandidateView {
          * {@link CandidateView#expectedLatencyFloorSeconds}. The first is NaN when either latency is.
          */
         final double[] latencyTerms;
+        /** Each candidate's {@code PodMetrics.extra}, or null when it has no metrics. */
+        final Map<String, Double>[] extra;
 
         /**
          * Mean in-flight count of the ready candidates that are not cold, when the table was built: a cold
@@ -102,6 +104,9 @@ final class MetricsTable implements CandidateView {
             kvPerRequest = nan(n);
             kvFloor = nan(n);
             latencyTerms = nan(LATENCY_STRIDE * n);
+            @SuppressWarnings("unchecked")
+            Map<String, Double>[] e = new Map[n];
+            extra = e;
         }
 
         private Columns(Columns c) {
@@ -125,6 +130,7 @@ final class MetricsTable implements CandidateView {
             kvPerRequest = c.kvPerRequest;
             kvFloor = c.kvFloor.clone();
             latencyTerms = c.latencyTerms.clone();
+            extra = c.extra;
         }
 
         /** A copy in which candidate {@code i} is not ready (its metrics NaN, as strategies expect). */
@@ -181,6 +187,11 @@ final class MetricsTable implements CandidateView {
      * table starts unused, so one that a refresh built and no selection read is not rebuilt again.
      */
     volatile boolean used;
+    /**
+     * The chain's prepared state for this table's candidate set, as (strategy, state) pairs; set by the
+     * candidate set before the table is published, and shared with the tables derived from this one.
+     */
+    private Object[] prepared;
 
     MetricsTable(String model, long builtAtMillis, PodHandle[] handles, Columns columns, RandomSource random,
                  Map<RejectReason, Integer> rejections, int coldCap) {
@@ -285,7 +296,48 @@ final class MetricsTable implements CandidateView {
         if (count > 0) {
             r.merge(reason, count, Integer::sum);
         }
-        return new MetricsTable(model, builtAtMillis, handles, c.excluding(exclude), random, r, coldCap, true);
+        return new MetricsTable(model, builtAtMillis, handles, c.excluding(exclude), random, r, coldCap, true)
+                .withPrepared(prepared);
+    }
+
+    /** Sets the prepared state on this table and the tables derived from it; returns this. Before publication only. */
+    MetricsTable withPrepared(Object[] state) {
+        prepared = state;
+        if (withoutColdMissing != null) {
+            withoutColdMissing.withPrepared(state);
+        }
+        if (withoutAdmission != null) {
+            withoutAdmission.withPrepared(state);
+        }
+        return this;
+    }
+
+    @Override
+    public Object prepared(io.podrouter.api.strategy.SelectionStrategy strategy) {
+        Object[] p = prepared;
+        if (p != null) {
+            for (int k = 0; k < p.length; k += 2) {
+                if (p[k] == strategy) {
+                    return p[k + 1];
+                }
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public long inFlightTokens(int i) {
+        return handles[i].inFlightTokens();
+    }
+
+    @Override
+    public double extra(int i, String name) {
+        Map<String, Double> e = c.extra[i];
+        if (e == null || !c.ready[i] || c.missing[i] != null) {
+            return Double.NaN;
+        }
+        Double v = e.get(name);
+        return v == null ? Double.NaN : v;
     }
 
     /**

@@ -23,12 +23,14 @@ final class PodHandle {
 
     private static final VarHandle COLD_SUCCESSES;
     private static final VarHandle ADMITTED;
+    private static final VarHandle IN_FLIGHT_TOKENS;
 
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             COLD_SUCCESSES = l.findVarHandle(PodHandle.class, "coldSuccesses", int.class);
             ADMITTED = l.findVarHandle(PodHandle.class, "admitted", int.class);
+            IN_FLIGHT_TOKENS = l.findVarHandle(PodHandle.class, "inFlightTokens", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -56,6 +58,9 @@ final class PodHandle {
     private volatile int coldSuccesses;
     @SuppressWarnings("unused") // accessed through ADMITTED
     private volatile int admitted;
+    /** Estimated prompt + output tokens of the requests in flight (see {@code CandidateView.inFlightTokens}). */
+    @SuppressWarnings("unused") // written through IN_FLIGHT_TOKENS
+    private volatile long inFlightTokens;
     private final ConcurrentHashMap<String, MetricsState> stateByModel = new ConcurrentHashMap<>();
 
     // Lifecycle, guarded by this.
@@ -156,6 +161,14 @@ final class PodHandle {
 
     void release() {
         InFlightCounters.add(inFlightChunk, inFlightOffset, -1);
+    }
+
+    long inFlightTokens() {
+        return inFlightTokens;
+    }
+
+    void addTokens(long delta) {
+        IN_FLIGHT_TOKENS.getAndAdd(this, delta);
     }
 
     /** Nonzero once a pick of the pod has been admitted through the slow-start ramp since it became Ready. */

@@ -125,6 +125,12 @@ public final class Router implements PodSelector, AutoCloseable {
     private static final int STRATEGY_SHIFT = 40;
 
     private final SelectionStrategy[] chain;
+    /** The chain's strategies that {@linkplain SelectionStrategy#observesSelections observe selections}. */
+    private final SelectionStrategy[] observers;
+    /** Some strategy of the chain reads in-flight tokens: selections add theirs to the pod and completions take them off. */
+    private final boolean countsTokens;
+    /** Selections keep their request until completion (for token release or observers). */
+    private final boolean keepsRequest;
     private final RandomSource random;
     private final InstantSource clock;
     private final TableBuilder tableBuilder;
@@ -159,6 +165,9 @@ public final class Router implements PodSelector, AutoCloseable {
 
     private Router(Builder b) {
         this.chain = b.chain.toArray(new SelectionStrategy[0]);
+        this.observers = Arrays.stream(chain).filter(SelectionStrategy::observesSelections).toArray(SelectionStrategy[]::new);
+        this.countsTokens = Arrays.stream(chain).anyMatch(SelectionStrategy::usesInFlightTokens);
+        this.keepsRequest = countsTokens || observers.length > 0;
         this.random = b.random;
         this.clock = b.clock;
         this.listener = b.listener == null ? null : new SafeListener(b.listener);
@@ -237,7 +246,7 @@ public final class Router implements PodSelector, AutoCloseable {
     @Override
     public Candidates candidates(Collection<Pod> pods) {
         if (pods == null || pods.isEmpty()) {
-            return register(new CandidateSet(this, serials.incrementAndGet(), new PodHandle[0], List.of()));
+            return register(new CandidateSet(this, serials.incrementAndGet(), new PodHandle[0], List.of(), null));
         }
         List<Pod> list = new ArrayList<>(pods.size());
         Set<String> ids = new HashSet<>();
@@ -257,7 +266,21 @@ public final class Router implements PodSelector, AutoCloseable {
             h.update(pod);
             hs[k] = h;
         }
-        return register(new CandidateSet(this, serials.incrementAndGet(), hs, Collections.unmodifiableList(list)));
+        List<Pod> view = Collections.unmodifiableList(list);
+        return register(new CandidateSet(this, serials.incrementAndGet(), hs, view, prepare(view)));
+    }
+
+    /** Each strategy's prepared state for a new candidate set, as (strategy, state) pairs, or null when none. */
+    private Object[] prepare(List<Pod> pods) {
+        List<Object> pairs = new ArrayList<>();
+        for (SelectionStrategy s : chain) {
+            Object state = s.prepare(pods);
+            if (state != null) {
+                pairs.add(s);
+                pairs.add(state);
+            }
+        }
+        return pairs.isEmpty() ? null : pairs.toArray();
     }
 
     private CandidateSet register(CandidateSet set) {
@@ -387,7 +410,7 @@ public final class Router implements PodSelector, AutoCloseable {
             handle = table.handle(index);
             handle.acquire();
         }
-        return select(table, index, handle, decision(pick, table, index));
+        return select(request, table, index, handle, decision(pick, table, index));
     }
 
     /**
@@ -431,7 +454,11 @@ public final class Router implements PodSelector, AutoCloseable {
         return decisions[s][Decision.code(s == 0 ? Fallback.NONE : Fallback.CHAIN, null, predicted)];
     }
 
-    private PodSelection select(MetricsTable table, int index, PodHandle handle, Decision decision) {
+    private PodSelection select(InferenceRequest request, MetricsTable table, int index, PodHandle handle,
+                                Decision decision) {
+        if (countsTokens) {
+            handle.addTokens(tokens(request));
+        }
         decision.selectionCount().increment();
         handle.selections.increment();
         if (decision.fallbackCount() != null) {
@@ -448,16 +475,64 @@ public final class Router implements PodSelector, AutoCloseable {
         if (listener != null) {
             listener.selected(pod, decision.strategy(), decision.fallback(), decision.missingReason(), cold);
         }
-        if (open == null) {
-            return new Selection(handle, pod, decision, cold);
+        for (SelectionStrategy o : observers) {
+            try {
+                o.selected(request, table, index);
+            } catch (RuntimeException e) {
+                observerFault(o, "threw from selected(): " + e, e);
+            }
         }
-        Selection.Tracked s = new Selection.Tracked(handle, pod, decision, cold, table.builtAtMillis);
+        if (open == null) {
+            return keepsRequest ? new Selection.Observed(handle, pod, decision, cold, request)
+                    : new Selection(handle, pod, decision, cold);
+        }
+        Selection.Tracked s = new Selection.Tracked(handle, pod, decision, cold, table.builtAtMillis,
+                keepsRequest ? request : null);
         open.add(s);
         return s;
     }
 
+    /** The tokens a selection holds on its pod until completion (see {@code CandidateView.inFlightTokens}). */
+    private static long tokens(InferenceRequest request) {
+        return (long) request.estimatedPromptTokens() + request.estimatedOutputTokens();
+    }
+
+    private void observerFault(SelectionStrategy o, String what, Throwable cause) {
+        for (int s = 0; s < chain.length; s++) {
+            if (chain[s] == o) {
+                strategyFault(s, what, cause);
+                return;
+            }
+        }
+    }
+
+    private void notifyCompleted(Pod pod, Outcome outcome, long latencyNanos, InferenceRequest request) {
+        for (SelectionStrategy o : observers) {
+            try {
+                o.completed(request, pod, outcome, latencyNanos);
+            } catch (RuntimeException e) {
+                observerFault(o, "threw from completed(): " + e, e);
+            }
+        }
+    }
+
+    /** Called once per selection whose slot was reclaimed (never completed); counts as cancelled for the strategies. */
+    void reclaimed(PodHandle handle, Pod pod, InferenceRequest request) {
+        if (countsTokens) {
+            handle.addTokens(-tokens(request));
+        }
+        notifyCompleted(pod, Outcome.CANCELLED, -1, request);
+    }
+
     /** Called once per completed selection, after its in-flight slot was released. */
-    void completed(PodHandle handle, Pod pod, Decision decision, boolean cold, Outcome outcome, long latencyNanos) {
+    void completed(PodHandle handle, Pod pod, Decision decision, boolean cold, Outcome outcome, long latencyNanos,
+                   InferenceRequest request) {
+        if (request != null) {
+            if (countsTokens) {
+                handle.addTokens(-tokens(request));
+            }
+            notifyCompleted(pod, outcome, latencyNanos, request);
+        }
         if (cold) {
             coldRequestCompleted(handle, pod, outcome);
         }

@@ -1,6 +1,7 @@
 package io.podrouter.core;
 
 import io.podrouter.api.Fallback;
+import io.podrouter.api.InferenceRequest;
 import io.podrouter.api.MissingReason;
 import io.podrouter.api.Outcome;
 import io.podrouter.api.Pod;
@@ -14,7 +15,9 @@ import java.util.Optional;
 /**
  * The router's {@link PodSelection}: the chosen pod, its handle (to release the in-flight count) and a
  * shared {@link Decision}. 32 bytes per selection on a 64-bit JVM with compressed references; the only
- * allocation of a steady-state selection. Completion is idempotent: {@code done} is set by CAS.
+ * allocation of a steady-state selection. Completion is idempotent: {@code done} is set by CAS. When a
+ * strategy of the chain observes selections or counts in-flight tokens, the selection also keeps the
+ * request ({@link Observed}, 40 bytes), for the release and the callbacks.
  *
  * <p>Publication: every field the completing thread needs is final (so any thread that obtains the
  * reference, even through a data race, sees them initialised, JLS 17.5), and {@code done} starts at its
@@ -82,7 +85,7 @@ class Selection implements PodSelection {
             return false;
         }
         handle.release();
-        decision.router().completed(handle, pod, decision, cold, outcome, latencyNanos);
+        decision.router().completed(handle, pod, decision, cold, outcome, latencyNanos, request());
         return true;
     }
 
@@ -102,11 +105,34 @@ class Selection implements PodSelection {
             return false;
         }
         handle.release();
+        if (request() != null) {
+            decision.router().reclaimed(handle, pod, request());
+        }
         return true;
     }
 
     final Pod chosenPod() {
         return pod;
+    }
+
+    /** The request when the router needs it at completion (see {@link Observed}), else null. */
+    InferenceRequest request() {
+        return null;
+    }
+
+    /** A selection that keeps its request; a subclass so that routers that need none do not pay its 8 bytes. */
+    static final class Observed extends Selection {
+        private final InferenceRequest request;
+
+        Observed(PodHandle handle, Pod pod, Decision decision, boolean cold, InferenceRequest request) {
+            super(handle, pod, decision, cold);
+            this.request = request;
+        }
+
+        @Override
+        InferenceRequest request() {
+            return request;
+        }
     }
 
     /**
@@ -116,10 +142,17 @@ class Selection implements PodSelection {
     static final class Tracked extends Selection {
         /** When the selection was made: its table's build time, so the hot path reads no clock. */
         final long selectedAtMillis;
+        private final InferenceRequest request;
 
-        Tracked(PodHandle handle, Pod pod, Decision decision, boolean cold, long selectedAtMillis) {
+        Tracked(PodHandle handle, Pod pod, Decision decision, boolean cold, long selectedAtMillis, InferenceRequest request) {
             super(handle, pod, decision, cold);
             this.selectedAtMillis = selectedAtMillis;
+            this.request = request;
+        }
+
+        @Override
+        InferenceRequest request() {
+            return request;
         }
     }
 

@@ -109,6 +109,7 @@ final class TableBuilder {
         c.tpot[i] = m.timePerOutputTokenSeconds();
         c.e2e[i] = m.e2eLatencySeconds();
         c.queue[i] = m.queueTimeSeconds();
+        c.extra[i] = m.extra();
     }
 
     /** Moves the pod's lifecycle forward; returns whether it is cold now. */

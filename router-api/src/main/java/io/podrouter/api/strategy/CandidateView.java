@@ -1,5 +1,6 @@
 package io.podrouter.api.strategy;
 
+import io.podrouter.api.InferenceRequest;
 import io.podrouter.api.MissingReason;
 import io.podrouter.api.Pod;
 import io.podrouter.api.RandomSource;
@@ -114,6 +115,35 @@ public interface CandidateView {
 
     /** Whether candidate {@code i}'s metrics for this selection are predicted, not observed. */
     boolean isPredicted(int i);
+
+    /**
+     * Prompt plus output tokens of the requests the router has routed to candidate {@code i} and not seen
+     * completed, across all candidate sets and models: each selection adds
+     * {@link InferenceRequest#estimatedPromptTokens()} + {@link InferenceRequest#estimatedOutputTokens()}
+     * and its completion takes them off. Live, like {@link #inFlight}. The router counts only when a
+     * strategy of its chain {@linkplain SelectionStrategy#usesInFlightTokens() asks for it}; otherwise,
+     * and in the default for views that do not count tokens, 0.
+     */
+    default long inFlightTokens(int i) {
+        return 0;
+    }
+
+    /**
+     * What {@code strategy}'s {@link SelectionStrategy#prepare} returned for this view's candidate set,
+     * or null (not prepared, or a view that does not carry prepared state, e.g. one built by a test).
+     */
+    default Object prepared(SelectionStrategy strategy) {
+        return null;
+    }
+
+    /**
+     * The engine-specific metric {@code name} of candidate {@code i} (from {@code PodMetrics.extra}), or
+     * NaN when absent, the pod is not ready, or its metrics are missing. A map lookup: read it once per
+     * candidate, not in an inner loop. The default is NaN for all.
+     */
+    default double extra(int i, String name) {
+        return Double.NaN;
+    }
 
     /** The router's random source, for tie-breaks and fallbacks (injected, so tests are deterministic). */
     RandomSource random();

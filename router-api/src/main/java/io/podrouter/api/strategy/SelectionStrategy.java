@@ -1,6 +1,10 @@
 package io.podrouter.api.strategy;
 
 import io.podrouter.api.InferenceRequest;
+import io.podrouter.api.Outcome;
+import io.podrouter.api.Pod;
+
+import java.util.List;
 
 /**
  * One way of choosing a pod. A router holds an ordered chain of strategies; the first that decides
@@ -55,6 +59,56 @@ public interface SelectionStrategy {
      * @return a pick ({@link #chosen}, {@link #randomFallback}) or {@link #PASS}
      */
     long pick(InferenceRequest request, CandidateView candidates);
+
+    /**
+     * State the strategy prepares once per candidate set, when the router creates the set from discovered
+     * pods (e.g. a hash ring, or a per-candidate table of per-pod state); the router hands it back through
+     * {@link CandidateView#prepared(SelectionStrategy)}. Runs off the hot path and may allocate; an
+     * exception here propagates to the caller of {@code router.candidates(pods)}. Default null.
+     *
+     * @param pods the set's pods in candidate order; never null, may be empty
+     */
+    default Object prepare(List<Pod> pods) {
+        return null;
+    }
+
+    /**
+     * Whether the router must call {@link #selected} and {@link #completed} for this strategy. Default
+     * false, so strategies that learn nothing cost the selection path nothing.
+     */
+    default boolean observesSelections() {
+        return false;
+    }
+
+    /**
+     * Whether the strategy reads {@link CandidateView#inFlightTokens}; the router counts in-flight tokens
+     * only when some strategy of its chain does (it then keeps each selection's request until completion,
+     * 8 more bytes per selection). Default false.
+     */
+    default boolean usesInFlightTokens() {
+        return false;
+    }
+
+    /**
+     * Called, when {@link #observesSelections()}, after every selection the router makes, whichever
+     * strategy of the chain or cold-start rule decided, once the in-flight slot is taken: so an index
+     * learns where requests went. Runs on the selecting thread; must not lock or block. An exception is
+     * logged once per strategy and otherwise ignored (the selection stands). Default: nothing.
+     *
+     * @param candidates the view the selection was made from (a retry's view has the excluded pods not ready)
+     * @param index      the chosen candidate in that view
+     */
+    default void selected(InferenceRequest request, CandidateView candidates, int index) {
+    }
+
+    /**
+     * Called, when {@link #observesSelections()}, once per selection when it completes; a selection whose
+     * slot the router reclaimed (see the router's maximum in-flight age) completes as
+     * {@link Outcome#CANCELLED} with latency -1. Runs on the completing thread; exceptions are logged once
+     * per strategy and ignored. Default: nothing.
+     */
+    default void completed(InferenceRequest request, Pod pod, Outcome outcome, long latencyNanos) {
+    }
 
     /** A pick of candidate {@code index} by the strategy's primary rule. */
     static long chosen(int index) {

@@ -1,0 +1,110 @@
+package io.podrouter.strategies.compose;
+
+import io.podrouter.api.InferenceRequest;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayDeque;
+import java.util.SplittableRandom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * The rule for pods with an empty cache (a new or restarted pod): requests that match nowhere go by load,
+ * so the new pod takes its fair share of new prefix groups, neither all of them (the "smallest tree" rule)
+ * nor none; and when every request matches another pod's cache, the gate keeps it within 17 requests of
+ * the busiest pod instead of leaving it idle.
+ */
+class ColdCacheTest {
+
+    private static final int PODS = 5;
+    private static final int NEW_POD = 4;
+
+    private final MutableClock clock = new MutableClock();
+    private final ComposedStrategy strategy = CacheAware.withPrefixScorer(
+            PrefixCacheScorer.builder().clock(clock).blocksPerPod(1 << 14).build());
+
+    private static String text(SplittableRandom r, int chars) {
+        char[] c = new char[chars];
+        for (int i = 0; i < chars; i++) {
+            c[i] = (char) ('a' + r.nextInt(26));
+        }
+        return new String(c);
+    }
+
+    /** Closed loop: at most {@code concurrency} in flight; the oldest completes before the next is routed. */
+    private static final class Loop {
+        final View v;
+        final ArrayDeque<int[]> open = new ArrayDeque<>();
+        final int concurrency;
+        final int[] routed = new int[PODS];
+
+        Loop(View v, int concurrency) {
+            this.v = v;
+            this.concurrency = concurrency;
+        }
+
+        int route(ComposedStrategy s, InferenceRequest r) {
+            if (open.size() >= concurrency) {
+                int[] done = open.removeFirst();
+                v.inFlight[done[0]]--;
+                v.tokens[done[0]] -= done[1];
+            }
+            int i = v.route(s, r);
+            open.addLast(new int[] {i, r.estimatedPromptTokens() + r.estimatedOutputTokens()});
+            routed[i]++;
+            return i;
+        }
+    }
+
+    /** Warm pods 0-3 each hold 10 prefix groups (routed there before); pod 4 is new, its cache empty. */
+    private String[] warmUp(Loop loop, SplittableRandom r) {
+        String[] groups = new String[40];
+        for (int g = 0; g < groups.length; g++) {
+            groups[g] = text(r, 2048);
+        }
+        loop.v.ready[NEW_POD] = false;
+        for (int round = 0; round < 3; round++) {
+            for (String g : groups) {
+                loop.route(strategy, InferenceRequest.forModel("m").withPrompt(g + text(r, 200)));
+            }
+        }
+        loop.v.ready[NEW_POD] = true;
+        java.util.Arrays.fill(loop.routed, 0);
+        return groups;
+    }
+
+    @Test
+    void newPrefixGroupsGoByLoadSoTheEmptyCachePodGetsItsFairShareNotAllOfThem() {
+        SplittableRandom r = new SplittableRandom(42);
+        Loop loop = new Loop(new View(PODS, 7).preparedFor(strategy), 20);
+        warmUp(loop, r);
+        int n = 5_000;
+        for (int k = 0; k < n; k++) {
+            loop.route(strategy, InferenceRequest.forModel("m").withPrompt(text(r, 1024))); // matches nowhere
+        }
+        assertThat(loop.routed[NEW_POD] / (double) n).isCloseTo(1.0 / PODS, within(0.03));
+    }
+
+    @Test
+    void whenEveryRequestMatchesAnotherPodTheGateKeepsTheEmptyCachePodBusy() {
+        SplittableRandom r = new SplittableRandom(43);
+        Loop loop = new Loop(new View(PODS, 9).preparedFor(strategy), 100);
+        String[] groups = warmUp(loop, r);
+        int n = 5_000;
+        int worstGap = 0;
+        for (int k = 0; k < n; k++) {
+            String g = groups[r.nextInt(groups.length)];
+            loop.route(strategy, InferenceRequest.forModel("m").withPrompt(g + text(r, 200)));
+            int max = java.util.Arrays.stream(loop.v.inFlight).max().orElseThrow();
+            if (k >= 200) { // after the new pod caught up from 0 against 25 per warm pod
+                worstGap = Math.max(worstGap, max - loop.v.inFlight[NEW_POD]);
+            }
+        }
+        // 100 in flight over 5 pods: once caught up, the new pod holds at least (busiest - 17), so never idle,
+        // and it is not flooded either: at most its fair share of the routed requests.
+        assertThat(worstGap).isLessThanOrEqualTo(LoadGateFilter.DEFAULT_ABSOLUTE_IMBALANCE + 1);
+        assertThat(loop.routed[NEW_POD]).isGreaterThan(0);
+        assertThat(loop.routed[NEW_POD] / (double) n).isLessThanOrEqualTo(1.0 / PODS + 0.03);
+    }
+}

@@ -23,6 +23,12 @@ import java.util.Objects;
  * against itself, and a pod's very first request after Ready is always admitted, so a ramp never
  * starves a pod at low traffic.
  *
+ * <p><b>Opt-in.</b> The router runs without a ramp unless given one
+ * ({@code Router.builder().slowStart(SlowStart.defaults())}), as Envoy does: on podrouter's simulator suite a
+ * 30 s ramp had the best mean TTFT p99 during scale-outs (about half of the plain strategies' for
+ * round-robin and least-request) but single runs up to 5.25x worse than without it, because a time-based ramp
+ * cannot tell a pod that is fast at once from one that is still slow.
+ *
  * <p>Immutable and thread-safe.
  *
  * @param window     how long the ramp lasts; {@link Duration#ZERO} disables slow start; negative throws

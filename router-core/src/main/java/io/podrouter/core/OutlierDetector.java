@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntSupplier;
 
 /**
@@ -27,8 +27,9 @@ final class OutlierDetector {
     /** A pod's counters; ejection fields guarded by the detector's monitor. */
     static final class Health {
         final AtomicInteger consecutiveFailures = new AtomicInteger();
-        final AtomicInteger successes = new AtomicInteger();
-        final AtomicInteger failures = new AtomicInteger();
+        // LongAdders: completions on one pod from several threads must not contend on one word.
+        final LongAdder successes = new LongAdder();
+        final LongAdder failures = new LongAdder();
         /** Written by the detector under its monitor, and reset by {@link PodHandle#update} on a new Ready period. */
         volatile long ejectedUntilMillis;
         // Guarded by the detector.
@@ -41,8 +42,9 @@ final class OutlierDetector {
     private final RouterTelemetry telemetry;
     private final RouterEventListener listener;
     private final IntSupplier knownPods;
-    private final AtomicLong fleetSuccesses = new AtomicLong();
-    private final AtomicLong fleetFailures = new AtomicLong();
+    // Counted on every completion by every thread: LongAdders, not one contended atomic word.
+    private final LongAdder fleetSuccesses = new LongAdder();
+    private final LongAdder fleetFailures = new LongAdder();
     // Guarded by this: the previous interval's fleet totals, the next evaluation time, ejected pods now.
     private long previousSuccesses;
     private long previousFailures;
@@ -62,14 +64,14 @@ final class OutlierDetector {
     void record(PodHandle h, Outcome outcome) {
         Health health = h.health;
         if (outcome == Outcome.SUCCESS) {
-            health.successes.incrementAndGet();
-            fleetSuccesses.incrementAndGet();
+            health.successes.increment();
+            fleetSuccesses.increment();
             if (health.consecutiveFailures.get() != 0) {
                 health.consecutiveFailures.set(0);
             }
         } else if (outcome == Outcome.FAILURE) {
-            health.failures.incrementAndGet();
-            fleetFailures.incrementAndGet();
+            health.failures.increment();
+            fleetFailures.increment();
             if (health.consecutiveFailures.incrementAndGet() >= cfg.consecutiveFailures() && !h.ejected) {
                 tryEject(h, EjectionReason.CONSECUTIVE_FAILURES, clock.millis());
             }
@@ -106,17 +108,17 @@ final class OutlierDetector {
         nextEvaluationMillis = now + cfg.interval().toMillis();
         for (PodHandle h : handles) {
             Health health = h.health;
-            int s = health.successes.getAndSet(0);
-            int f = health.failures.getAndSet(0);
-            long total = (long) s + f;
+            long s = health.successes.sumThenReset();
+            long f = health.failures.sumThenReset();
+            long total = s + f;
             if (!h.ejected && total >= cfg.minimumRequests() && f >= cfg.failureRateThreshold() * total) {
                 tryEject(h, EjectionReason.FAILURE_RATE, now);
             } else if (!h.ejected && f == 0 && health.ejections > 0) {
                 health.ejections--; // Envoy: a healthy interval lowers the next ejection's multiplier
             }
         }
-        previousSuccesses = fleetSuccesses.getAndSet(0);
-        previousFailures = fleetFailures.getAndSet(0);
+        previousSuccesses = fleetSuccesses.sumThenReset();
+        previousFailures = fleetFailures.sumThenReset();
     }
 
     private synchronized void tryEject(PodHandle h, EjectionReason reason, long now) {
@@ -131,9 +133,10 @@ final class OutlierDetector {
         Health health = h.health;
         // The others' failure fraction over this and the previous interval: when most of their requests fail
         // too, the fault is not this pod's and ejecting it only removes capacity.
-        long othersFailed = previousFailures + fleetFailures.get() - health.failures.get();
-        long othersTotal = previousSuccesses + fleetSuccesses.get() + previousFailures + fleetFailures.get()
-                - health.failures.get() - health.successes.get();
+        long podFailures = health.failures.sum();
+        long othersFailed = previousFailures + fleetFailures.sum() - podFailures;
+        long othersTotal = previousSuccesses + fleetSuccesses.sum() + previousFailures + fleetFailures.sum()
+                - podFailures - health.successes.sum();
         if (othersTotal > 0 && othersFailed * 2 >= othersTotal) {
             telemetry.ejectionSkipped();
             return;

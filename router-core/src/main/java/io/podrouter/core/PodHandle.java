@@ -115,8 +115,8 @@ final class PodHandle {
             // by a restart) say nothing about it. Counters start afresh, and an ejection ends at the next
             // refresh (which logs it and updates the gauge) instead of keeping a restarted pod out.
             health.consecutiveFailures.set(0);
-            health.successes.set(0);
-            health.failures.set(0);
+            health.successes.reset();
+            health.failures.reset();
             health.ejectedUntilMillis = Long.MIN_VALUE;
         }
     }

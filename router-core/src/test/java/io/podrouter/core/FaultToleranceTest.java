@@ -3,7 +3,6 @@ package io.podrouter.core;
 import io.podrouter.api.Candidates;
 import io.podrouter.api.EjectionReason;
 import io.podrouter.api.Fallback;
-import io.podrouter.api.InferenceRequest;
 import io.podrouter.api.MetricsLookup;
 import io.podrouter.api.MetricsSource;
 import io.podrouter.api.MissingReason;
@@ -17,13 +16,11 @@ import io.podrouter.strategies.LeastKvCacheStrategy;
 import io.podrouter.strategies.LeastLatencyStrategy;
 import io.podrouter.strategies.LeastRequestStrategy;
 import io.podrouter.strategies.MissingMetricPolicy;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -32,37 +29,11 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The router's promises under faults: sick pods are not magnets, slots are not leaked, reasons are right. */
-class FaultToleranceTest {
-
-    private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
-    private static final InferenceRequest REQ = InferenceRequest.forModel("llama");
-
-    private final MutableClock clock = new MutableClock(T0.plusSeconds(600));
-    private final MapMetricsSource source = new MapMetricsSource();
-    private final List<Router> routers = new ArrayList<>();
-
-    @AfterEach
-    void close() {
-        routers.forEach(Router::close);
-    }
+class FaultToleranceTest extends VirtualClockRouterTest {
 
     /** The library's defaults, on a virtual clock and seeded random source. */
     private Router.Builder defaults(SelectionStrategy s) {
-        return Router.builder().metricsSource(source).strategy(s).clock(clock).random(RandomSource.seeded(42))
-                .metricsRefreshInterval(Duration.ZERO);
-    }
-
-    private Router track(Router r) {
-        routers.add(r);
-        return r;
-    }
-
-    private static List<Pod> pods(int n) {
-        List<Pod> pods = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            pods.add(Pod.ready("pod-" + i, "10.0.0." + i, 8000, T0));
-        }
-        return pods;
+        return defaults(s, 42);
     }
 
     private MetricsLookup busy(double kv) {

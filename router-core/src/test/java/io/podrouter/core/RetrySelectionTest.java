@@ -1,22 +1,16 @@
 package io.podrouter.core;
 
 import io.podrouter.api.Candidates;
-import io.podrouter.api.InferenceRequest;
 import io.podrouter.api.MetricsLookup;
 import io.podrouter.api.NoPodAvailableException;
 import io.podrouter.api.Outcome;
-import io.podrouter.api.Pod;
 import io.podrouter.api.PodMetrics;
 import io.podrouter.api.PodSelection;
-import io.podrouter.api.RandomSource;
 import io.podrouter.api.RejectReason;
 import io.podrouter.strategies.LeastKvCacheStrategy;
 import io.podrouter.strategies.LeastRequestStrategy;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -27,33 +21,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Retries: {@code selectPod(request, candidates, excludedPodIds)}. */
-class RetrySelectionTest {
-
-    private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
-    private static final InferenceRequest REQ = InferenceRequest.forModel("llama");
-
-    private final MutableClock clock = new MutableClock(T0.plusSeconds(600));
-    private final MapMetricsSource source = new MapMetricsSource();
-    private final List<Router> routers = new ArrayList<>();
-
-    @AfterEach
-    void close() {
-        routers.forEach(Router::close);
-    }
+class RetrySelectionTest extends VirtualClockRouterTest {
 
     private Router router(io.podrouter.api.strategy.SelectionStrategy s) {
-        Router r = Router.builder().metricsSource(source).strategy(s).clock(clock).random(RandomSource.seeded(7))
-                .metricsRefreshInterval(Duration.ZERO).build();
-        routers.add(r);
-        return r;
-    }
-
-    private static List<Pod> pods(int n) {
-        List<Pod> pods = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            pods.add(Pod.ready("pod-" + i, "10.0.0." + i, 8000, T0));
-        }
-        return pods;
+        return track(defaults(s, 7).build());
     }
 
     private void kv(String id, double usage) {

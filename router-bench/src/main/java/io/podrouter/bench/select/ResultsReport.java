@@ -64,6 +64,30 @@ public final class ResultsReport {
     record ParserRow(String method, double mbPerSecond, double mbError, double bytesPerOp) {
     }
 
+    /**
+     * One result of the cache-aware benchmarks: a whole prefix-aware selection through the router
+     * ({@code CacheAwareSelectBenchmark}) or prefix scoring alone ({@code PrefixScoreBenchmark}).
+     *
+     * @param benchmark   {@code select} or {@code score}
+     * @param composition the composition measured (select only), else "-"
+     * @param promptChars prompt length in characters
+     * @param pods        candidate count
+     * @param forks       JMH forks behind the figure
+     * @param ns          mean ns/op
+     * @param error       99.9 % confidence half-width of {@code ns}, NaN with a single iteration
+     * @param bytes       allocated bytes per op ({@code -prof gc}), NaN when not profiled
+     */
+    record CacheRow(String benchmark, String composition, int promptChars, int pods, int forks, double ns,
+                    double error, double bytes) {
+    }
+
+    /** The prefix-aware selection target: 512 pods, an 8k-character prompt, at most 20 us. */
+    static final int CACHE_TARGET_PODS = 512;
+    static final int CACHE_TARGET_CHARS = 8192;
+    static final double CACHE_TARGET_NS = 20_000;
+    /** Headline rows need at least this many forks (JIT and layout vary between JVMs, not within one). */
+    static final int HEADLINE_FORKS = 3;
+
     /** Run-wide facts taken from the JSON files. */
     record RunInfo(String jdk, String vm, String jvmArgs, String jmh, String settings) {
     }
@@ -98,6 +122,7 @@ public final class ResultsReport {
         }
         List<Row> rows = new ArrayList<>();
         List<ParserRow> parserRows = new ArrayList<>();
+        List<CacheRow> cacheRows = new ArrayList<>();
         RunInfo info = null;
         for (Path in : inputs) {
             Object doc = Json.parse(Files.readString(in, StandardCharsets.UTF_8));
@@ -110,6 +135,11 @@ public final class ResultsReport {
                     parserRows.add(toParserRow(result));
                     continue;
                 }
+                Optional<CacheRow> cache = toCacheRow(result);
+                if (cache.isPresent()) {
+                    cacheRows.add(cache.get());
+                    continue;
+                }
                 toRow(result).ifPresent(rows::add);
                 if (info == null) {
                     info = runInfo(result);
@@ -118,10 +148,10 @@ public final class ResultsReport {
         }
         String machineText = machine != null && Files.exists(machine)
                 ? Files.readString(machine, StandardCharsets.UTF_8).strip() : "";
-        String md = render(rows, parserRows, info, machineText, command,
+        String md = render(rows, parserRows, cacheRows, info, machineText, command,
                 ZonedDateTime.now(ZoneOffset.UTC).withNano(0).format(DateTimeFormatter.ISO_LOCAL_DATE_TIME) + "Z");
         Files.writeString(out, md, StandardCharsets.UTF_8);
-        System.out.println("wrote " + out + " (" + rows.size() + " results)");
+        System.out.println("wrote " + out + " (" + (rows.size() + parserRows.size() + cacheRows.size()) + " results)");
     }
 
     private static String requireValue(String[] args, int i, String option) {
@@ -182,6 +212,34 @@ public final class ResultsReport {
         }
     }
 
+    /** The row for a CacheAwareSelectBenchmark or PrefixScoreBenchmark result, or empty for any other. */
+    static Optional<CacheRow> toCacheRow(Map<?, ?> result) {
+        String benchmark = (String) result.get("benchmark");
+        boolean select = benchmark.contains(".CacheAwareSelectBenchmark.");
+        if (!select && !benchmark.contains(".PrefixScoreBenchmark.")) {
+            return Optional.empty();
+        }
+        Map<?, ?> params = (Map<?, ?>) result.get("params");
+        Map<?, ?> primary = (Map<?, ?>) result.get("primaryMetric");
+        if (!"ns/op".equals(primary.get("scoreUnit"))) {
+            throw new IllegalArgumentException(benchmark + ": unit " + primary.get("scoreUnit") + " (expected: ns/op, mode avgt)");
+        }
+        double bytes = Double.NaN;
+        if (result.get("secondaryMetrics") instanceof Map) {
+            for (Map.Entry<?, ?> e : ((Map<?, ?>) result.get("secondaryMetrics")).entrySet()) {
+                if (((String) e.getKey()).endsWith("gc.alloc.rate.norm")) {
+                    bytes = num(((Map<?, ?>) e.getValue()).get("score"));
+                }
+            }
+        }
+        Object forks = result.get("forks");
+        return Optional.of(new CacheRow(select ? "select" : "score",
+                select && params.containsKey("composition") ? (String) params.get("composition") : "-",
+                Integer.parseInt((String) params.get("promptChars")), Integer.parseInt((String) params.get("pods")),
+                forks == null ? 1 : (int) num(forks),
+                num(primary.get("score")), num(primary.get("scoreError")), bytes));
+    }
+
     /** The parser row for one ParserBenchmark result (its "bytes" secondary result is bytes per second). */
     static ParserRow toParserRow(Map<?, ?> result) {
         String benchmark = (String) result.get("benchmark");
@@ -232,8 +290,8 @@ public final class ResultsReport {
     // ---------------------------------------------------------------------------------------------
     // Rendering
 
-    static String render(List<Row> rows, List<ParserRow> parserRows, RunInfo info, String machine, String command,
-                         String date) {
+    static String render(List<Row> rows, List<ParserRow> parserRows, List<CacheRow> cacheRows, RunInfo info,
+                         String machine, String command, String date) {
         StringBuilder md = new StringBuilder();
         md.append("# podrouter selection benchmarks\n\n");
         md.append("Generated by `router-bench/bench.sh` (JMH, `-prof gc`) on ").append(date)
@@ -243,7 +301,8 @@ public final class ResultsReport {
                 .append("(see the caveats below). ns/op is the mean time per op per thread; with 2 threads both share ")
                 .append("one router or balancer. Error is JMH's 99.9 % confidence half-width. B/op is allocation per op.\n\n");
         machine(md, info, machine, command, rows, date);
-        targets(md, rows, parserRows);
+        targets(md, rows, parserRows, cacheRows);
+        cacheTable(md, cacheRows);
         ratios(md, rows);
         glance(md, rows);
         fullTable(md, rows);
@@ -274,7 +333,7 @@ public final class ResultsReport {
         }
     }
 
-    private static void targets(StringBuilder md, List<Row> rows, List<ParserRow> parserRows) {
+    private static void targets(StringBuilder md, List<Row> rows, List<ParserRow> parserRows, List<CacheRow> cacheRows) {
         md.append("## Targets\n\n");
         md.append("| target | verdict | measured |\n|---|---|---|\n");
         allocationTarget(md, rows);
@@ -284,6 +343,7 @@ public final class ResultsReport {
         strictReading(md, rows);
         fallbackTarget(md, rows);
         scalingTarget(md, rows);
+        cacheTarget(md, cacheRows);
         List<String> parser = new ArrayList<>();
         for (ParserRow p : parserRows) {
             parser.add(String.format(Locale.ROOT, "%s: %s MB/s%s, %s B/op per body", p.method(), fmt(p.mbPerSecond()),
@@ -325,6 +385,54 @@ public final class ResultsReport {
                 .append(String.format(Locale.ROOT, "%.1f to %.1f B/op over %d podrouter rows; worst: %s, %s, %d pods, %d thread(s)",
                         best, worst.bytes(), steady.size(), worst.label(), worst.metrics(), worst.pods(), worst.threads()))
                 .append(zero ? "" : " (the returned PodSelection is 32 B)").append(" |\n");
+    }
+
+    private static void cacheTarget(StringBuilder md, List<CacheRow> cacheRows) {
+        String name = String.format(Locale.ROOT, "prefix-aware selection (default cache-aware composition, selectPod + "
+                + "complete), %d pods, %,d-character prompt: at most %s us, judged on the upper end of the error "
+                + "interval from at least %d forks (llm-d's scheduler reports 100-200 us p50 at 100 pods)",
+                CACHE_TARGET_PODS, CACHE_TARGET_CHARS, fmt(CACHE_TARGET_NS / 1000), HEADLINE_FORKS);
+        Optional<CacheRow> row = cacheRows.stream().filter(r -> r.benchmark().equals("select")
+                && r.composition().equals("CACHE_AWARE") && r.pods() == CACHE_TARGET_PODS
+                && r.promptChars() == CACHE_TARGET_CHARS).findFirst();
+        if (row.isEmpty()) {
+            md.append("| ").append(name).append(" | not measured | no CacheAwareSelectBenchmark row for ")
+                    .append(CACHE_TARGET_PODS).append(" pods and ").append(CACHE_TARGET_CHARS).append(" characters |\n");
+            return;
+        }
+        CacheRow r = row.get();
+        double upper = r.ns() + (Double.isNaN(r.error()) ? 0 : r.error());
+        String verdict = r.forks() < HEADLINE_FORKS ? "not judged (" + r.forks() + " fork(s), expected: at least "
+                + HEADLINE_FORKS + ")" : upper <= CACHE_TARGET_NS ? "met" : "missed";
+        md.append("| ").append(name).append(" | ").append(verdict).append(" | ")
+                .append(String.format(Locale.ROOT, "%s ± %s ns (upper end %s ns, limit %s ns), %d forks, %s B/op",
+                        fmt(r.ns()), fmt(r.error()), fmt(upper), fmt(CACHE_TARGET_NS), r.forks(),
+                        Double.isNaN(r.bytes()) ? "n/a" : String.format(Locale.ROOT, "%.1f", r.bytes())))
+                .append(" |\n");
+    }
+
+    private static void cacheTable(StringBuilder md, List<CacheRow> cacheRows) {
+        if (cacheRows.isEmpty()) {
+            return;
+        }
+        md.append("## Cache-aware selection and prefix scoring\n\n");
+        md.append("`select`: one prefix-aware selection through the router with the default cache-aware composition ")
+                .append("(load gate, prefix-cache affinity over 128-character blocks, token load, session and LoRA ")
+                .append("affinity, max-score picker) plus its completion, which records the prompt's blocks for the ")
+                .append("chosen pod. `score`: prefix scoring alone (hash the prompt's blocks, match them against every ")
+                .append("candidate's index). 64 prefix groups, the system prompt 3/4 of the prompt, 1 thread.\n\n");
+        md.append("| benchmark | prompt (chars) | pods | forks | ns/op | error | ns per pod | B/op |\n")
+                .append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        List<CacheRow> sorted = new ArrayList<>(cacheRows);
+        sorted.sort(Comparator.comparing(CacheRow::benchmark).thenComparingInt(CacheRow::promptChars)
+                .thenComparingInt(CacheRow::pods));
+        for (CacheRow r : sorted) {
+            md.append(String.format(Locale.ROOT, "| %s | %,d | %d | %d | %s | %s | %s | %s |\n", r.benchmark(),
+                    r.promptChars(), r.pods(), r.forks(), fmt(r.ns()),
+                    Double.isNaN(r.error()) ? "n/a" : "± " + fmt(r.error()), fmt(r.ns() / r.pods()),
+                    Double.isNaN(r.bytes()) ? "n/a" : String.format(Locale.ROOT, "%.1f", r.bytes())));
+        }
+        md.append('\n');
     }
 
     private static void scanTarget(StringBuilder md, List<Row> rows) {

@@ -38,7 +38,7 @@ class ResultsReportTest {
         rows.add(peer(Peer.GRPC_LEAST_REQUEST, 8, 1, 40));
         rows.add(peer(Peer.GRPC_ROUND_ROBIN, 8, 2, 140));
 
-        String md = ResultsReport.render(rows, List.of(new ResultsReport.ParserRow("extractScraperFamilies", 850.0, 12.5, 96.0)), null, "", null, "2026-01-01T00:00:00Z");
+        String md = ResultsReport.render(rows, List.of(new ResultsReport.ParserRow("extractScraperFamilies", 850.0, 12.5, 96.0)), List.of(), null, "", null, "2026-01-01T00:00:00Z");
 
         assertThat(targetLine(md, "steady-state selection")).contains("| met (at the 32 B/op allowance) |");
         assertThat(targetLine(md, "exact least-request")).contains("| met |").contains("4096 pods 3,000 ns (limit 4126");
@@ -54,10 +54,48 @@ class ResultsReportTest {
 
     @Test
     void marksTargetsWithoutRowsAsNotMeasured() {
-        String md = ResultsReport.render(List.of(), List.of(), null, "", null, "2026-01-01T00:00:00Z");
+        String md = ResultsReport.render(List.of(), List.of(), List.of(), null, "", null, "2026-01-01T00:00:00Z");
         assertThat(targetLine(md, "round-robin, 1 thread")).contains("| not measured |");
+        assertThat(targetLine(md, "prefix-aware selection")).contains("| not measured |");
         assertThat(targetLine(md, "steady-state selection")).contains("| not measured |");
         assertThat(targetLine(md, "Prometheus parser")).contains("| not measured |");
+    }
+
+    private static ResultsReport.CacheRow select(int chars, int pods, int forks, double ns, double error) {
+        return new ResultsReport.CacheRow("select", "CACHE_AWARE", chars, pods, forks, ns, error, 40);
+    }
+
+    @Test
+    void judgesThePrefixAwareTargetOnTheUpperEndOfTheErrorInterval() {
+        String met = ResultsReport.render(List.of(), List.of(), List.of(select(8192, 512, 3, 15_000, 4_000)), null, "",
+                null, "2026-01-01T00:00:00Z");
+        assertThat(targetLine(met, "prefix-aware selection")).contains("| met |").contains("upper end 19,000 ns");
+        String missed = ResultsReport.render(List.of(), List.of(), List.of(select(8192, 512, 3, 15_000, 6_000)), null,
+                "", null, "2026-01-01T00:00:00Z");
+        assertThat(targetLine(missed, "prefix-aware selection")).contains("| missed |").contains("upper end 21,000 ns");
+        assertThat(missed).contains("## Cache-aware selection and prefix scoring")
+                .contains("| select | 8,192 | 512 | 3 | 15,000 | ± 6,000 | 29.3 | 40.0 |");
+    }
+
+    @Test
+    void doesNotJudgeTheHeadlineRowFromFewerThanThreeForks() {
+        String md = ResultsReport.render(List.of(), List.of(), List.of(select(8192, 512, 1, 1_000, 10)), null, "",
+                null, "2026-01-01T00:00:00Z");
+        assertThat(targetLine(md, "prefix-aware selection")).contains("| not judged (1 fork(s), expected: at least 3) |");
+    }
+
+    @Test
+    void readsACacheAwareResultWithItsForks() {
+        Map<String, Object> result = Map.of(
+                "benchmark", "io.podrouter.bench.select.CacheAwareSelectBenchmark.selectAndComplete",
+                "forks", 3.0,
+                "params", Map.of("promptChars", "8192", "pods", "512", "composition", "CACHE_AWARE"),
+                "primaryMetric", Map.of("score", 12_000.0, "scoreError", 900.0, "scoreUnit", "ns/op"),
+                "secondaryMetrics", Map.of("gc.alloc.rate.norm", Map.of("score", 40.0, "scoreUnit", "B/op")));
+        assertThat(ResultsReport.toCacheRow(result)).contains(
+                new ResultsReport.CacheRow("select", "CACHE_AWARE", 8192, 512, 3, 12_000.0, 900.0, 40.0));
+        assertThat(ResultsReport.toCacheRow(Map.of("benchmark", "io.podrouter.bench.select.RouterSelectBenchmark.oneThread")))
+                .isEmpty();
     }
 
     @Test

@@ -1,21 +1,28 @@
 package io.podrouter.micrometer;
 
 import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.podrouter.api.EjectionReason;
 import io.podrouter.api.Outcome;
+import io.podrouter.api.Pod;
+import io.podrouter.api.RouterEventListener;
 import io.podrouter.api.WarmupOutcome;
 import io.podrouter.core.Router;
+import io.podrouter.core.telemetry.PrometheusExposition;
 import io.podrouter.core.telemetry.TelemetrySnapshot;
 import io.podrouter.core.telemetry.TelemetrySnapshot.FallbackKey;
 import io.podrouter.core.telemetry.TelemetrySnapshot.PodTelemetry;
 import io.podrouter.core.telemetry.TelemetrySnapshot.SelectionKey;
+
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.lang.ref.WeakReference;
 import java.time.Duration;
@@ -27,20 +34,32 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
 /**
  * Exposes a {@link Router}'s telemetry as Micrometer meters, with the names and tags of the router's
- * Prometheus exposition (a Prometheus registry renders {@code podrouter.selections} as
- * {@code podrouter_selections_total}, {@code podrouter.pod.in.flight} as {@code podrouter_pod_in_flight}):
+ * Prometheus exposition: a Prometheus registry renders every family {@link PrometheusExposition} writes,
+ * under the same name, type and labels ({@code podrouter.selections} as {@code podrouter_selections_total},
+ * {@code podrouter.pod.in.flight} as {@code podrouter_pod_in_flight}, {@code pod.coldstart.duration} as the
+ * histogram {@code pod_coldstart_duration_seconds} with the router's buckets).
+ *
+ * <p>Create the binder before the router, so that the router can report each cold start to it:
  *
  * <pre>{@code
- * Router router = Router.builder()...build();
- * new PodRouterMetrics(router, Tags.of("gateway", "chat")).bindTo(meterRegistry);
+ * PodRouterMetrics metrics = new PodRouterMetrics(Tags.of("gateway", "chat"));
+ * Router router = Router.builder()
+ *         .metricsSource(source)
+ *         .eventListener(metrics.eventListener())     // feeds the cold-start histogram
+ *         .build();
+ * metrics.attach(router).bindTo(meterRegistry);
  * }</pre>
+ *
+ * A router with a listener of its own forwards {@link RouterEventListener#firstMetrics} to
+ * {@link #eventListener()} from it (the router takes one listener).
  *
  * <table>
  *   <caption>Meters</caption>
@@ -50,7 +69,9 @@ import java.util.function.ToDoubleFunction;
  *   <tr><td>{@value #POD_IN_FLIGHT}</td><td>gauge</td><td>{@code pod}</td></tr>
  *   <tr><td>{@value #OUTCOMES}</td><td>function counter</td><td>{@code outcome}</td></tr>
  *   <tr><td>{@value #FALLBACKS}</td><td>function counter</td><td>{@code strategy}, {@code fallback}, {@code reason}</td></tr>
- *   <tr><td>{@value #COLDSTART_DURATION}</td><td>function timer (count and total, no buckets)</td><td></td></tr>
+ *   <tr><td>{@value #COLDSTART_DURATION}</td><td>timer with the router's bucket bounds as service-level
+ *       objectives (a histogram in Prometheus: {@code _bucket}, {@code _count}, {@code _sum}, plus
+ *       Micrometer's {@code _max} gauge)</td><td></td></tr>
  *   <tr><td>{@value #COLD_REQUESTS}</td><td>function counter</td><td></td></tr>
  *   <tr><td>{@value #COLD_REQUESTS_FAILED}</td><td>function counter</td><td></td></tr>
  *   <tr><td>{@value #WARMUP_PROBES}</td><td>function counter</td><td>{@code outcome}</td></tr>
@@ -61,14 +82,21 @@ import java.util.function.ToDoubleFunction;
  *   <tr><td>{@value #IN_FLIGHT_RECLAIMED}</td><td>function counter</td><td></td></tr>
  * </table>
  * plus the tags given to the constructor on every meter. The fallback tag's {@code reason} is empty
- * for kinds without a reason, as in the exposition. The cold-start duration is a function timer
- * (count and sum): a Micrometer meter cannot be fed the router's pre-bucketed histogram, so for its
- * buckets scrape {@code Router.writePrometheus}.
+ * for kinds without a reason, as in the exposition.
  *
- * <p><b>How values are read.</b> Every meter reads one shared {@link Router#telemetry()} snapshot,
- * taken again when a meter is read and the snapshot is older than {@code maxSnapshotAge} (default
- * {@value #DEFAULT_MAX_SNAPSHOT_AGE_MILLIS} ms), so one publication of all meters costs one snapshot,
- * not one per meter. Nothing runs on the router's selection path.
+ * <p><b>The cold-start histogram</b> is the one meter not read from the snapshot: a Micrometer meter
+ * cannot be fed the router's pre-bucketed counts, so {@link #eventListener()} records each
+ * {@link RouterEventListener#firstMetrics} duration into a {@link Timer} whose service-level objectives
+ * are the router's bucket bounds (read from {@link TelemetrySnapshot#coldStartDurations()} at
+ * {@link #attach}). A registry's timer counts the cold starts from its {@link #bindTo} on; bind before
+ * the router gets pods and it matches the exposition's buckets, count and sum exactly. When the router
+ * reports cold starts the listener never heard (it was not passed to the router's builder), the binder
+ * logs one warning; the timer then stays empty rather than invent values.
+ *
+ * <p><b>How the other values are read.</b> Every other meter reads one shared {@link Router#telemetry()}
+ * snapshot, taken again when a meter is read and the snapshot is older than {@code maxSnapshotAge}
+ * (default {@value #DEFAULT_MAX_SNAPSHOT_AGE_MILLIS} ms), so one publication of all meters costs one
+ * snapshot, not one per meter. Nothing runs on the router's selection path.
  *
  * <p><b>Meters that come and go.</b> Per-pod meters exist only for the pods in the snapshot, which are
  * the pods the router knows (see {@link TelemetrySnapshot}): each time a new snapshot is taken, meters
@@ -80,8 +108,8 @@ import java.util.function.ToDoubleFunction;
  * <p>The meters, and this binder, hold the router weakly (Micrometer's convention), so a registry does
  * not keep a discarded router alive: once it is unreachable, gauges report NaN and counters keep the
  * last value they read. Thread-safe: snapshots and meter changes happen under this binder's monitor, at
- * publication time. Binding to several registries is supported; binding twice to one registry
- * registers nothing new.
+ * publication time; the listener records without that monitor. Binding to several registries is
+ * supported; binding twice to one registry registers nothing new.
  */
 public final class PodRouterMetrics implements MeterBinder {
 
@@ -118,56 +146,53 @@ public final class PodRouterMetrics implements MeterBinder {
     /** Default maximum age of the shared snapshot, in milliseconds. */
     public static final long DEFAULT_MAX_SNAPSHOT_AGE_MILLIS = 1000;
 
-    // Weak, like the meters' reference: the registry holds this binder through the meters' functions,
-    // and must not keep the router alive through it.
-    private final WeakReference<Object> owner;
-    private final Function<Object, TelemetrySnapshot> source;
+    private static final Logger LOG = LoggerFactory.getLogger(PodRouterMetrics.class);
+
     private final Tags tags;
     private final long maxAgeNanos;
     private final LongSupplier nanoTime;
+    private final ColdStartRecorder recorder = new ColdStartRecorder();
 
-    // Guarded by this.
+    // Guarded by this. The owner is held weakly, like the meters' reference: the registry holds this
+    // binder through the meters' functions, and must not keep the router alive through it.
+    private @Nullable WeakReference<Object> owner;
+    private @Nullable Function<Object, TelemetrySnapshot> source;
+    private Duration[] coldStartBuckets = new Duration[0];
     private final List<Bound> bound = new ArrayList<>();
     private final Map<String, PodHolder> pods = new HashMap<>();
-    private TelemetrySnapshot snapshot;
+    private @Nullable TelemetrySnapshot snapshot;
     private long takenAt;
+    private long coldStartsAtLastRefresh;
+    private boolean unheardColdStartsLogged;
 
-    /** A binder for {@code router} without extra tags; null throws {@link NullPointerException}. */
-    public PodRouterMetrics(Router router) {
-        this(router, Tags.empty());
+    /** A binder without extra tags; {@link #attach} it to a router before {@link #bindTo}. */
+    public PodRouterMetrics() {
+        this(Tags.empty());
     }
 
     /**
-     * A binder for {@code router} adding {@code tags} to every meter (e.g. to tell two routers apart).
+     * A binder adding {@code tags} to every meter (e.g. to tell two routers apart); {@link #attach} it to a
+     * router before {@link #bindTo}.
      *
-     * @param router the router; null throws {@link NullPointerException}
-     * @param tags   extra tags; null throws {@link NullPointerException}, empty for none
+     * @param tags extra tags; null throws {@link NullPointerException}, empty for none
      */
-    public PodRouterMetrics(Router router, Iterable<Tag> tags) {
-        this(router, tags, Duration.ofMillis(DEFAULT_MAX_SNAPSHOT_AGE_MILLIS));
+    public PodRouterMetrics(Iterable<Tag> tags) {
+        this(tags, Duration.ofMillis(DEFAULT_MAX_SNAPSHOT_AGE_MILLIS));
     }
 
     /**
      * A binder with a chosen snapshot age.
      *
-     * @param router         the router; null throws {@link NullPointerException}
      * @param tags           extra tags; null throws {@link NullPointerException}, empty for none
      * @param maxSnapshotAge how long meters share one snapshot; {@link Duration#ZERO} takes one per meter
-     *                       read; negative throws {@link IllegalArgumentException}
+     *                       read; null throws {@link NullPointerException}, negative {@link IllegalArgumentException}
      */
-    public PodRouterMetrics(Router router, Iterable<Tag> tags, Duration maxSnapshotAge) {
-        this(Objects.requireNonNull(router, "router: null (expected: a Router)"), r -> ((Router) r).telemetry(), tags,
-                maxSnapshotAge, System::nanoTime);
+    public PodRouterMetrics(Iterable<Tag> tags, Duration maxSnapshotAge) {
+        this(tags, maxSnapshotAge, System::nanoTime);
     }
 
-    /**
-     * For tests: any owner and snapshot source (applied to the owner; it must not hold the owner strongly),
-     * an injected nanosecond clock.
-     */
-    PodRouterMetrics(Object owner, Function<Object, TelemetrySnapshot> source, Iterable<Tag> tags,
-                     Duration maxSnapshotAge, LongSupplier nanoTime) {
-        this.owner = new WeakReference<>(Objects.requireNonNull(owner, "owner"));
-        this.source = Objects.requireNonNull(source, "source");
+    /** For tests: an injected nanosecond clock. */
+    PodRouterMetrics(Iterable<Tag> tags, Duration maxSnapshotAge, LongSupplier nanoTime) {
         this.tags = Tags.of(Objects.requireNonNull(tags, "tags: null (expected: tags, or Tags.empty())"));
         Objects.requireNonNull(maxSnapshotAge, "maxSnapshotAge: null (expected: >= 0)");
         if (maxSnapshotAge.isNegative()) {
@@ -178,12 +203,59 @@ public final class PodRouterMetrics implements MeterBinder {
     }
 
     /**
-     * Registers the meters in {@code registry} (taking a snapshot now). Null throws
-     * {@link NullPointerException}.
+     * The listener to pass to {@code Router.builder().eventListener(...)}: it records each pod's
+     * Ready-to-first-metrics duration into the {@value #COLDSTART_DURATION} timers and ignores every other
+     * event. The same instance on every call; thread-safe, it never blocks (a timer record per cold start).
+     */
+    public RouterEventListener eventListener() {
+        return recorder;
+    }
+
+    /**
+     * Makes this binder report {@code router}'s telemetry; call it once, before {@link #bindTo}.
+     *
+     * @param router the router, built with {@link #eventListener()}; null throws {@link NullPointerException}
+     * @return this binder
+     * @throws IllegalStateException when already attached to a router
+     */
+    public PodRouterMetrics attach(Router router) {
+        Objects.requireNonNull(router, "router: null (expected: a Router)");
+        return attach(router, r -> ((Router) r).telemetry());
+    }
+
+    /**
+     * For tests: any owner and snapshot source (applied to the owner; it must not hold the owner strongly).
+     */
+    synchronized PodRouterMetrics attach(Object owner, Function<Object, TelemetrySnapshot> source) {
+        if (this.owner != null) {
+            throw new IllegalStateException("router: already attached (expected: one router per PodRouterMetrics)");
+        }
+        Objects.requireNonNull(source, "source");
+        TelemetrySnapshot first = Objects.requireNonNull(source.apply(owner), "telemetry snapshot");
+        List<Duration> bounds = new ArrayList<>();
+        for (double b : first.coldStartDurations().upperBounds()) {
+            if (Double.isFinite(b)) { // +Inf: every histogram has it
+                bounds.add(Duration.ofNanos(Math.round(b * 1e9)));
+            }
+        }
+        this.coldStartBuckets = bounds.toArray(new Duration[0]);
+        this.owner = new WeakReference<>(owner);
+        this.source = source;
+        return this;
+    }
+
+    /**
+     * Registers the meters in {@code registry} (taking a snapshot now).
+     *
+     * @throws NullPointerException  for a null registry
+     * @throws IllegalStateException before {@link #attach}
      */
     @Override
     public synchronized void bindTo(MeterRegistry registry) {
         Objects.requireNonNull(registry, "registry: null (expected: a MeterRegistry)");
+        if (this.owner == null) {
+            throw new IllegalStateException("router: not attached (expected: attach(router) before bindTo)");
+        }
         for (Bound b : bound) {
             if (b.registry == registry) {
                 return;
@@ -199,10 +271,11 @@ public final class PodRouterMetrics implements MeterBinder {
             counter(registry, owner, OUTCOMES, "Completed selections by the outcome the caller reported.",
                     Tags.of("outcome", o.name()), s -> s.outcomes().getOrDefault(o, 0L));
         }
-        FunctionTimer.builder(COLDSTART_DURATION, owner,
-                        o -> current().coldStartDurations().count(),
-                        o -> current().coldStartDurations().sum(), TimeUnit.SECONDS)
-                .description("Time from a pod becoming Ready to its first metrics.").tags(tags).register(registry);
+        recorder.add(Timer.builder(COLDSTART_DURATION)
+                .description("Time from a pod becoming Ready to its first metrics.")
+                .serviceLevelObjectives(coldStartBuckets)
+                .tags(tags)
+                .register(registry));
         counter(registry, owner, COLD_REQUESTS, "Requests routed to a pod while it was cold.", Tags.empty(),
                 TelemetrySnapshot::coldRequests);
         counter(registry, owner, COLD_REQUESTS_FAILED, "Requests routed to a cold pod that were reported failed.",
@@ -237,18 +310,31 @@ public final class PodRouterMetrics implements MeterBinder {
         if (snapshot == null || now - takenAt >= maxAgeNanos) {
             refresh();
         }
-        return snapshot;
+        return Objects.requireNonNull(snapshot, "bound before attached"); // bindTo took the first one
     }
 
     // Caller holds the monitor. Once the router is gone the last snapshot stays (Micrometer then reports
     // NaN without asking).
     private void refresh() {
-        Object owner = this.owner.get();
-        if (owner == null) {
+        WeakReference<Object> ref = this.owner;
+        Function<Object, TelemetrySnapshot> source = this.source;
+        Object owner = ref == null ? null : ref.get();
+        if (owner == null || source == null) {
             return;
         }
-        snapshot = Objects.requireNonNull(source.apply(owner), "telemetry snapshot");
+        TelemetrySnapshot snapshot = Objects.requireNonNull(source.apply(owner), "telemetry snapshot");
+        this.snapshot = snapshot;
         takenAt = nanoTime.getAsLong();
+        // The router calls the listener right after counting a cold start, so every cold start of the
+        // previous snapshot has been heard by now unless the listener is not the router's.
+        long heard = recorder.heard.sum();
+        if (!unheardColdStartsLogged && coldStartsAtLastRefresh > heard) {
+            unheardColdStartsLogged = true;
+            LOG.warn("{}: the router counted {} cold starts, the binder's listener heard {}: its timer misses them "
+                    + "(expected: Router.builder().eventListener(metrics.eventListener()))", COLDSTART_DURATION,
+                    coldStartsAtLastRefresh, heard);
+        }
+        coldStartsAtLastRefresh = snapshot.coldStartDurations().count();
         for (Bound b : bound) {
             for (SelectionKey k : snapshot.selections().keySet()) {
                 if (b.selections.add(k)) {
@@ -325,6 +411,27 @@ public final class PodRouterMetrics implements MeterBinder {
 
         PodHolder(PodTelemetry first) {
             this.last = first;
+        }
+    }
+
+    /** Records cold-start durations into the timers of every registry bound so far. */
+    private static final class ColdStartRecorder implements RouterEventListener {
+        final LongAdder heard = new LongAdder();
+        private final List<Timer> timers = new CopyOnWriteArrayList<>();
+
+        void add(Timer timer) {
+            timers.add(timer);
+        }
+
+        @Override
+        public void firstMetrics(Pod pod, Duration coldStartDuration) {
+            heard.increment();
+            if (coldStartDuration.isNegative()) {
+                return; // a clock that went back: Micrometer would drop it anyway; counted as heard
+            }
+            for (Timer t : timers) {
+                t.record(coldStartDuration);
+            }
         }
     }
 

@@ -1,9 +1,11 @@
 package io.podrouter.micrometer;
 
 import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.distribution.CountAtBucket;
+import io.micrometer.core.instrument.distribution.HistogramSnapshot;
 import io.micrometer.core.instrument.config.NamingConvention;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.podrouter.api.Candidates;
@@ -20,7 +22,6 @@ import io.podrouter.api.RandomSource;
 import io.podrouter.api.WarmupOutcome;
 import io.podrouter.core.Router;
 import io.podrouter.core.telemetry.PrometheusExposition;
-import io.podrouter.core.telemetry.RouterTelemetry;
 import io.podrouter.core.telemetry.TelemetrySnapshot;
 import io.podrouter.core.telemetry.TelemetrySnapshot.PodTelemetry;
 import io.podrouter.strategies.LeastRequestStrategy;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.Test;
 import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +39,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -47,7 +50,7 @@ class PodRouterMetricsTest {
     private static final Duration AGE = Duration.ofSeconds(1);
 
     private final Object owner = new Object();
-    private final RouterTelemetry telemetry = new RouterTelemetry();
+    private final FakeTelemetry telemetry = new FakeTelemetry();
     private final Map<String, PodTelemetry> pods = new ConcurrentHashMap<>();
     private final AtomicInteger snapshots = new AtomicInteger();
     private final AtomicLong nanos = new AtomicLong(1_000);
@@ -57,7 +60,7 @@ class PodRouterMetricsTest {
     };
 
     private PodRouterMetrics binder(Tags tags) {
-        return new PodRouterMetrics(owner, source, tags, AGE, nanos::get);
+        return new PodRouterMetrics(tags, AGE, nanos::get).attach(owner, source);
     }
 
     private void later() {
@@ -70,21 +73,18 @@ class PodRouterMetricsTest {
 
     @Test
     void metersMirrorTheSnapshot() {
-        telemetry.selectionCounter("least-kv-cache", Fallback.NONE, true).add(40);
-        telemetry.selectionCounter("random", Fallback.LAST_RESORT_RANDOM, true);
-        telemetry.fallbackCounter("least-kv-cache", Fallback.RANDOM_METRIC_MISSING, MissingReason.STALE).add(2);
-        telemetry.outcome(Outcome.SUCCESS);
-        telemetry.outcome(Outcome.FAILURE);
-        telemetry.outcome(Outcome.FAILURE);
-        telemetry.observeColdStart(Duration.ofSeconds(12));
-        telemetry.observeColdStart(Duration.ofMillis(500));
-        telemetry.coldRequestRouted();
-        telemetry.coldRequestCompleted(Outcome.FAILURE);
-        telemetry.warmupProbe(WarmupOutcome.TIMEOUT);
-        telemetry.podEjected(EjectionReason.CONSECUTIVE_FAILURES);
-        telemetry.ejectionSkipped();
-        telemetry.inFlightReclaimed();
-        telemetry.inFlightReclaimed();
+        telemetry.selections("least-kv-cache", Fallback.NONE, 40);
+        telemetry.selections("random", Fallback.LAST_RESORT_RANDOM, 0);
+        telemetry.fallbacks("least-kv-cache", Fallback.RANDOM_METRIC_MISSING, MissingReason.STALE, 2);
+        telemetry.outcomes.put(Outcome.SUCCESS, 1L);
+        telemetry.outcomes.put(Outcome.FAILURE, 2L);
+        telemetry.coldRequests = 1;
+        telemetry.coldRequestsFailed = 1;
+        telemetry.warmups.put(WarmupOutcome.TIMEOUT, 1L);
+        telemetry.ejections.put(EjectionReason.CONSECUTIVE_FAILURES, 1L);
+        telemetry.ejectedPods = 1;
+        telemetry.ejectionsSkipped = 1;
+        telemetry.inFlightReclaimed = 2;
         pods.put("pod-a", new PodTelemetry(17, 4));
         SimpleMeterRegistry r = new SimpleMeterRegistry();
         binder(Tags.empty()).bindTo(r);
@@ -97,9 +97,6 @@ class PodRouterMetricsTest {
         assertThat(counter(r, PodRouterMetrics.OUTCOMES, "outcome", "CANCELLED")).isZero();
         assertThat(counter(r, PodRouterMetrics.POD_SELECTIONS, "pod", "pod-a")).isEqualTo(17);
         assertThat(r.get(PodRouterMetrics.POD_IN_FLIGHT).tags("pod", "pod-a").gauge().value()).isEqualTo(4);
-        FunctionTimer cold = r.get(PodRouterMetrics.COLDSTART_DURATION).functionTimer();
-        assertThat(cold.count()).isEqualTo(2);
-        assertThat(cold.totalTime(TimeUnit.MILLISECONDS)).isEqualTo(12_500);
         assertThat(counter(r, PodRouterMetrics.COLD_REQUESTS)).isEqualTo(1);
         assertThat(counter(r, PodRouterMetrics.COLD_REQUESTS_FAILED)).isEqualTo(1);
         assertThat(counter(r, PodRouterMetrics.WARMUP_PROBES, "outcome", "TIMEOUT")).isEqualTo(1);
@@ -112,8 +109,8 @@ class PodRouterMetricsTest {
 
     @Test
     void everyMeterHasTheNameAndLabelsOfAPrometheusExpositionFamily() {
-        telemetry.selectionCounter("least-request", Fallback.NONE, true);
-        telemetry.fallbackCounter("least-request", Fallback.LAST_RESORT_RANDOM, null).increment();
+        telemetry.selections("least-request", Fallback.NONE, 1);
+        telemetry.fallbacks("least-request", Fallback.LAST_RESORT_RANDOM, null, 1);
         pods.put("pod-a", new PodTelemetry(1, 0));
         SimpleMeterRegistry r = new SimpleMeterRegistry();
         binder(Tags.empty()).bindTo(r);
@@ -121,6 +118,9 @@ class PodRouterMetricsTest {
 
         Set<String> families = new HashSet<>();
         for (Meter m : r.getMeters()) {
+            if (m.getId().getName().endsWith(".histogram")) {
+                continue; // SimpleMeterRegistry's gauges per bucket; a Prometheus registry writes them as _bucket
+            }
             String name = NamingConvention.snakeCase.name(m.getId().getName(), m.getId().getType());
             String family = switch (m.getId().getType()) {
                 case COUNTER -> name + "_total";
@@ -183,16 +183,16 @@ class PodRouterMetricsTest {
     void allMetersShareOneSnapshotWithinTheMaximumAge() {
         SimpleMeterRegistry r = new SimpleMeterRegistry();
         binder(Tags.empty()).bindTo(r);
-        assertThat(snapshots).hasValue(1);
+        int taken = snapshots.get(); // attach reads the bucket bounds, bindTo registers from a fresh one
         r.getMeters().forEach(m -> m.measure().forEach(x -> x.getValue()));
         r.getMeters().forEach(m -> m.measure().forEach(x -> x.getValue()));
-        assertThat(snapshots).hasValue(1);
-        telemetry.outcome(Outcome.CANCELLED);
+        assertThat(snapshots).hasValue(taken);
+        telemetry.outcomes.put(Outcome.CANCELLED, 1L);
         assertThat(counter(r, PodRouterMetrics.OUTCOMES, "outcome", "CANCELLED")).as("cached").isZero();
         later();
         assertThat(counter(r, PodRouterMetrics.OUTCOMES, "outcome", "CANCELLED")).isEqualTo(1);
         r.getMeters().forEach(m -> m.measure().forEach(x -> x.getValue()));
-        assertThat(snapshots).hasValue(2);
+        assertThat(snapshots).hasValue(taken + 1);
     }
 
     @Test
@@ -200,7 +200,7 @@ class PodRouterMetricsTest {
         SimpleMeterRegistry r = new SimpleMeterRegistry();
         binder(Tags.empty()).bindTo(r);
         assertThat(r.find(PodRouterMetrics.FALLBACKS).functionCounters()).isEmpty();
-        telemetry.fallbackCounter("least-kv-cache", Fallback.CHAIN, null).add(3);
+        telemetry.fallbacks("least-kv-cache", Fallback.CHAIN, null, 3);
         later();
         r.getMeters().forEach(m -> m.measure().forEach(x -> x.getValue()));
         FunctionCounter c = r.get(PodRouterMetrics.FALLBACKS).tags("strategy", "least-kv-cache", "fallback", "CHAIN", "reason", "")
@@ -224,7 +224,7 @@ class PodRouterMetricsTest {
         SimpleMeterRegistry r = new SimpleMeterRegistry();
         Object router = new Object();
         WeakReference<Object> ref = new WeakReference<>(router);
-        new PodRouterMetrics(router, source, Tags.empty(), AGE, nanos::get).bindTo(r);
+        new PodRouterMetrics(Tags.empty(), AGE, nanos::get).attach(router, source).bindTo(r);
         assertThat(r.get(PodRouterMetrics.COLD_PODS).gauge().value()).isEqualTo(3);
         router = null;
         // Bounded retries: the registry must not be what keeps the owner reachable.
@@ -241,12 +241,17 @@ class PodRouterMetricsTest {
 
     @Test
     void invalidArgumentsAreRejectedWithTheirName() {
-        assertThatThrownBy(() -> new PodRouterMetrics(null)).isInstanceOf(NullPointerException.class)
+        assertThatThrownBy(() -> new PodRouterMetrics().attach(null)).isInstanceOf(NullPointerException.class)
                 .hasMessage("router: null (expected: a Router)");
-        assertThatThrownBy(() -> new PodRouterMetrics(owner, source, null, AGE, nanos::get))
+        assertThatThrownBy(() -> new PodRouterMetrics(null)).isInstanceOf(NullPointerException.class)
                 .hasMessage("tags: null (expected: tags, or Tags.empty())");
-        assertThatThrownBy(() -> new PodRouterMetrics(owner, source, Tags.empty(), Duration.ofMillis(-1), nanos::get))
+        assertThatThrownBy(() -> new PodRouterMetrics(Tags.empty(), Duration.ofMillis(-1)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("maxSnapshotAge: PT-0.001S (expected: >= 0)");
+        assertThatThrownBy(() -> new PodRouterMetrics().bindTo(new SimpleMeterRegistry()))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("router: not attached (expected: attach(router) before bindTo)");
+        assertThatThrownBy(() -> binder(Tags.empty()).attach(owner, source)).isInstanceOf(IllegalStateException.class)
+                .hasMessage("router: already attached (expected: one router per PodRouterMetrics)");
         assertThatThrownBy(() -> binder(Tags.empty()).bindTo(null)).isInstanceOf(NullPointerException.class)
                 .hasMessage("registry: null (expected: a MeterRegistry)");
     }
@@ -259,7 +264,7 @@ class PodRouterMetricsTest {
                 .strategy(new LeastRequestStrategy()).clock(() -> t0).random(RandomSource.seeded(3))
                 .metricsRefreshInterval(Duration.ZERO).build()) {
             SimpleMeterRegistry r = new SimpleMeterRegistry();
-            new PodRouterMetrics(router, Tags.empty(), Duration.ZERO).bindTo(r);
+            new PodRouterMetrics(Tags.empty(), Duration.ZERO).attach(router).bindTo(r);
             Candidates c = router.candidates(List.of(Pod.ready("p1", "10.0.0.1", 8000, t0.minusSeconds(600)),
                     Pod.ready("p2", "10.0.0.2", 8000, t0.minusSeconds(600))));
             InferenceRequest req = InferenceRequest.forModel("m");
@@ -279,5 +284,68 @@ class PodRouterMetricsTest {
             held.close();
             assertThat(r.get(PodRouterMetrics.POD_IN_FLIGHT).tags("pod", held.pod().id()).gauge().value()).isZero();
         }
+    }
+
+    @Test
+    void coldStartDurationsHeardFromTheRouterFillATimerWithTheExpositionsBuckets() {
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        AtomicReference<Instant> now = new AtomicReference<>(t0);
+        Map<String, PodMetrics> answers = new ConcurrentHashMap<>();
+        PodRouterMetrics metrics = new PodRouterMetrics(Tags.of("gateway", "chat"), Duration.ZERO);
+        try (Router router = Router.builder()
+                .metricsSource((pod, model) -> {
+                    PodMetrics m = answers.get(pod.id());
+                    return m == null ? MetricsLookup.missing(MissingReason.NOT_YET_SCRAPED) : MetricsLookup.present(m);
+                })
+                .strategy(new LeastRequestStrategy()).clock(now::get).random(RandomSource.seeded(3))
+                .metricsRefreshInterval(Duration.ZERO)
+                .eventListener(metrics.eventListener())
+                .build()) {
+            SimpleMeterRegistry r = new SimpleMeterRegistry();
+            metrics.attach(router).bindTo(r);
+            Candidates c = router.candidates(List.of(Pod.ready("a", "10.0.0.1", 8000, t0),
+                    Pod.ready("b", "10.0.0.2", 8000, t0), Pod.ready("c", "10.0.0.3", 8000, t0)));
+            router.selectPod(InferenceRequest.forModel("m"), c).complete(Outcome.SUCCESS, 1);
+            for (String[] step : new String[][] {{"a", "500"}, {"b", "12000"}, {"c", "400000"}}) {
+                now.set(t0.plusMillis(Long.parseLong(step[1])));
+                answers.put(step[0], PodMetrics.observedAt(now.get()).withRunningRequests(0));
+                router.refreshMetrics();
+            }
+
+            TelemetrySnapshot.Histogram expected = router.telemetry().coldStartDurations();
+            assertThat(expected.count()).isEqualTo(3);
+            Timer timer = r.get(PodRouterMetrics.COLDSTART_DURATION).tags("gateway", "chat").timer();
+            HistogramSnapshot hs = timer.takeSnapshot();
+            assertThat(hs.count()).isEqualTo(expected.count());
+            assertThat(hs.total(TimeUnit.SECONDS)).isEqualTo(expected.sum());
+            Map<Double, Double> buckets = new HashMap<>();
+            for (CountAtBucket b : hs.histogramCounts()) {
+                buckets.put(b.bucket(TimeUnit.SECONDS), b.count());
+            }
+            List<Double> bounds = expected.upperBounds();
+            assertThat(buckets).as("one bucket per finite bound").hasSize(bounds.size() - 1);
+            for (int i = 0; i < bounds.size() - 1; i++) {
+                assertThat(buckets.get(bounds.get(i))).as("le=%s", bounds.get(i))
+                        .isEqualTo((double) expected.cumulativeCounts().get(i));
+            }
+            assertThat(buckets.get(0.5)).as("a bound is inclusive, as Prometheus' le").isEqualTo(1);
+            assertThat(buckets.get(300.0)).as("400 s falls only in +Inf").isEqualTo(2);
+        }
+    }
+
+    @Test
+    void withoutItsListenerTheTimerStaysEmptyInsteadOfInventingDurations() {
+        telemetry.coldStarts.add(Duration.ofSeconds(3));
+        SimpleMeterRegistry r = new SimpleMeterRegistry();
+        PodRouterMetrics binder = binder(Tags.empty());
+        binder.bindTo(r);
+        later();
+        r.getMeters().forEach(m -> m.measure().forEach(x -> x.getValue())); // a refresh notices the gap and logs it
+        assertThat(r.get(PodRouterMetrics.COLDSTART_DURATION).timer().count()).isZero();
+
+        binder.eventListener().firstMetrics(Pod.ready("p", "10.0.0.1", 8000, Instant.EPOCH), Duration.ofSeconds(7));
+        binder.eventListener().firstMetrics(Pod.ready("p", "10.0.0.1", 8000, Instant.EPOCH), Duration.ofSeconds(-1));
+        assertThat(r.get(PodRouterMetrics.COLDSTART_DURATION).timer().count()).as("negative durations are dropped")
+                .isEqualTo(1);
     }
 }

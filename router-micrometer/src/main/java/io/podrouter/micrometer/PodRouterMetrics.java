@@ -102,7 +102,8 @@ import java.util.function.ToDoubleFunction;
  * the pods the router knows (see {@link TelemetrySnapshot}): each time a new snapshot is taken, meters
  * of new pods, strategies and fallback kinds are registered and the meters of pods that left are
  * removed from every registry this binder is bound to. A new pod's meters therefore appear at the
- * publication after the one whose snapshot first contained it. Label cardinality stays bounded by the
+ * publication after the one whose snapshot first contained it, or at once after {@link #update()}.
+ * Label cardinality stays bounded by the
  * pods the router knows.
  *
  * <p>The meters, and this binder, hold the router weakly (Micrometer's convention), so a registry does
@@ -298,6 +299,17 @@ public final class PodRouterMetrics implements MeterBinder {
         counter(registry, owner, IN_FLIGHT_RECLAIMED,
                 "In-flight slots reclaimed from selections not completed within the maximum in-flight age.",
                 Tags.empty(), TelemetrySnapshot::inFlightReclaimed);
+        refresh();
+    }
+
+    /**
+     * Takes a new snapshot now and brings the per-pod, per-strategy and per-fallback meters up to date.
+     * Call it right before a pull-based scrape (such as {@code PrometheusMeterRegistry.scrape()} behind a
+     * {@code /metrics} endpoint) so that the scrape shows the router as it is, new pods included, instead of
+     * a snapshot up to {@code maxSnapshotAge} old. Does nothing before {@link #attach} or once the router is
+     * gone. Thread-safe.
+     */
+    public synchronized void update() {
         refresh();
     }
 

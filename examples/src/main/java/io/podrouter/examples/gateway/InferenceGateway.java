@@ -1,5 +1,9 @@
 package io.podrouter.examples.gateway;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -29,8 +33,8 @@ import io.podrouter.core.Router;
 import io.podrouter.core.coldstart.SlowStart;
 import io.podrouter.prometheus.EngineMapping;
 import io.podrouter.prometheus.PrometheusScraper;
-import io.podrouter.core.telemetry.PrometheusExposition;
 import io.podrouter.examples.json.JsonWriter;
+import io.podrouter.micrometer.PodRouterMetrics;
 import io.podrouter.examples.openai.CompletionRequest;
 import io.podrouter.examples.openai.InvalidRequestException;
 import io.podrouter.examples.openai.OpenAiError;
@@ -82,9 +86,9 @@ import java.util.concurrent.atomic.LongAdder;
  * ({@code {"object":"list","data":[{"id":...,"object":"model","created":...,"owned_by":"podrouter"}]}}),
  * the models that have at least one Ready backend; {@code GET /v1/models/{id}} answers one of them, or
  * 404 {@code model_not_found} ({@code id} may contain {@code /}, as in {@code meta-llama/Llama-3.1-8B},
- * and may be percent-encoded). {@code GET /metrics} is the router's telemetry
- * ({@link Router#writePrometheus}) plus the gateway's own counters (below). {@code GET /health} answers
- * 200.
+ * and may be percent-encoded). {@code GET /metrics} is a Micrometer {@link PrometheusMeterRegistry}'s
+ * scrape: the router's telemetry through {@link PodRouterMetrics} (the cold-start histogram with its
+ * buckets included) plus the gateway's own meters (below). {@code GET /health} answers 200.
  *
  * <p><b>Errors</b> are OpenAI-style JSON objects ({@link OpenAiError}); client input is echoed in them at
  * most {@value OpenAiError#MAX_ECHO_CHARS} characters long. 400 for a body that is not JSON, not an
@@ -129,7 +133,9 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code podrouter_gateway_retries_skipped_total} by {@code reason} ({@code max_retries}, {@code budget},
  * {@code no_other_pod}), {@code podrouter_gateway_timeouts_total} by {@code phase}
  * ({@code response_headers}, {@code stream_idle}, {@code total}, {@code request_read}),
- * {@code podrouter_gateway_requests_in_flight} and {@code podrouter_gateway_backends} by model.
+ * {@code podrouter_gateway_requests_in_flight} and {@code podrouter_gateway_backends} by {@code model}
+ * and {@code ready}. They are Micrometer meters in {@link #meterRegistry()}, which a host application can
+ * also publish elsewhere.
  *
  * <p><b>Why Netty, not the JDK's HTTP server.</b> The JDK server reads each request's headers and body
  * with blocking reads on its handler threads, with no per-request read deadline and no header size
@@ -169,6 +175,8 @@ public final class InferenceGateway implements AutoCloseable {
     public static final int DEFAULT_MAX_HEADER_BYTES = 16 << 10;
     /** Longest request line accepted (method, target, version); longer gets 414. */
     public static final int MAX_REQUEST_LINE_BYTES = 8 << 10;
+    /** The content type of {@code GET /metrics}: {@link PrometheusMeterRegistry#scrape()} writes text format 0.0.4. */
+    public static final String METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
     /** Prefix of every thread the gateway owns. */
     public static final String THREAD_PREFIX = "podrouter-gateway-";
 
@@ -211,10 +219,13 @@ public final class InferenceGateway implements AutoCloseable {
     private final ScheduledThreadPoolExecutor refreshScheduler;
     private final Map<String, ModelBackends> models = new ConcurrentHashMap<>();
     private final Object backendsLock = new Object();
-    private final Map<String, LongAdder> responses = new ConcurrentHashMap<>();
-    private final Map<String, LongAdder> retriesByReason = new ConcurrentHashMap<>();
-    private final Map<String, LongAdder> retriesSkipped = new ConcurrentHashMap<>();
-    private final Map<String, LongAdder> timeouts = new ConcurrentHashMap<>();
+    private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private PodRouterMetrics routerMetrics;
+    // Counters by their label values, so counting is a map lookup, not a registry lookup.
+    private final Map<String, Counter> responses = new ConcurrentHashMap<>();
+    private final Map<String, Counter> retriesByReason = new ConcurrentHashMap<>();
+    private final Map<String, Counter> retriesSkipped = new ConcurrentHashMap<>();
+    private final Map<String, Counter> timeouts = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean backendFailureLogged = new AtomicBoolean();
 
@@ -252,11 +263,16 @@ public final class InferenceGateway implements AutoCloseable {
         Channel bound;
         try {
             s = PrometheusScraper.builder().engine(EngineMapping.vllm()).interval(b.scrapeInterval).build();
-            Router.Builder rb = Router.builder().metricsSource(s).strategies(b.strategies).refreshScheduler(refreshScheduler);
+            routerMetrics = new PodRouterMetrics();
+            Router.Builder rb = Router.builder().metricsSource(s).strategies(b.strategies).refreshScheduler(refreshScheduler)
+                    .eventListener(routerMetrics.eventListener()); // the cold-start histogram's observations
             if (b.slowStart != null) {
                 rb.slowStart(b.slowStart);
             }
             r = rb.build();
+            routerMetrics.attach(r).bindTo(meters);
+            Gauge.builder("podrouter.gateway.requests.in.flight", exchangesInFlight, LongAdder::sum)
+                    .description("Completion requests being forwarded or relayed now.").register(meters);
             HttpDecoderConfig decoder = new HttpDecoderConfig()
                     .setMaxInitialLineLength(MAX_REQUEST_LINE_BYTES)
                     .setMaxHeaderSize(b.maxHeaderBytes)
@@ -306,7 +322,7 @@ public final class InferenceGateway implements AutoCloseable {
                 .version(HttpClient.Version.HTTP_1_1)
                 .build();
         for (String model : b.models) {
-            models.put(model, new ModelBackends(model, router.candidates(List.of())));
+            models.put(model, newModel(model));
         }
         scraper.start();
         if (ForkJoinPool.getCommonPoolParallelism() <= 1) {
@@ -377,7 +393,7 @@ public final class InferenceGateway implements AutoCloseable {
                             + "' (expected: a unique id per backend)");
                 }
             }
-            ModelBackends m = models.computeIfAbsent(model, k -> new ModelBackends(k, router.candidates(List.of())));
+            ModelBackends m = models.computeIfAbsent(model, this::newModel);
             List<Pod> pods = new ArrayList<>(m.pods);
             pods.removeIf(p -> p.id().equals(pod.id()));
             pods.add(pod);
@@ -464,6 +480,17 @@ public final class InferenceGateway implements AutoCloseable {
         return served;
     }
 
+    /** A model without backends, with its gauges (models are never removed, so neither are they). */
+    private ModelBackends newModel(String model) {
+        ModelBackends m = new ModelBackends(model, router.candidates(List.of()));
+        for (boolean ready : new boolean[] {true, false}) {
+            Gauge.builder("podrouter.gateway.backends", m, x -> x.pods.stream().filter(p -> p.ready() == ready).count())
+                    .description("Registered backends per model and readiness.")
+                    .tags("model", model, "ready", Boolean.toString(ready)).register(meters);
+        }
+        return m;
+    }
+
     private void apply(ModelBackends m, List<Pod> pods) {
         List<Pod> all = new ArrayList<>();
         for (ModelBackends other : models.values()) {
@@ -524,7 +551,7 @@ public final class InferenceGateway implements AutoCloseable {
         String path = path(req);
         switch (path) {
             case "/health" -> conn.respond(HttpResponseStatus.OK, "text/plain", "ok\n", Map.of());
-            case "/metrics" -> conn.respond(HttpResponseStatus.OK, PrometheusExposition.CONTENT_TYPE, metricsText(), Map.of());
+            case "/metrics" -> conn.respond(HttpResponseStatus.OK, METRICS_CONTENT_TYPE, scrape(), Map.of());
             case MODELS -> conn.respond(HttpResponseStatus.OK, JSON, modelList(), Map.of());
             case COMPLETIONS, CHAT_COMPLETIONS -> completion(conn, path, body);
             default -> model(conn, path.substring(MODEL_PREFIX.length()));
@@ -630,27 +657,36 @@ public final class InferenceGateway implements AutoCloseable {
     }
 
     void countResponse(int status, String result) {
-        increment(responses, "code=\"" + status + "\",result=\"" + result + "\"");
+        counter(responses, "podrouter.gateway.responses", "Responses the gateway sent, by HTTP status and how they ended.",
+                "code", Integer.toString(status), "result", result).increment();
     }
 
     void countRetry(String reason) {
-        increment(retriesByReason, "reason=\"" + reason + "\"");
+        counter(retriesByReason, "podrouter.gateway.retries", "Requests retried on another pod, by what failed first.",
+                "reason", reason).increment();
     }
 
     void countRetrySkipped(String reason) {
-        increment(retriesSkipped, "reason=\"" + reason + "\"");
+        counter(retriesSkipped, "podrouter.gateway.retries.skipped", "Retryable failures not retried, by why.",
+                "reason", reason).increment();
     }
 
     void countTimeout(String phase) {
-        increment(timeouts, "phase=\"" + phase + "\"");
+        counter(timeouts, "podrouter.gateway.timeouts", "Timeouts, by phase.", "phase", phase).increment();
     }
 
     void countRequestReadTimeout() {
         countTimeout("request_read");
     }
 
-    private static void increment(Map<String, LongAdder> counters, String labels) {
-        counters.computeIfAbsent(labels, k -> new LongAdder()).increment();
+    /** The counter of one label combination (label values come from the gateway's own constants). */
+    private Counter counter(Map<String, Counter> cache, String name, String help, String... tags) {
+        String key = tags.length == 2 ? tags[1] : String.join("\u0000", tags);
+        Counter c = cache.get(key);
+        if (c == null) {
+            c = cache.computeIfAbsent(key, k -> Counter.builder(name).description(help).tags(tags).register(meters));
+        }
+        return c;
     }
 
     /**
@@ -660,47 +696,27 @@ public final class InferenceGateway implements AutoCloseable {
      * demos; thread-safe.
      */
     public long responses(int code, String result) {
-        LongAdder a = responses.get("code=\"" + code + "\",result=\"" + result + "\"");
-        return a == null ? 0 : a.sum();
+        Counter c = responses.get(String.join("\u0000", "code", Integer.toString(code), "result", String.valueOf(result)));
+        return c == null ? 0 : (long) c.count();
     }
 
     /** Retries made so far, all reasons (the sum of {@code podrouter_gateway_retries_total}); thread-safe. */
     public long retries() {
-        return retriesByReason.values().stream().mapToLong(LongAdder::sum).sum();
+        return (long) retriesByReason.values().stream().mapToDouble(Counter::count).sum();
     }
 
-    private String metricsText() {
-        StringBuilder out = new StringBuilder(4096);
-        try {
-            router.writePrometheus(out);
-        } catch (IOException e) {
-            throw new IllegalStateException("a StringBuilder does not throw", e);
-        }
-        family(out, "podrouter_gateway_responses_total", "Responses the gateway sent, by HTTP status and how they ended.", responses);
-        family(out, "podrouter_gateway_retries_total", "Requests retried on another pod, by what failed first.", retriesByReason);
-        family(out, "podrouter_gateway_retries_skipped_total", "Retryable failures not retried, by why.", retriesSkipped);
-        family(out, "podrouter_gateway_timeouts_total", "Timeouts, by phase.", timeouts);
-        out.append("# HELP podrouter_gateway_requests_in_flight Completion requests being forwarded or relayed now.\n")
-                .append("# TYPE podrouter_gateway_requests_in_flight gauge\n")
-                .append("podrouter_gateway_requests_in_flight ").append(exchangesInFlight.sum()).append('\n');
-        out.append("# HELP podrouter_gateway_backends Registered backends per model and readiness.\n")
-                .append("# TYPE podrouter_gateway_backends gauge\n");
-        for (ModelBackends m : new TreeMap<>(models).values()) {
-            long ready = m.pods.stream().filter(Pod::ready).count();
-            out.append("podrouter_gateway_backends{model=").append(JsonWriter.quote(m.model)).append(",ready=\"true\"} ")
-                    .append(ready).append('\n');
-            out.append("podrouter_gateway_backends{model=").append(JsonWriter.quote(m.model)).append(",ready=\"false\"} ")
-                    .append(m.pods.size() - ready).append('\n');
-        }
-        return out.toString();
+    /**
+     * The registry behind {@code GET /metrics}: the router's meters ({@link PodRouterMetrics}) and the
+     * gateway's own. Closed with the gateway.
+     */
+    public PrometheusMeterRegistry meterRegistry() {
+        return meters;
     }
 
-    private static void family(StringBuilder out, String name, String help, Map<String, LongAdder> counters) {
-        out.append("# HELP ").append(name).append(' ').append(help).append('\n')
-                .append("# TYPE ").append(name).append(" counter\n");
-        for (Map.Entry<String, LongAdder> e : new TreeMap<>(counters).entrySet()) {
-            out.append(name).append('{').append(e.getKey()).append("} ").append(e.getValue().sum()).append('\n');
-        }
+    /** The scrape of {@code GET /metrics}, from a telemetry snapshot taken now (so new pods show at once). */
+    private String scrape() {
+        routerMetrics.update();
+        return meters.scrape();
     }
 
     private void ensureOpen() {
@@ -726,6 +742,7 @@ public final class InferenceGateway implements AutoCloseable {
         }
         scraper.close();
         router.close();
+        meters.close();
         shutdown(clientPool, refreshScheduler);
         LOG.info("gateway stopped");
     }

@@ -4,9 +4,10 @@ import io.podrouter.api.Pod;
 import io.podrouter.core.coldstart.SlowStart;
 import io.podrouter.prometheus.text.Exposition;
 import io.podrouter.prometheus.text.MetricFamily;
+import io.podrouter.prometheus.text.MetricType;
 import io.podrouter.prometheus.text.PrometheusTextParser;
 import io.podrouter.prometheus.text.Sample;
-import io.podrouter.core.telemetry.PrometheusExposition;
+import io.podrouter.core.telemetry.TelemetrySnapshot;
 import io.podrouter.examples.HealthProbe;
 import io.podrouter.examples.LoadDriver;
 import io.podrouter.examples.fakevllm.FakeVllmBackend;
@@ -227,6 +228,72 @@ class InferenceGatewayIntegrationTest {
         closeAndAssertPortsAndThreadsReleased();
     }
 
+    /**
+     * {@code /metrics} is Micrometer's Prometheus scrape: the binder's families under the exposition's names,
+     * and the cold-start histogram with the router's own bucket bounds and counts.
+     */
+    @Test
+    void metricsServesSelectionsOutcomesAndTheColdStartHistogramThroughMicrometer() throws Exception {
+        InferenceGateway gateway = gateway(InferenceGateway.builder().scrapeInterval(Duration.ofMillis(100)));
+        // No metrics for its first 300 ms: the request below finds it cold, so the router sees a cold start.
+        FakeVllmBackend b = backend(fast(FakeVllmBackend.builder("pod-m", MODEL)).coldStart(Duration.ofMillis(300), 0, 1));
+        gateway.addBackend(MODEL, Pod.ready("pod-m", b.host(), b.port(), Instant.now()));
+        int requests = 5;
+        for (int i = 0; i < requests; i++) {
+            assertThat(post(gateway, "/v1/completions", "{\"model\":\"" + MODEL + "\",\"max_tokens\":2}").statusCode())
+                    .isEqualTo(200);
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (gateway.router().isCold("pod-m") && System.nanoTime() < deadline) {
+            Thread.sleep(20); // bounded wait for the first scrape after the 300 ms
+        }
+        assertThat(gateway.router().isCold("pod-m")).as("pod-m has its first metrics").isFalse();
+
+        Exposition metrics = PrometheusTextParser.parseExposition(getMetrics(gateway));
+        MetricFamily outcomes = metrics.family("podrouter_outcomes_total");
+        assertThat(outcomes.type()).isEqualTo(MetricType.COUNTER);
+        assertThat(outcomes.samples()).anySatisfy(x -> {
+            assertThat(x.label("outcome")).isEqualTo("SUCCESS");
+            assertThat(x.value()).isEqualTo(requests);
+        });
+        MetricFamily selections = metrics.family("podrouter_selections_total");
+        assertThat(selections.type()).isEqualTo(MetricType.COUNTER);
+        assertThat(selections.samples().stream().mapToDouble(Sample::value).sum()).isEqualTo(requests);
+        assertThat(selections.samples()).allSatisfy(x -> assertThat(x.labels()).containsKeys("strategy", "fallback"));
+        MetricFamily perPod = metrics.family("podrouter_pod_selections_total");
+        assertThat(perPod.samples()).singleElement().satisfies(x -> {
+            assertThat(x.label("pod")).isEqualTo("pod-m");
+            assertThat(x.value()).isEqualTo(requests);
+        });
+        assertThat(metrics.family("podrouter_gateway_responses_total").samples()).anySatisfy(x -> {
+            assertThat(x.labels()).containsEntry("code", "200").containsEntry("result", "complete");
+            assertThat(x.value()).isEqualTo(requests);
+        });
+        assertThat(metrics.family("podrouter_gateway_backends").samples()).anySatisfy(x -> {
+            assertThat(x.labels()).containsEntry("model", MODEL).containsEntry("ready", "true");
+            assertThat(x.value()).isEqualTo(1);
+        });
+
+        MetricFamily cold = metrics.family("pod_coldstart_duration_seconds");
+        assertThat(cold.type()).isEqualTo(MetricType.HISTOGRAM);
+        TelemetrySnapshot.Histogram expected = gateway.router().telemetry().coldStartDurations();
+        assertThat(expected.count()).isEqualTo(1);
+        List<Double> bounds = new ArrayList<>();
+        for (Sample x : cold.samples()) {
+            if (x.name().equals("pod_coldstart_duration_seconds_bucket")) {
+                double le = x.label("le").equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(x.label("le"));
+                bounds.add(le);
+                assertThat(x.value()).as("le=%s", le).isEqualTo((double) expected.cumulativeCounts()
+                        .get(expected.upperBounds().indexOf(le)));
+            }
+        }
+        assertThat(bounds).as("the router's bucket bounds").containsExactlyElementsOf(expected.upperBounds());
+        assertThat(sample(cold, "pod_coldstart_duration_seconds_count")).isEqualTo(1.0);
+        assertThat(sample(cold, "pod_coldstart_duration_seconds_sum")).isCloseTo(expected.sum(),
+                org.assertj.core.api.Assertions.within(1e-6));
+        closeAndAssertPortsAndThreadsReleased();
+    }
+
     private static FakeVllmBackend.Builder fast(FakeVllmBackend.Builder b) {
         return b.timeToFirstToken(Duration.ofMillis(8)).timePerOutputToken(Duration.ofMillis(1));
     }
@@ -267,7 +334,7 @@ class InferenceGatewayIntegrationTest {
         HttpResponse<String> r = http().send(HttpRequest.newBuilder(g.baseUri().resolve("/metrics")).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);
-        assertThat(r.headers().firstValue("Content-Type")).hasValue(PrometheusExposition.CONTENT_TYPE);
+        assertThat(r.headers().firstValue("Content-Type")).hasValue(InferenceGateway.METRICS_CONTENT_TYPE);
         // Selection, outcome and per-pod families beside the cold-start ones.
         assertThat(r.body()).contains("# TYPE podrouter_selections_total counter", "# TYPE podrouter_outcomes_total counter",
                 "# TYPE podrouter_pod_in_flight gauge", "# TYPE podrouter_outlier_ejections_total counter");

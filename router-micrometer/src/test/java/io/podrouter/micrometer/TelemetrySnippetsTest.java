@@ -32,8 +32,9 @@ import java.util.concurrent.atomic.LongAdder;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The Java snippets of the README's Telemetry section, kept here so that they compile: the bodies of
- * the methods marked "snippet" are copied verbatim into the README.
+ * The Java snippets of the README's Telemetry section, kept here so that they compile: the regions between
+ * {@code tag::name[]} and {@code end::name[]} are copied verbatim into the README, with the imports they use
+ * (the examples module's ReadmeSnippetsTest checks that).
  */
 class TelemetrySnippetsTest {
 
@@ -52,7 +53,7 @@ class TelemetrySnippetsTest {
 
     private final LatencyByPod latencyByPod = new LatencyByPod();
 
-    // snippet: micrometer
+    // tag::micrometer[]
     Router routerWithMicrometer(MeterRegistry registry) {
         PodRouterMetrics metrics = new PodRouterMetrics(Tags.of("gateway", "chat"));
         Router router = Router.builder()
@@ -63,8 +64,9 @@ class TelemetrySnippetsTest {
         metrics.attach(router).bindTo(registry);
         return router;
     }
+    // end::micrometer[]
 
-    // snippet: listener
+    // tag::listener[]
     Router routerWithListener() {
         return Router.builder()
                 .metricsSource(source)
@@ -80,8 +82,9 @@ class TelemetrySnippetsTest {
                 })
                 .build();
     }
+    // end::listener[]
 
-    // snippet: exposition
+    // tag::exposition[]
     static void serveMetrics(Router router, com.sun.net.httpserver.HttpExchange exchange) throws IOException {
         exchange.getResponseHeaders().set("Content-Type", PrometheusExposition.CONTENT_TYPE);
         exchange.sendResponseHeaders(200, 0);
@@ -89,6 +92,7 @@ class TelemetrySnippetsTest {
             router.writePrometheus(out);
         }
     }
+    // end::exposition[]
 
     @Test
     void snippetsRunAgainstARealRouter() throws IOException {

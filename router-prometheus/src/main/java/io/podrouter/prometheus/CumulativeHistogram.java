@@ -1,5 +1,7 @@
 package io.podrouter.prometheus;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.Arrays;
 
 /**
@@ -93,7 +95,7 @@ final class CumulativeHistogram {
      * and at most that limit too. Reading such a histogram would yield a negative or absurd latency, so the
      * scraper reports the pod's metrics as invalid instead.
      */
-    String problem() {
+    @Nullable String problem() {
         if (size == 0 || bounds[size - 1] != Double.POSITIVE_INFINITY) {
             return "no le=\"+Inf\" bucket (expected: a histogram ending with the +Inf bucket)";
         }

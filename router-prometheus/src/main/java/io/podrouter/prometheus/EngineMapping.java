@@ -13,6 +13,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * How one model-server engine names its Prometheus metrics: which gauge or histogram fills which
  * {@link io.podrouter.api.PodMetrics} field, which label tells models apart, and which extra values to
@@ -37,6 +39,12 @@ import java.util.regex.Pattern;
  * ({@link Builder#percentiles}, default 0.9) of the recent window are stored in {@code extra} as
  * {@code <key>_p90} etc.; extra histograms also store their recent mean as {@code <key>}, extra gauges
  * their value as {@code <key>}.
+ *
+ * <p><b>LoRA adapters.</b> The vLLM mapping also reads {@code vllm:lora_requests_info}
+ * ({@link Builder#loraInfo}): the adapters of its newest series go into {@code extra} of every model of
+ * the pod as {@code lora_running:<adapter>} and {@code lora_waiting:<adapter>} (1 each) and
+ * {@code lora_max}; {@code LoraAffinityScorer} (podrouter-strategies) prefers pods whose
+ * {@code lora_running:<adapter>} is positive.
  *
  * <p>Immutable and thread-safe.
  */
@@ -72,6 +80,7 @@ public final class EngineMapping {
             .histogram(MetricField.QUEUE_TIME, "vllm:request_queue_time_seconds")
             .extraHistogram("request_prefill_time_seconds", "vllm:request_prefill_time_seconds")
             .extraHistogram("request_decode_time_seconds", "vllm:request_decode_time_seconds")
+            .loraInfo("vllm:lora_requests_info")
             .build();
 
     // Metric names: SGLang "Production Metrics" (https://docs.sglang.io/references/production_metrics.html;
@@ -114,15 +123,18 @@ public final class EngineMapping {
     }
 
     private final String name;
-    private final String modelLabel;
+    private final @Nullable String modelLabel;
     private final List<GaugeSpec> gauges;
     private final List<HistogramSpec> histograms;
     private final double[] percentiles;
     private final String[] percentileSuffixes;
     private final Map<String, Slot> slots;
+    private final @Nullable String loraInfoFamily;
+    private final Set<String> metricNames;
 
     private EngineMapping(Builder b) {
         this.name = b.name;
+        this.loraInfoFamily = b.loraInfoFamily;
         this.modelLabel = b.modelLabel;
         this.gauges = List.copyOf(b.gauges);
         this.histograms = List.copyOf(b.histograms);
@@ -146,6 +158,11 @@ public final class EngineMapping {
             }
         }
         this.slots = Map.copyOf(s);
+        Set<String> all = new HashSet<>(slots.keySet());
+        if (loraInfoFamily != null) {
+            all.add(loraInfoFamily);
+        }
+        this.metricNames = Set.copyOf(all);
     }
 
     /** The vLLM mapping (metric names as documented in vLLM's "Production Metrics" page). */
@@ -173,13 +190,18 @@ public final class EngineMapping {
     }
 
     /** The label that names the model of a series, or null when series are not per model. */
-    public String modelLabel() {
+    public @Nullable String modelLabel() {
         return modelLabel;
     }
 
     /** Every metric family name this mapping reads (unmodifiable). */
     public Set<String> metricNames() {
-        return slots.keySet();
+        return metricNames;
+    }
+
+    /** The LoRA info gauge this mapping reads ({@link Builder#loraInfo}), or null when none. */
+    public @Nullable String loraInfoFamily() {
+        return loraInfoFamily;
     }
 
     /** The percentiles (in (0, 1)) reported in {@code extra} for every histogram; a copy. */
@@ -208,7 +230,7 @@ public final class EngineMapping {
     }
 
     /** Where samples of family {@code familyName} go, or null when this mapping does not read it. */
-    Slot slot(String familyName) {
+    @Nullable Slot slot(String familyName) {
         return slots.get(familyName);
     }
 
@@ -224,13 +246,14 @@ public final class EngineMapping {
      */
     public static final class Builder {
         private final String name;
-        private String modelLabel = "model_name";
+        private @Nullable String modelLabel = "model_name";
         private final List<GaugeSpec> gauges = new ArrayList<>();
         private final List<HistogramSpec> histograms = new ArrayList<>();
         private final Set<String> names = new HashSet<>();
         private final Set<String> keys = new HashSet<>();
         private final EnumSet<MetricField> fields = EnumSet.noneOf(MetricField.class);
         private double[] percentiles = {0.9};
+        private @Nullable String loraInfoFamily;
 
         private Builder(String name) {
             Objects.requireNonNull(name, "name: null (expected: an engine name)");
@@ -244,7 +267,7 @@ public final class EngineMapping {
          * The label naming the model of each series; default {@code "model_name"} (vLLM, SGLang). Null
          * means the engine does not label series per model: every series then serves every model.
          */
-        public Builder modelLabel(String label) {
+        public Builder modelLabel(@Nullable String label) {
             if (label != null && !LABEL_NAME.matcher(label).matches()) {
                 throw new IllegalArgumentException("modelLabel: '" + label + "' (expected: a label name like model_name, or null)");
             }
@@ -292,6 +315,28 @@ public final class EngineMapping {
         public Builder extraHistogram(String key, String... metricNames) {
             List<String> checked = checkNames(metricNames);
             histograms.add(new HistogramSpec(null, claimKey(key), claimNames(checked)));
+            return this;
+        }
+
+        /**
+         * Reads the LoRA adapters a pod runs and queues from an info gauge shaped like vLLM's
+         * {@code vllm:lora_requests_info} (labels {@code running_lora_adapters}, {@code waiting_lora_adapters}:
+         * comma-separated adapter names; {@code max_lora}; value: when the combination was last set, newest
+         * wins) into {@code PodMetrics.extra} of every model of the pod: {@code lora_running:<adapter>} and
+         * {@code lora_waiting:<adapter>} (the times the adapter is listed, 1 with vLLM) and {@code lora_max}.
+         * The vLLM mapping reads it; default none. A family of another type than gauge (or untyped) is
+         * skipped.
+         *
+         * @param familyName the metric name, e.g. {@code vllm:lora_requests_info}; not null, a valid metric
+         *                   name not mapped otherwise
+         * @throws IllegalStateException when a LoRA info gauge is already set
+         */
+        public Builder loraInfo(String familyName) {
+            if (loraInfoFamily != null) {
+                throw new IllegalStateException("loraInfo: already '" + loraInfoFamily + "' (expected: one LoRA info gauge)");
+            }
+            List<String> checked = checkNames(familyName);
+            this.loraInfoFamily = claimNames(checked).get(0);
             return this;
         }
 

@@ -4,6 +4,8 @@ import io.podrouter.prometheus.text.MetricType;
 import io.podrouter.prometheus.text.SampleView;
 import io.podrouter.prometheus.text.SampleVisitor;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -24,16 +26,20 @@ final class MetricsExtractor implements SampleVisitor {
     private final EngineMapping.Aggregation[] aggregations;
     private final MetricField[] gaugeFields;
     private final Map<String, ModelValues> models = new HashMap<>();
-    private EngineMapping.Slot slot;
-    private String wrongType;
+    private final @Nullable String loraFamily;
+    private final LoraInfo lora = new LoraInfo();
+    private EngineMapping.@Nullable Slot slot;
+    private boolean inLoraFamily;
+    private @Nullable String wrongType;
 
     /**
      * @param mapping        what to read
      * @param kvAggregation  how to combine several KV-cache usage series of one model, or null for the
      *                       mapping's own choice
      */
-    MetricsExtractor(EngineMapping mapping, EngineMapping.Aggregation kvAggregation) {
+    MetricsExtractor(EngineMapping mapping, EngineMapping.@Nullable Aggregation kvAggregation) {
         this.mapping = mapping;
+        this.loraFamily = mapping.loraInfoFamily();
         this.modelLabel = mapping.modelLabel();
         this.gaugeCount = mapping.gauges().size();
         this.histogramCount = mapping.histograms().size();
@@ -48,6 +54,12 @@ final class MetricsExtractor implements SampleVisitor {
 
     @Override
     public boolean wantsFamily(String familyName, MetricType type) {
+        // An info gauge; another type is not vLLM's, so it is skipped (no LoRA extras), not an error.
+        inLoraFamily = familyName.equals(loraFamily) && (type == MetricType.GAUGE || type == MetricType.UNTYPED);
+        if (inLoraFamily) {
+            slot = null;
+            return true;
+        }
         slot = mapping.slot(familyName);
         if (slot == null) {
             return false;
@@ -64,6 +76,15 @@ final class MetricsExtractor implements SampleVisitor {
 
     @Override
     public void sample(SampleView s) {
+        if (inLoraFamily) {
+            lora.offer(s.value(), s.labelValue(LoraInfo.RUNNING_LABEL), s.labelValue(LoraInfo.WAITING_LABEL),
+                    s.labelValue(LoraInfo.MAX_LABEL));
+            return;
+        }
+        EngineMapping.Slot slot = this.slot;
+        if (slot == null) {
+            return; // the parser only sends samples of wanted families
+        }
         String model = modelLabel == null ? null : s.labelValue(modelLabel);
         if (model == null) {
             model = ANY_MODEL;
@@ -81,8 +102,13 @@ final class MetricsExtractor implements SampleVisitor {
         }
     }
 
+    /** The LoRA adapters of the body's newest {@code vllm:lora_requests_info} series (pod-wide: it has no model label). */
+    LoraInfo lora() {
+        return lora;
+    }
+
     /** The first family found with a type the mapping cannot read, described; null when none. */
-    String wrongType() {
+    @Nullable String wrongType() {
         return wrongType;
     }
 

@@ -7,6 +7,7 @@ import io.podrouter.api.Pod;
 import io.podrouter.api.PodMetrics;
 import io.podrouter.prometheus.text.ParseException;
 import io.podrouter.prometheus.text.PrometheusTextParser;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -125,6 +126,18 @@ import java.util.function.Function;
  * answer {@code Missing(INVALID_VALUE)} naming the metric and value until a scrape is valid again
  * (counted in {@link ScrapeStats#invalidValues()}); an invalid histogram also drops its baseline.
  * Extra gauges (no known unit) may be negative but must be finite.
+ *
+ * <p><b>LoRA adapters</b> (vLLM). {@code vllm:lora_requests_info} is an info gauge: labels
+ * {@code running_lora_adapters} and {@code waiting_lora_adapters} list adapter names, comma-separated
+ * (empty when none), {@code max_lora} is how many adapters fit at once, and the value is the Unix time at
+ * which vLLM last set that combination. vLLM keeps every combination it ever set, so the series with the
+ * newest timestamp is the current one (the others are ignored). It has no model label, so it applies to
+ * every model of the pod: each running adapter becomes {@code PodMetrics.extra} {@code lora_running:<adapter>}
+ * = 1 (the key {@code LoraAffinityScorer} reads), each waiting one {@code lora_waiting:<adapter>} = 1, and
+ * {@code max_lora} becomes {@code lora_max}. Malformed input never fails the scrape: a series whose value is
+ * not a finite non-negative number is ignored, a missing list label counts as empty, names are trimmed and
+ * empty entries skipped, and a {@code max_lora} that is not a non-negative number is left out. A pod without
+ * the family (LoRA disabled) has none of these keys.
  *
  * <p><b>Failures</b> (connection refused, timeout, HTTP status other than 2xx, body over
  * {@link Builder#maxBodyBytes maxBodyBytes}, no memory budget left, I/O errors such as a body cut short,
@@ -533,6 +546,7 @@ public final class PrometheusScraper implements MetricsSource, AutoCloseable {
         String invalid = null;
         String invalidKey = null;
         Map<String, LatencyEstimator[]> estimators = new HashMap<>();
+        Map<String, Double> loraExtras = extractor.lora().extras(); // pod-wide: vLLM's LoRA gauge has no model label
         for (Map.Entry<String, MetricsExtractor.ModelValues> e : extractor.models().entrySet()) {
             String model = e.getKey();
             LatencyEstimator[] est = s.estimators.get(model);
@@ -544,7 +558,7 @@ public final class PrometheusScraper implements MetricsSource, AutoCloseable {
             }
             estimators.put(model, est);
             String[] problem = new String[2]; // what is wrong, and the field's key (stable across values)
-            PodMetrics m = toPodMetrics(engine, e.getValue(), est, now, nowMillis, problem);
+            PodMetrics m = toPodMetrics(engine, e.getValue(), est, now, nowMillis, problem, loraExtras);
             for (LatencyEstimator le : est) {
                 restarted |= le.lastUpdateWasReset();
             }
@@ -647,9 +661,10 @@ public final class PrometheusScraper implements MetricsSource, AutoCloseable {
     }
 
     private PodMetrics toPodMetrics(EngineMapping engine, MetricsExtractor.ModelValues v, LatencyEstimator[] est,
-                                    Instant now, long nowMillis, String[] problem) {
+                                    Instant now, long nowMillis, @Nullable String[] problem,
+                                    Map<String, Double> loraExtras) {
         PodMetrics m = PodMetrics.observedAt(now);
-        Map<String, Double> extra = new HashMap<>();
+        Map<String, Double> extra = new HashMap<>(loraExtras);
         List<EngineMapping.GaugeSpec> gauges = engine.gauges();
         for (int i = 0; i < gauges.size(); i++) {
             if (problem[0] == null && v.gaugeProblem(i) != null) {

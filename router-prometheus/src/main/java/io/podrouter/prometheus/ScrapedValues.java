@@ -1,5 +1,7 @@
 package io.podrouter.prometheus;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The range checks the scraper applies to every value it reads, before anything reaches the router: a
  * value outside them makes the pod's metrics for that model {@link io.podrouter.api.MissingReason#INVALID_VALUE}
@@ -18,7 +20,7 @@ final class ScrapedValues {
     }
 
     /** Why {@code v} cannot be a count (NaN, infinite, negative, beyond {@link #MAX_PLAUSIBLE}), or null. */
-    static String countProblem(double v) {
+    static @Nullable String countProblem(double v) {
         if (v >= 0 && v <= MAX_PLAUSIBLE) {
             return null;
         }
@@ -26,7 +28,7 @@ final class ScrapedValues {
     }
 
     /** Why {@code v} cannot be the value of gauge {@code field} (null for an extra gauge), or null. */
-    static String gaugeProblem(MetricField field, double v) {
+    static @Nullable String gaugeProblem(@Nullable MetricField field, double v) {
         if (field == null) {
             // extra gauges have no known unit: they may be negative, but must be numbers of sane size
             return Double.isFinite(v) && Math.abs(v) <= MAX_PLAUSIBLE ? null

@@ -21,5 +21,10 @@
  * is {@link io.podrouter.prometheus.text}. This module depends on podrouter-api, the JDK's
  * {@code java.net.http} client and SLF4J, on nothing else; it works with any
  * {@link io.podrouter.api.PodSelector}, and the router does not depend on it.
+ *
+ * <p>Null is not allowed in this package's API unless a type says {@code @Nullable} (JSpecify).
  */
+@NullMarked
 package io.podrouter.prometheus;
+
+import org.jspecify.annotations.NullMarked;

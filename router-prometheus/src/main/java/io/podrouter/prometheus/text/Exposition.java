@@ -1,5 +1,6 @@
 package io.podrouter.prometheus.text;
 
+import org.jspecify.annotations.Nullable;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,7 +19,7 @@ public record Exposition(List<MetricFamily> families) {
     }
 
     /** The family called {@code name}, or null when there is none (or {@code name} is null). */
-    public MetricFamily family(String name) {
+    public @Nullable MetricFamily family(@Nullable String name) {
         for (MetricFamily f : families) {
             if (f.name().equals(name)) {
                 return f;

@@ -1,5 +1,7 @@
 package io.podrouter.prometheus.text;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The type of a metric family, from its {@code # TYPE} line; {@link #UNTYPED} when there is none.
  *
@@ -49,7 +51,7 @@ public enum MetricType {
     }
 
     /** The type for a {@code # TYPE} token, or null when the token names no known type. */
-    static MetricType fromToken(byte[] buf, int start, int end) {
+    static @Nullable MetricType fromToken(byte[] buf, int start, int end) {
         for (MetricType t : values()) {
             if (equalsAscii(buf, start, end, t.token)) {
                 return t;

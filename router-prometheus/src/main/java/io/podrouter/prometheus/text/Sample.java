@@ -1,5 +1,7 @@
 package io.podrouter.prometheus.text;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.Map;
 import java.util.Objects;
 
@@ -23,7 +25,7 @@ public record Sample(String name, Map<String, String> labels, double value, long
     }
 
     /** The value of label {@code labelName}, or null when the sample has no such label. */
-    public String label(String labelName) {
+    public @Nullable String label(String labelName) {
         return labels.get(labelName);
     }
 }

@@ -1,5 +1,7 @@
 package io.podrouter.prometheus.text;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The sample a {@link SampleVisitor} is being told about: a reused, mutable view into the parser's
  * buffer, valid only during {@link SampleVisitor#sample}. Strings it returns come from the parser's
@@ -98,7 +100,7 @@ public final class SampleView {
     }
 
     /** The decoded value of the label called {@code labelName}, or null when the sample has no such label (or {@code labelName} is null). */
-    public String labelValue(String labelName) {
+    public @Nullable String labelValue(@Nullable String labelName) {
         int index = labelName == null ? -1 : parser.labelIndex(labelName);
         return index < 0 ? null : parser.labelValue(index);
     }

@@ -1,5 +1,7 @@
 package io.podrouter.prometheus.text;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * How a sample's name relates to its family's name: {@code vllm:e2e_request_latency_seconds_bucket} is
  * the {@link #BUCKET} sample of family {@code vllm:e2e_request_latency_seconds}. {@link #NONE} when the
@@ -30,7 +32,7 @@ public enum Suffix {
     }
 
     /** The suffix spelled by {@code buf[start, end)} exactly, or null. */
-    static Suffix exactly(byte[] buf, int start, int end) {
+    static @Nullable Suffix exactly(byte[] buf, int start, int end) {
         if (start == end) {
             return NONE;
         }
@@ -43,7 +45,7 @@ public enum Suffix {
     }
 
     /** The suffix {@code buf[start, end)} ends with, or null. */
-    static Suffix endOf(byte[] buf, int start, int end) {
+    static @Nullable Suffix endOf(byte[] buf, int start, int end) {
         for (Suffix s : WITH_TEXT) {
             int len = s.text.length();
             if (end - start > len && MetricType.equalsAscii(buf, end - len, end, s.text)) {

@@ -24,5 +24,10 @@
  * single forward scan: its time is linear in the input size, whatever the input.
  *
  * <p>This package depends on nothing else in podrouter.
+ *
+ * <p>Null is not allowed in this package's API unless a type says {@code @Nullable} (JSpecify).
  */
+@NullMarked
 package io.podrouter.prometheus.text;
+
+import org.jspecify.annotations.NullMarked;

@@ -348,4 +348,22 @@ class PodRouterMetricsTest {
         assertThat(r.get(PodRouterMetrics.COLDSTART_DURATION).timer().count()).as("negative durations are dropped")
                 .isEqualTo(1);
     }
+
+    @Test
+    void updateRemovesTheMetersOfADepartedPodAtOnceAndAddsNewOnes() {
+        pods.put("pod-a", new PodTelemetry(5, 1));
+        SimpleMeterRegistry r = new SimpleMeterRegistry();
+        PodRouterMetrics binder = binder(Tags.empty());
+        binder.bindTo(r);
+        int meters = r.getMeters().size();
+        pods.remove("pod-a");
+        pods.put("pod-b", new PodTelemetry(0, 0));
+        binder.update(); // no clock advance: a scrape endpoint calls it right before scraping
+        assertThat(podTags(r)).containsExactly("pod-b");
+        assertThat(r.find(PodRouterMetrics.POD_SELECTIONS).tag("pod", "pod-a").functionCounter()).isNull();
+        assertThat(r.getMeters()).as("bounded: one pod's meters out, one pod's in").hasSize(meters);
+        pods.clear();
+        binder.update();
+        assertThat(podTags(r)).isEmpty();
+    }
 }

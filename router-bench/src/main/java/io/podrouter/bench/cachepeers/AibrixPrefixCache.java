@@ -41,7 +41,7 @@ import java.util.function.LongSupplier;
  *
  * <p>Thread-safe; ranks by no scraped metric.
  */
-final class AibrixPrefixCache implements SelectionStrategy {
+final class AibrixPrefixCache extends LearningPeer {
 
     static final int IMBALANCE_ABS_COUNT = 16;
     static final double STANDARD_DEVIATION_FACTOR = 2.0;
@@ -49,26 +49,14 @@ final class AibrixPrefixCache implements SelectionStrategy {
     static final long EVICTION_NANOS = TimeUnit.MINUTES.toNanos(20);
     static final int MAX_BLOCKS = 1 << 14;
 
-    private final ApproxPrefixIndex index;
-    private final BlockHashes hashes = new BlockHashes(MAX_BLOCKS);
 
     AibrixPrefixCache(LongSupplier nanoClock) {
-        this.index = new ApproxPrefixIndex(BLOCK_NUMBER, EVICTION_NANOS, false, nanoClock);
+        super(new ApproxPrefixIndex(BLOCK_NUMBER, EVICTION_NANOS, false, nanoClock), MAX_BLOCKS);
     }
 
     @Override
     public String name() {
         return "aibrix";
-    }
-
-    @Override
-    public boolean ranksByMetrics() {
-        return false;
-    }
-
-    @Override
-    public boolean observesSelections() {
-        return true;
     }
 
     @Override
@@ -145,16 +133,6 @@ final class AibrixPrefixCache implements SelectionStrategy {
 
     private static int running(CandidateView v, int i) {
         return Math.max(0, v.inFlight(i));
-    }
-
-    @Override
-    public void selected(InferenceRequest request, CandidateView v, int i) {
-        BlockHashes.Scratch s = hashes.of(request);
-        index.record(v.pod(i), s.hashes, s.count);
-    }
-
-    ApproxPrefixIndex index() {
-        return index;
     }
 
     @Override

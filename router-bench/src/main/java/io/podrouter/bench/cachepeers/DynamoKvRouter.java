@@ -43,7 +43,7 @@ import java.util.function.LongSupplier;
  *
  * <p>Thread-safe: one lock per worker's load.
  */
-final class DynamoKvRouter implements SelectionStrategy {
+final class DynamoKvRouter extends LearningPeer {
 
     static final double OVERLAP_SCORE_WEIGHT = 1.0;
     static final long TTL_NANOS = TimeUnit.SECONDS.toNanos(120);
@@ -51,27 +51,15 @@ final class DynamoKvRouter implements SelectionStrategy {
     static final int MAX_BLOCKS = 1 << 14;
     static final int BLOCK = BlockHashes.BLOCK_TOKENS;
 
-    private final ApproxPrefixIndex index;
-    private final BlockHashes hashes = new BlockHashes(MAX_BLOCKS);
     private final Map<String, Load> loads = new ConcurrentHashMap<>();
 
     DynamoKvRouter(LongSupplier nanoClock) {
-        this.index = new ApproxPrefixIndex(MAX_TREE_BLOCKS, TTL_NANOS, true, nanoClock);
+        super(new ApproxPrefixIndex(MAX_TREE_BLOCKS, TTL_NANOS, true, nanoClock), MAX_BLOCKS);
     }
 
     @Override
     public String name() {
         return "dynamo";
-    }
-
-    @Override
-    public boolean ranksByMetrics() {
-        return false;
-    }
-
-    @Override
-    public boolean observesSelections() {
-        return true;
     }
 
     @Override
@@ -165,10 +153,6 @@ final class DynamoKvRouter implements SelectionStrategy {
                 }
             }
         }
-    }
-
-    ApproxPrefixIndex index() {
-        return index;
     }
 
     @Override

@@ -37,7 +37,7 @@ import java.util.function.LongSupplier;
  *
  * <p>Thread-safe; ranks by no scraped metric.
  */
-final class SglangCacheAware implements SelectionStrategy {
+final class SglangCacheAware extends LearningPeer {
 
     static final int BALANCE_ABS_THRESHOLD = 64;
     static final double BALANCE_REL_THRESHOLD = 1.5;
@@ -45,26 +45,14 @@ final class SglangCacheAware implements SelectionStrategy {
     static final int CAPACITY_PER_POD = 1 << 22;
     static final int MAX_BLOCKS = 1 << 14;
 
-    private final ApproxPrefixIndex index;
-    private final BlockHashes hashes = new BlockHashes(MAX_BLOCKS);
 
     SglangCacheAware(LongSupplier nanoClock) {
-        this.index = new ApproxPrefixIndex(CAPACITY_PER_POD, ApproxPrefixIndex.NO_TTL, false, nanoClock);
+        super(new ApproxPrefixIndex(CAPACITY_PER_POD, ApproxPrefixIndex.NO_TTL, false, nanoClock), MAX_BLOCKS);
     }
 
     @Override
     public String name() {
         return "sglang";
-    }
-
-    @Override
-    public boolean ranksByMetrics() {
-        return false;
-    }
-
-    @Override
-    public boolean observesSelections() {
-        return true;
     }
 
     @Override
@@ -112,17 +100,6 @@ final class SglangCacheAware implements SelectionStrategy {
             return SelectionStrategy.chosen(bestIndex);
         }
         return SelectionStrategy.chosen(leastLoaded);
-    }
-
-    /** Records the request in the chosen worker's tree, whichever rule chose it (as SGLang does). */
-    @Override
-    public void selected(InferenceRequest request, CandidateView v, int i) {
-        BlockHashes.Scratch s = hashes.of(request);
-        index.record(v.pod(i), s.hashes, s.count);
-    }
-
-    ApproxPrefixIndex index() {
-        return index;
     }
 
     @Override

@@ -105,7 +105,8 @@ public final class CachePeers {
     /**
      * llm-d's default profile as a podrouter {@link ComposedStrategy}: the composition's weighted sum divided
      * by the total weight ranks candidates exactly as llm-d's weighted sum does, and
-     * {@link Pickers#maxScore()} is llm-d's max-score picker with random tie-break.
+     * {@link Pickers#maxScore()} is llm-d's max-score picker with random tie-break. No filter beyond
+     * readiness is modelled (llm-d's decode filter matters only for disaggregated prefill and decode).
      */
     static ComposedStrategy llmd(LongSupplier nanoClock) {
         return ComposedStrategy.builder("llm-d")

@@ -15,8 +15,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
- * NVIDIA Dynamo's KV router, from its published description (Dynamo's "KV Cache Routing" and router
- * documentation), in its approximate mode ({@code --no-kv-events}):
+ * NVIDIA Dynamo's KV router, from its published description (Dynamo's "KV Cache Routing" and KV router
+ * documentation: {@code logit = kv_overlap_score_weight x potential_prefill_blocks + potential_active_blocks}),
+ * in its approximate mode ({@code --no-kv-events}):
  * <pre>
  * cost(worker) = overlap_score_weight x prefill_blocks + decode_blocks
  * prefill_blocks = max(active prefill tokens + prompt tokens - cached overlap blocks x 16, 0) / 16
@@ -30,7 +31,10 @@ import java.util.function.LongSupplier;
  * are not cached count as prefill load of its worker, and its blocks as active blocks, from selection to
  * completion. Dynamo releases the prefill part at the first output token; the strategy SPI reports only
  * selection and completion, so here prefill load is held until completion (it overstates the prefill load
- * of workers with long-running decodes). Active blocks shared by several requests of one worker count once.
+ * of workers with long-running decodes), and a request's active blocks are its prompt blocks only (Dynamo
+ * adds blocks as output tokens are generated, which the SPI does not report). Active blocks shared by several
+ * requests of one worker count once, as in Dynamo's "potential active blocks" (existing plus the request's
+ * new ones).
  *
  * <p><b>Cache</b> is predicted from the router's own decisions: the chosen worker is recorded as holding the
  * request's blocks, which match for 120 s ({@code --router-ttl}); at most 2^20 blocks

@@ -8,28 +8,31 @@ import java.util.function.LongSupplier;
 
 /**
  * SGLang's router (SGLang Model Gateway) {@code cache_aware} policy, from its published description
- * (the policy's documentation and source header in the sglang repository):
+ * (the policy's documentation and source header in the sglang and SMG repositories; defaults
+ * {@code cache_threshold} 0.3, {@code balance_abs_threshold} 64, {@code balance_rel_threshold} 1.5,
+ * eviction every 120 s down to {@code max_tree_size} 67,108,864):
  * <ol>
- *   <li><b>Imbalanced</b> when {@code max load - min load > 64} ({@code balance_abs_threshold}) and
- *       {@code max load > 1.5 x min load} ({@code balance_rel_threshold}): the least loaded worker
- *       (shortest queue). The request is still recorded in that worker's tree.</li>
+ *   <li><b>Imbalanced</b> when {@code max load - min load > 64} and {@code max load > 1.5 x min load}:
+ *       the least loaded worker (shortest queue). The request is still recorded in that worker's tree.</li>
  *   <li>Otherwise the worker whose tree matches the longest prefix of the request; if the match rate
- *       (matched / request length) is above 0.3 ({@code cache_threshold}) it gets the request.</li>
+ *       (matched / request length) is above 0.3 it gets the request.</li>
  *   <li>Otherwise the least loaded worker. The original policy took the worker with the smallest tree
  *       here; SGLang PR 14305 showed that this sends every cache miss to a busy worker whose tree stays
- *       small, and PR 14650 (merged) changed the miss path to the minimum load. This model follows the
- *       merged, current behaviour.</li>
+ *       small, and PR 14650 (merged) changed the miss path to the minimum load, which the gateway's current
+ *       source does. This model follows the current behaviour.</li>
  * </ol>
  * Load is the router's own count of requests sent to a worker and not completed
- * ({@link CandidateView#inFlight}); SGLang's gateway counts the same way, without scraped metrics. Ties for
- * the least load go to the first worker in candidate order (Rust's {@code min_by_key} keeps the first
- * minimum); ties for the best match are broken at random (the tree returns one of the tenants of the
- * deepest matching node, in no defined order).
+ * ({@link CandidateView#inFlight}); SGLang's gateway counts the same way ({@code Worker::load()}), without
+ * scraped metrics. Ties for the least load go to the first worker in candidate order (Rust's
+ * {@code min_by_key} keeps the first minimum); ties for the best match are broken at random (the tree
+ * returns one of the tenants of the deepest matching node, in no defined order).
  *
- * <p><b>Tree.</b> SGLang's HTTP router keeps a radix tree of characters per worker; requests here carry
- * token ids, so the tree is modelled by 16-token blocks (match rate = matched blocks / whole blocks). The
- * tree is evicted by size only (every 120 s down to {@code max_tree_size}), with no time-to-live: modelled
- * as an LRU of 2^22 blocks per worker, keyed by worker, so it survives a worker restart.
+ * <p><b>Tree.</b> The gateway keeps a radix tree per model with the workers as tenants, of characters for
+ * HTTP requests and of tokens for gRPC requests. Requests here carry token ids, so the tree is modelled by
+ * 16-token blocks (match rate = matched whole blocks / whole blocks; a partial last block never matches).
+ * Eviction is by size only, with no time-to-live: modelled as an LRU of 2^22 blocks (2^26 tokens) per
+ * worker. Entries are keyed by worker URL and the gateway does not remove them when a worker leaves, so
+ * they survive a restart and keep attracting the restarted worker's former prefixes.
  *
  * <p><b>New worker.</b> It joins with load 0 and an empty tree: every cache miss goes to it while it is
  * the least loaded (first in order among ties), and as soon as the others carry more than 64 requests and

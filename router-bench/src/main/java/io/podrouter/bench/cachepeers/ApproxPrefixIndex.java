@@ -2,8 +2,6 @@ package io.podrouter.bench.cachepeers;
 
 import io.podrouter.api.Pod;
 
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
@@ -67,8 +65,8 @@ final class ApproxPrefixIndex {
         synchronized (t) {
             int m = 0;
             while (m < count) {
-                Long at = t.blocks.get(hashes[m]);
-                if (at == null) {
+                long at = t.blocks.get(hashes[m]);
+                if (at == LongLruMap.ABSENT) {
                     break;
                 }
                 if (expired(at, now)) {
@@ -90,17 +88,11 @@ final class ApproxPrefixIndex {
         long now = nanoClock.getAsLong();
         synchronized (t) {
             for (int b = 0; b < count; b++) {
-                t.blocks.remove(hashes[b]); // re-inserting moves the block to the most recent end
                 t.blocks.put(hashes[b], now);
             }
-            if (ttlNanos != NO_TTL) {
-                // Oldest first: drop expired blocks from the front so a table does not hold dead entries.
-                for (Iterator<Long> it = t.blocks.values().iterator(); it.hasNext(); ) {
-                    if (!expired(it.next(), now)) {
-                        break;
-                    }
-                    it.remove();
-                }
+            // Oldest first: drop expired blocks from the front so a table does not hold dead entries.
+            while (t.blocks.size() > 0 && expired(t.blocks.oldestValue(), now)) {
+                t.blocks.removeOldest();
             }
         }
     }
@@ -124,17 +116,12 @@ final class ApproxPrefixIndex {
         return forgetOnRestart ? pod.id() + '@' + pod.readySince() : pod.id();
     }
 
-    /** One pod's blocks in recording order, least recent first. */
+    /** One pod's blocks (hash to time recorded) in recording order, least recent first. */
     private static final class Table {
-        final LinkedHashMap<Long, Long> blocks;
+        final LongLruMap blocks;
 
         Table(int capacity) {
-            blocks = new LinkedHashMap<>(16, 0.75f, false) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<Long, Long> eldest) {
-                    return size() > capacity;
-                }
-            };
+            blocks = new LongLruMap(capacity);
         }
     }
 }

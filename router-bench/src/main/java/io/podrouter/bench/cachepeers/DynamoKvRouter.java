@@ -7,7 +7,6 @@ import io.podrouter.api.strategy.CandidateView;
 import io.podrouter.api.strategy.SelectionStrategy;
 
 import java.util.ArrayDeque;
-import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -99,7 +98,7 @@ final class DynamoKvRouter extends LearningPeer {
                 activePrefill = load.prefillTokens;
                 decodeBlocks = load.blocks.size();
                 for (int b = 0; b < s.count; b++) {
-                    if (!load.blocks.containsKey(s.hashes[b])) {
+                    if (load.blocks.get(s.hashes[b]) == LongLruMap.ABSENT) {
                         decodeBlocks++;
                     }
                 }
@@ -126,7 +125,8 @@ final class DynamoKvRouter extends LearningPeer {
         synchronized (load) {
             load.prefillTokens += a.prefillTokens;
             for (long h : a.blocks) {
-                load.blocks.computeIfAbsent(h, k -> new int[1])[0]++;
+                long refs = load.blocks.get(h);
+                load.blocks.put(h, refs == LongLruMap.ABSENT ? 1 : refs + 1);
             }
             load.active.computeIfAbsent(request, k -> new ArrayDeque<>(1)).add(a);
         }
@@ -151,9 +151,13 @@ final class DynamoKvRouter extends LearningPeer {
             }
             load.prefillTokens = load.active.isEmpty() ? 0 : Math.max(0, load.prefillTokens - a.prefillTokens);
             for (long h : a.blocks) {
-                int[] ref = load.blocks.get(h);
-                if (ref != null && --ref[0] <= 0) {
-                    load.blocks.remove(h);
+                long refs = load.blocks.get(h);
+                if (refs != LongLruMap.ABSENT) {
+                    if (refs <= 1) {
+                        load.blocks.remove(h);
+                    } else {
+                        load.blocks.put(h, refs - 1);
+                    }
                 }
             }
         }
@@ -171,7 +175,8 @@ final class DynamoKvRouter extends LearningPeer {
     /** A worker's load: uncached prompt tokens and reference-counted blocks of its active requests. */
     private static final class Load {
         double prefillTokens;
-        final HashMap<Long, int[]> blocks = new HashMap<>();
+        /** Block hash to the number of active requests holding it (the map's recency order is not used). */
+        final LongLruMap blocks = new LongLruMap(Integer.MAX_VALUE);
         final IdentityHashMap<InferenceRequest, ArrayDeque<Active>> active = new IdentityHashMap<>();
     }
 }

@@ -20,8 +20,8 @@ import java.util.function.LongSupplier;
  * <p>Tables are keyed by pod id, or, with {@code forgetOnRestart}, by pod id and {@code readySince}: the
  * peers key by pod name or address (llm-d, SGLang, AIBrix), so their entries survive a restart and keep
  * pointing at a pod whose cache is empty (llm-d issue 2853), while Dynamo keys by the worker instance,
- * which a restart replaces. Tables of pods that left are kept until their entries age out or the pod
- * returns; memory is bounded by {@code capacityPerPod} per pod id seen.
+ * which a restart replaces. Tables of pods that left (and, with {@code forgetOnRestart}, of a pod's
+ * earlier lives) are kept, as a simulation sees few pods: memory is bounded by {@code capacityPerPod} per key.
  *
  * <p>Thread-safe: one lock per pod table. A bench model of the peers, not a hot-path part of podrouter.
  */
@@ -34,7 +34,7 @@ final class ApproxPrefixIndex {
     private final long ttlNanos;
     private final boolean forgetOnRestart;
     private final LongSupplier nanoClock;
-    private final Map<String, Table> tables = new ConcurrentHashMap<>();
+    private final Map<Object, Table> tables = new ConcurrentHashMap<>();
 
     /**
      * @param capacityPerPod  blocks kept per pod, &gt;= 1
@@ -112,8 +112,12 @@ final class ApproxPrefixIndex {
         return ttlNanos != NO_TTL && now - at > ttlNanos;
     }
 
-    private String key(Pod pod) {
-        return forgetOnRestart ? pod.id() + '@' + pod.readySince() : pod.id();
+    private Object key(Pod pod) {
+        return forgetOnRestart ? new Life(pod.id(), pod.readySince()) : pod.id();
+    }
+
+    /** One life of a pod: its id and the instant it last became ready. */
+    private record Life(String id, java.time.Instant readySince) {
     }
 
     /** One pod's blocks (hash to time recorded) in recording order, least recent first. */

@@ -56,7 +56,7 @@ class AibrixPrefixCacheTest {
     }
 
     @Test
-    void ahigherMatchBeatsFewerRunningAndEqualMatchesGoToFewerRunning() {
+    void aHigherMatchBeatsFewerRunningAndEqualMatchesGoToFewerRunning() {
         TestView v = new TestView(3, 1);
         AibrixPrefixCache s = new AibrixPrefixCache(nanos::get);
         InferenceRequest full = tokens(prompt(1, 10));

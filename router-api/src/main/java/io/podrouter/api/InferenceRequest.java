@@ -4,6 +4,8 @@ import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * What the router knows about one inference request when it picks a pod.
  *
@@ -28,9 +30,9 @@ import java.util.Objects;
  * @param sessionKey      a key that should keep landing on the same pod (a conversation or user id), or null
  * @param loraAdapter     the LoRA adapter the request asks for, or null for the base model
  */
-public record InferenceRequest(String model, String prompt, int promptTokens, int maxOutputTokens,
-                               Map<String, String> headers, int[] tokenIds, String sessionKey,
-                               String loraAdapter) {
+public record InferenceRequest(String model, @Nullable String prompt, int promptTokens, int maxOutputTokens,
+                               Map<String, String> headers, int @Nullable [] tokenIds, @Nullable String sessionKey,
+                               @Nullable String loraAdapter) {
 
     /** The value of an unknown token count. */
     public static final int UNKNOWN = -1;
@@ -45,7 +47,14 @@ public record InferenceRequest(String model, String prompt, int promptTokens, in
     /** Characters per token assumed when only the prompt text is known: 4, the usual figure for English BPE tokenizers. */
     public static final int CHARS_PER_TOKEN_ESTIMATE = 4;
 
-    public InferenceRequest {
+    /**
+     * Validates and copies; see the class documentation for what each argument accepts.
+     *
+     * @param headers null means none (the component is then empty)
+     */
+    public InferenceRequest(String model, @Nullable String prompt, int promptTokens, int maxOutputTokens,
+                            @Nullable Map<String, String> headers, int @Nullable [] tokenIds,
+                            @Nullable String sessionKey, @Nullable String loraAdapter) {
         Objects.requireNonNull(model, "model: null (expected: the requested model name)");
         if (model.isBlank()) {
             throw new IllegalArgumentException("model: blank (expected: the requested model name)");
@@ -62,12 +71,19 @@ public record InferenceRequest(String model, String prompt, int promptTokens, in
         if (loraAdapter != null && loraAdapter.isBlank()) {
             throw new IllegalArgumentException("loraAdapter: blank (expected: null for the base model, or an adapter name)");
         }
-        headers = headers == null ? Map.of() : Map.copyOf(headers);
-        tokenIds = tokenIds == null ? null : tokenIds.clone();
+        this.model = model;
+        this.prompt = prompt;
+        this.promptTokens = promptTokens;
+        this.maxOutputTokens = maxOutputTokens;
+        this.headers = headers == null ? Map.of() : Map.copyOf(headers);
+        this.tokenIds = tokenIds == null ? null : tokenIds.clone();
+        this.sessionKey = sessionKey;
+        this.loraAdapter = loraAdapter;
     }
 
     /** A request with the fields known before token ids, sessions and adapters were added; those are null. */
-    public InferenceRequest(String model, String prompt, int promptTokens, int maxOutputTokens, Map<String, String> headers) {
+    public InferenceRequest(String model, @Nullable String prompt, int promptTokens, int maxOutputTokens,
+                            @Nullable Map<String, String> headers) {
         this(model, prompt, promptTokens, maxOutputTokens, headers, null, null, null);
     }
 
@@ -76,40 +92,44 @@ public record InferenceRequest(String model, String prompt, int promptTokens, in
         return new InferenceRequest(model, null, UNKNOWN, UNKNOWN, Map.of());
     }
 
-    public InferenceRequest withPrompt(String newPrompt) {
+    /** This request with the prompt text (null for unknown). */
+    public InferenceRequest withPrompt(@Nullable String newPrompt) {
         return new InferenceRequest(model, newPrompt, promptTokens, maxOutputTokens, headers, tokenIds, sessionKey, loraAdapter);
     }
 
+    /** This request with the prompt length in tokens ({@value #UNKNOWN} for unknown; other negatives throw). */
     public InferenceRequest withPromptTokens(int tokens) {
         return new InferenceRequest(model, prompt, tokens, maxOutputTokens, headers, tokenIds, sessionKey, loraAdapter);
     }
 
+    /** This request with the output limit ({@value #UNKNOWN} for unknown; other negatives throw). */
     public InferenceRequest withMaxOutputTokens(int tokens) {
         return new InferenceRequest(model, prompt, promptTokens, tokens, headers, tokenIds, sessionKey, loraAdapter);
     }
 
-    public InferenceRequest withHeaders(Map<String, String> newHeaders) {
+    /** This request with the headers (copied; null means none). */
+    public InferenceRequest withHeaders(@Nullable Map<String, String> newHeaders) {
         return new InferenceRequest(model, prompt, promptTokens, maxOutputTokens, newHeaders, tokenIds, sessionKey, loraAdapter);
     }
 
     /** This request with the prompt's token ids (copied; null for unknown). {@code promptTokens} is not changed. */
-    public InferenceRequest withTokenIds(int[] ids) {
+    public InferenceRequest withTokenIds(int @Nullable [] ids) {
         return new InferenceRequest(model, prompt, promptTokens, maxOutputTokens, headers, ids, sessionKey, loraAdapter);
     }
 
     /** This request with a session key (null for none; blank throws). */
-    public InferenceRequest withSessionKey(String key) {
+    public InferenceRequest withSessionKey(@Nullable String key) {
         return new InferenceRequest(model, prompt, promptTokens, maxOutputTokens, headers, tokenIds, key, loraAdapter);
     }
 
     /** This request asking for a LoRA adapter (null for the base model; blank throws). */
-    public InferenceRequest withLoraAdapter(String adapter) {
+    public InferenceRequest withLoraAdapter(@Nullable String adapter) {
         return new InferenceRequest(model, prompt, promptTokens, maxOutputTokens, headers, tokenIds, sessionKey, adapter);
     }
 
     /** A copy of the token ids, or null when unknown. Allocates: on a hot path use {@link #tokenIdAt}. */
     @Override
-    public int[] tokenIds() {
+    public int @Nullable [] tokenIds() {
         return tokenIds == null ? null : tokenIds.clone();
     }
 
@@ -152,7 +172,7 @@ public record InferenceRequest(String model, String prompt, int promptTokens, in
 
     /** Equal when every component is, token ids compared by content. */
     @Override
-    public boolean equals(Object o) {
+    public boolean equals(@Nullable Object o) {
         return o instanceof InferenceRequest r && model.equals(r.model) && Objects.equals(prompt, r.prompt)
                 && promptTokens == r.promptTokens && maxOutputTokens == r.maxOutputTokens && headers.equals(r.headers)
                 && Arrays.equals(tokenIds, r.tokenIds) && Objects.equals(sessionKey, r.sessionKey)

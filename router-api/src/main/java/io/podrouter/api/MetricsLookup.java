@@ -2,6 +2,8 @@ package io.podrouter.api;
 
 import java.util.Objects;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * What a {@link MetricsSource} knows about one pod: exactly one of three outcomes, as a sealed type so
  * that a caller cannot mistake one for another.
@@ -20,12 +22,17 @@ import java.util.Objects;
  */
 public sealed interface MetricsLookup permits MetricsLookup.NotReady, MetricsLookup.Missing, MetricsLookup.Present {
 
-    /** The pod is not ready; {@code detail} may be null or empty. */
+    /**
+     * The pod is not ready.
+     *
+     * @param detail free text for logs; never null after construction (a null argument becomes empty)
+     */
     record NotReady(String detail) implements MetricsLookup {
         private static final NotReady SHARED = new NotReady("");
 
-        public NotReady {
-            detail = detail == null ? "" : detail;
+        /** @param detail free text for logs; null becomes empty */
+        public NotReady(@Nullable String detail) {
+            this.detail = detail == null ? "" : detail;
         }
     }
 
@@ -33,14 +40,19 @@ public sealed interface MetricsLookup permits MetricsLookup.NotReady, MetricsLoo
      * The pod is ready but has no usable metrics.
      *
      * @param reason why; null is rejected with {@link NullPointerException}
-     * @param detail free text for logs (e.g. the scrape error); null becomes empty
+     * @param detail free text for logs (e.g. the scrape error); never null after construction (a null
+     *               argument becomes empty)
      */
     record Missing(MissingReason reason, String detail) implements MetricsLookup {
         private static final Missing[] SHARED = shared();
 
-        public Missing {
-            Objects.requireNonNull(reason, "reason: null (expected: a MissingReason)");
-            detail = detail == null ? "" : detail;
+        /**
+         * @param reason why; null throws {@link NullPointerException}
+         * @param detail free text for logs; null becomes empty
+         */
+        public Missing(MissingReason reason, @Nullable String detail) {
+            this.reason = Objects.requireNonNull(reason, "reason: null (expected: a MissingReason)");
+            this.detail = detail == null ? "" : detail;
         }
 
         private static Missing[] shared() {
@@ -74,8 +86,8 @@ public sealed interface MetricsLookup permits MetricsLookup.NotReady, MetricsLoo
         return Missing.SHARED[reason.ordinal()];
     }
 
-    /** A "missing" outcome with a detail for logs. */
-    static MetricsLookup missing(MissingReason reason, String detail) {
+    /** A "missing" outcome with a detail for logs (null becomes empty); null {@code reason} throws {@link NullPointerException}. */
+    static MetricsLookup missing(MissingReason reason, @Nullable String detail) {
         return new Missing(reason, detail);
     }
 

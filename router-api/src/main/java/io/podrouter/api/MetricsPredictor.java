@@ -3,6 +3,8 @@ package io.podrouter.api;
 import java.time.Duration;
 import java.util.List;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Estimates the metrics of a ready pod whose live metrics are missing (typically a pod that became
  * Ready seconds ago), so that metric-driven strategies can keep ranking it instead of switching to
@@ -23,7 +25,7 @@ public interface MetricsPredictor {
      * Predicted metrics for {@code input.pod()}, or null when there is no basis for a prediction (for
      * example no peer has metrics). Absent fields (NaN) stay missing.
      */
-    PodMetrics predict(PredictionInput input);
+    @Nullable PodMetrics predict(PredictionInput input);
 
     /**
      * Real metrics observed for a pod while it was younger than the router's learning horizon, with the
@@ -46,12 +48,18 @@ public interface MetricsPredictor {
      *                 the same model; may be empty, never null
      */
     record PredictionInput(Pod pod, String model, Duration age, int inFlight, List<PodMetrics> peers) {
-        public PredictionInput {
-            java.util.Objects.requireNonNull(pod, "pod");
-            java.util.Objects.requireNonNull(model, "model");
-            age = age == null || age.isNegative() ? Duration.ZERO : age;
-            inFlight = Math.max(0, inFlight);
-            peers = peers == null ? List.of() : List.copyOf(peers);
+        /**
+         * Validates and normalises: null {@code pod} or {@code model} throws {@link NullPointerException};
+         * a null or negative {@code age} becomes zero, a negative {@code inFlight} 0, null {@code peers}
+         * empty ({@code peers} is copied; a null element throws {@link NullPointerException}).
+         */
+        public PredictionInput(Pod pod, String model, @Nullable Duration age, int inFlight,
+                               @Nullable List<PodMetrics> peers) {
+            this.pod = java.util.Objects.requireNonNull(pod, "pod");
+            this.model = java.util.Objects.requireNonNull(model, "model");
+            this.age = age == null || age.isNegative() ? Duration.ZERO : age;
+            this.inFlight = Math.max(0, inFlight);
+            this.peers = peers == null ? List.of() : List.copyOf(peers);
         }
     }
 }

@@ -5,6 +5,8 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.Objects;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Thrown by {@link PodSelector#selectPod} when no candidate can take the request: the candidate list
  * is null or empty, or no candidate is ready. This is the only exception {@code selectPod} throws for
@@ -18,7 +20,7 @@ public final class NoPodAvailableException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
-    private final String model;
+    private final @Nullable String model;
     private final int candidateCount;
     private final Map<RejectReason, Integer> rejections;
 
@@ -27,7 +29,8 @@ public final class NoPodAvailableException extends RuntimeException {
      * @param candidateCount how many candidates were offered (0 for null or empty lists)
      * @param rejections     count of candidates per reason; null means none
      */
-    public NoPodAvailableException(String model, int candidateCount, Map<RejectReason, Integer> rejections) {
+    public NoPodAvailableException(@Nullable String model, int candidateCount,
+                                   @Nullable Map<RejectReason, Integer> rejections) {
         super(message(model, candidateCount, rejections), null, false, false);
         this.model = model;
         this.candidateCount = candidateCount;
@@ -39,7 +42,7 @@ public final class NoPodAvailableException extends RuntimeException {
     }
 
     /** The requested model (may be null). */
-    public String model() {
+    public @Nullable String model() {
         return model;
     }
 
@@ -53,7 +56,7 @@ public final class NoPodAvailableException extends RuntimeException {
         return rejections;
     }
 
-    private static String message(String model, int count, Map<RejectReason, Integer> rejections) {
+    private static String message(@Nullable String model, int count, @Nullable Map<RejectReason, Integer> rejections) {
         StringBuilder sb = new StringBuilder("no pod available for model '")
                 .append(Objects.toString(model, "?")).append("': ");
         if (count == 0) {

@@ -4,6 +4,8 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * One model-server pod (a vLLM or SGLang replica) as the gateway's service discovery sees it.
  *
@@ -27,20 +29,31 @@ import java.util.Objects;
  * @param ready       whether the pod passes its readiness check; pods that are not ready are never selected
  * @param readySince  when the pod became Ready, or null when it is not ready
  */
-public record Pod(String id, String host, int port, Map<String, String> labels, boolean ready, Instant readySince) {
+public record Pod(String id, String host, int port, Map<String, String> labels, boolean ready,
+                  @Nullable Instant readySince) {
 
-    public Pod {
+    /**
+     * Validates and copies; see the class documentation.
+     *
+     * @param labels     null means none
+     * @param readySince required when {@code ready}; ignored (stored as null) otherwise
+     */
+    public Pod(String id, String host, int port, @Nullable Map<String, String> labels, boolean ready,
+               @Nullable Instant readySince) {
         requireText(id, "id");
         requireText(host, "host");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
         }
-        labels = labels == null ? Map.of() : Map.copyOf(labels);
         if (ready) {
             Objects.requireNonNull(readySince, "readySince: null (expected: the instant a ready pod became Ready)");
-        } else {
-            readySince = null;
         }
+        this.id = id;
+        this.host = host;
+        this.port = port;
+        this.labels = labels == null ? Map.of() : Map.copyOf(labels);
+        this.ready = ready;
+        this.readySince = ready ? readySince : null;
     }
 
     /** A pod that became Ready at {@code readySince}, without labels. */
@@ -53,8 +66,8 @@ public record Pod(String id, String host, int port, Map<String, String> labels, 
         return new Pod(id, host, port, Map.of(), false, null);
     }
 
-    /** This pod with the given labels (replacing the current ones). */
-    public Pod withLabels(Map<String, String> newLabels) {
+    /** This pod with the given labels (replacing the current ones; null means none). */
+    public Pod withLabels(@Nullable Map<String, String> newLabels) {
         return new Pod(id, host, port, newLabels, ready, readySince);
     }
 
@@ -73,7 +86,7 @@ public record Pod(String id, String host, int port, Map<String, String> labels, 
         return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
     }
 
-    private static void requireText(String value, String name) {
+    private static void requireText(@Nullable String value, String name) {
         Objects.requireNonNull(value, () -> name + ": null (expected: non-blank text)");
         if (value.isBlank()) {
             throw new IllegalArgumentException(name + ": blank (expected: non-blank text)");

@@ -4,6 +4,8 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * An immutable snapshot of one pod's load metrics, for one model, as observed at {@link #observedAt()}.
  *
@@ -45,9 +47,24 @@ public record PodMetrics(
     /** The value of an absent metric. */
     public static final double ABSENT = Double.NaN;
 
-    public PodMetrics {
-        Objects.requireNonNull(observedAt, "observedAt: null (expected: the instant the metrics were observed)");
-        extra = extra == null ? Map.of() : Map.copyOf(extra);
+    /**
+     * Copies {@code extra} (null means none; a null key or value throws {@link NullPointerException});
+     * a null {@code observedAt} throws {@link NullPointerException}. Any double is accepted (see the class
+     * documentation).
+     */
+    public PodMetrics(Instant observedAt, double runningRequests, double waitingRequests, double kvCacheUsage,
+                      double timeToFirstTokenSeconds, double timePerOutputTokenSeconds, double e2eLatencySeconds,
+                      double queueTimeSeconds, @Nullable Map<String, Double> extra) {
+        this.observedAt = Objects.requireNonNull(observedAt,
+                "observedAt: null (expected: the instant the metrics were observed)");
+        this.runningRequests = runningRequests;
+        this.waitingRequests = waitingRequests;
+        this.kvCacheUsage = kvCacheUsage;
+        this.timeToFirstTokenSeconds = timeToFirstTokenSeconds;
+        this.timePerOutputTokenSeconds = timePerOutputTokenSeconds;
+        this.e2eLatencySeconds = e2eLatencySeconds;
+        this.queueTimeSeconds = queueTimeSeconds;
+        this.extra = extra == null ? Map.of() : Map.copyOf(extra);
     }
 
     /** A snapshot observed at {@code observedAt} with every metric absent; add values with the {@code with...} methods. */
@@ -91,7 +108,7 @@ public record PodMetrics(
     }
 
     /** This snapshot with {@code extra} replacing the engine-specific values (null means none). */
-    public PodMetrics withExtra(Map<String, Double> newExtra) {
+    public PodMetrics withExtra(@Nullable Map<String, Double> newExtra) {
         return new PodMetrics(observedAt, runningRequests, waitingRequests, kvCacheUsage, timeToFirstTokenSeconds,
                 timePerOutputTokenSeconds, e2eLatencySeconds, queueTimeSeconds, newExtra);
     }
@@ -108,7 +125,7 @@ public record PodMetrics(
      * The first out-of-range value in this snapshot, described for a log line ("kvCacheUsage=1.7
      * (expected: 0..1)"), or null when every present value is in range. Absent (NaN) values are fine.
      */
-    public String firstInvalidValue() {
+    public @Nullable String firstInvalidValue() {
         String bad = nonNegative("runningRequests", runningRequests);
         if (bad == null) bad = nonNegative("waitingRequests", waitingRequests);
         if (bad == null && !Double.isNaN(kvCacheUsage) && !(kvCacheUsage >= 0 && kvCacheUsage <= 1)) {
@@ -121,7 +138,7 @@ public record PodMetrics(
         return bad;
     }
 
-    private static String nonNegative(String name, double v) {
+    private static @Nullable String nonNegative(String name, double v) {
         if (Double.isNaN(v) || (v >= 0 && v < Double.POSITIVE_INFINITY)) {
             return null;
         }

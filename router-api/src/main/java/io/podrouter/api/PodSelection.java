@@ -3,6 +3,8 @@ package io.podrouter.api;
 import java.time.Duration;
 import java.util.Optional;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The result of one {@link PodSelector#selectPod} call: the chosen pod, how it was chosen, and the
  * handle through which the gateway reports that the request finished.
@@ -49,7 +51,7 @@ public interface PodSelection extends AutoCloseable {
     boolean complete(Outcome outcome, long latencyNanos);
 
     /** As {@link #complete(Outcome, long)}; a null {@code latency} means unknown. */
-    default boolean complete(Outcome outcome, Duration latency) {
+    default boolean complete(Outcome outcome, @Nullable Duration latency) {
         long nanos;
         if (latency == null || latency.isNegative()) {
             nanos = -1;

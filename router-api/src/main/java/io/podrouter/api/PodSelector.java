@@ -2,6 +2,8 @@ package io.podrouter.api;
 
 import java.util.Collection;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Chooses the pod for each inference request. podrouter's {@code io.podrouter.core.Router} implements
  * it; gateways call it in-process.
@@ -18,7 +20,7 @@ public interface PodSelector {
      *             {@link NoPodAvailableException}); a null element throws {@link NullPointerException};
      *             two pods with the same id throw {@link IllegalArgumentException}
      */
-    Candidates candidates(Collection<Pod> pods);
+    Candidates candidates(@Nullable Collection<Pod> pods);
 
     /**
      * Chooses one ready pod for {@code request}. Never blocks on I/O and never throws because of a
@@ -32,7 +34,7 @@ public interface PodSelector {
      * @return the selection, to be completed exactly once
      * @throws NoPodAvailableException when no candidate is ready
      */
-    PodSelection selectPod(InferenceRequest request, Candidates candidates);
+    PodSelection selectPod(InferenceRequest request, @Nullable Candidates candidates);
 
     /**
      * Chooses again for a retry of {@code request}, among {@code candidates} minus the pods whose ids are
@@ -51,7 +53,8 @@ public interface PodSelector {
      *                                 {@link NoPodAvailableException#rejections()} count the excluded
      *                                 pods as {@link RejectReason#EXCLUDED}
      */
-    PodSelection selectPod(InferenceRequest request, Candidates candidates, Collection<String> excludedPodIds);
+    PodSelection selectPod(InferenceRequest request, @Nullable Candidates candidates,
+                           @Nullable Collection<String> excludedPodIds);
 
     /**
      * Convenience for callers without a prepared set: {@code selectPod(request, candidates(pods))}.
@@ -59,7 +62,7 @@ public interface PodSelector {
      * {@link Candidates} on a busy gateway. Null or empty {@code pods} throws
      * {@link NoPodAvailableException}.
      */
-    default PodSelection selectPod(InferenceRequest request, Collection<Pod> pods) {
+    default PodSelection selectPod(InferenceRequest request, @Nullable Collection<Pod> pods) {
         return selectPod(request, candidates(pods));
     }
 }

@@ -2,6 +2,8 @@ package io.podrouter.api;
 
 import java.time.Duration;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Receives the router's events: every selection and its completion, cold starts, warm-up probes and
  * outlier ejections, e.g. to feed a tracing system or per-request logs. (For counters and gauges, the
@@ -52,7 +54,7 @@ public interface RouterEventListener {
      *                 {@link Fallback#RANDOM_METRIC_MISSING}; null otherwise
      * @param cold     the pod was cold (Ready without metrics yet, or warming up) when chosen
      */
-    default void selected(Pod pod, String strategy, Fallback fallback, MissingReason reason, boolean cold) {
+    default void selected(Pod pod, String strategy, Fallback fallback, @Nullable MissingReason reason, boolean cold) {
     }
 
     /**
@@ -67,12 +69,19 @@ public interface RouterEventListener {
      * @param latencyNanos the latency the caller reported, in nanoseconds; negative when the caller did
      *                     not know it (passed through unchanged)
      */
-    default void completed(Pod pod, String strategy, Fallback fallback, MissingReason reason, Outcome outcome,
+    default void completed(Pod pod, String strategy, Fallback fallback, @Nullable MissingReason reason, Outcome outcome,
                            long latencyNanos) {
     }
 
-    /** A selection departed from its strategy's primary rule. Called on the selection path. */
-    default void fallback(String strategy, Fallback fallback, MissingReason reason) {
+    /**
+     * A selection departed from its strategy's primary rule. Called on the selection path.
+     *
+     * @param strategy as in {@link #selected}
+     * @param fallback the kind; never {@link Fallback#NONE}
+     * @param reason   why the ranked metric was missing when {@code fallback} is
+     *                 {@link Fallback#RANDOM_METRIC_MISSING}; null otherwise
+     */
+    default void fallback(String strategy, Fallback fallback, @Nullable MissingReason reason) {
     }
 
     /** A request routed to a pod while it was cold finished. Called on the completing thread. */

@@ -14,4 +14,7 @@
  * {@code io.podrouter.core.telemetry}; neither depends on this package. The Prometheus scraper for vLLM
  * and SGLang pods is a separate artifact, {@code podrouter-prometheus} ({@code io.podrouter.prometheus}).
  */
+@NullMarked
 package io.podrouter.core;
+
+import org.jspecify.annotations.NullMarked;

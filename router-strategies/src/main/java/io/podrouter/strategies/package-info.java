@@ -9,4 +9,7 @@
  *
  * <p>Depends only on {@code io.podrouter.api}.
  */
+@NullMarked
 package io.podrouter.strategies;
+
+import org.jspecify.annotations.NullMarked;

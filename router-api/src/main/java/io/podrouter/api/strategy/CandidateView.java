@@ -5,6 +5,8 @@ import io.podrouter.api.MissingReason;
 import io.podrouter.api.Pod;
 import io.podrouter.api.RandomSource;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * What a strategy sees of the candidates for one selection: an indexed snapshot of each candidate's
  * readiness and metrics (for the request's model), plus live in-flight counts.
@@ -90,7 +92,7 @@ public interface CandidateView {
      * Why candidate {@code i}'s metrics are missing, or null when they are present (or the pod is not
      * ready). A pod with metrics that lack one particular value has null here and NaN for that value.
      */
-    MissingReason missingReason(int i);
+    @Nullable MissingReason missingReason(int i);
 
     /** Running requests per the pod's last metrics, or NaN. */
     double runningRequests(int i);
@@ -132,7 +134,7 @@ public interface CandidateView {
      * What {@code strategy}'s {@link SelectionStrategy#prepare} returned for this view's candidate set,
      * or null (not prepared, or a view that does not carry prepared state, e.g. one built by a test).
      */
-    default Object prepared(SelectionStrategy strategy) {
+    default @Nullable Object prepared(SelectionStrategy strategy) {
         return null;
     }
 

@@ -6,6 +6,8 @@ import io.podrouter.api.Pod;
 
 import java.util.List;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * One criterion of a composed strategy: writes one score per candidate, in [0, 1], higher is better.
  * Composition multiplies each scorer's scores by its weight and adds them up, so every scorer must
@@ -52,7 +54,7 @@ public interface Scorer {
      *
      * @param pods the set's pods, indexed like the candidate views of that set; never null
      */
-    default Object prepare(List<Pod> pods) {
+    default @Nullable Object prepare(List<Pod> pods) {
         return null;
     }
 
@@ -65,13 +67,15 @@ public interface Scorer {
      *                   elsewhere, e.g. a test; a scorer must then work without it or say it needs it)
      * @param out        reusable output, length &gt;= candidates.size()
      */
-    void score(InferenceRequest request, CandidateView candidates, Object prepared, double[] out);
+    void score(InferenceRequest request, CandidateView candidates, @Nullable Object prepared, double[] out);
 
     /**
      * Called after every selection the router makes with a strategy that holds this scorer, whichever
      * rule decided (so an index learns where requests really went). Default: nothing.
+     *
+     * @param prepared as in {@link #score}: null when there is no prepared state for this view
      */
-    default void selected(InferenceRequest request, CandidateView candidates, Object prepared, int index) {
+    default void selected(InferenceRequest request, CandidateView candidates, @Nullable Object prepared, int index) {
     }
 
     /** Called once when a selection of {@code pod} completes (or its slot is reclaimed, as CANCELLED). Default: nothing. */

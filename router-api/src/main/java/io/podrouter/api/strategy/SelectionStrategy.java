@@ -6,6 +6,8 @@ import io.podrouter.api.Pod;
 
 import java.util.List;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * One way of choosing a pod. A router holds an ordered chain of strategies; the first that decides
  * wins, and a uniformly random ready pod is the last resort when none does.
@@ -68,7 +70,7 @@ public interface SelectionStrategy {
      *
      * @param pods the set's pods in candidate order; never null, may be empty
      */
-    default Object prepare(List<Pod> pods) {
+    default @Nullable Object prepare(List<Pod> pods) {
         return null;
     }
 

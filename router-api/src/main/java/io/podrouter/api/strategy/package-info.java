@@ -10,4 +10,7 @@
  * <p>The SPI is shaped for an allocation-free hot path: candidates are addressed by index, metrics are
  * primitive doubles (NaN when missing), and a pick is encoded in a {@code long}.
  */
+@NullMarked
 package io.podrouter.api.strategy;
+
+import org.jspecify.annotations.NullMarked;

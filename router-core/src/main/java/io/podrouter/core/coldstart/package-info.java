@@ -7,4 +7,7 @@
  *
  * <p>Depends only on {@code io.podrouter.api} and the JDK (and SLF4J for logging).
  */
+@NullMarked
 package io.podrouter.core.coldstart;
+
+import org.jspecify.annotations.NullMarked;

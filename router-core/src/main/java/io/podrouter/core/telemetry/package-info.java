@@ -11,4 +11,7 @@
  *
  * <p>Depends only on {@code io.podrouter.api} and the JDK.
  */
+@NullMarked
 package io.podrouter.core.telemetry;
+
+import org.jspecify.annotations.NullMarked;

@@ -7,4 +7,7 @@
  * ({@link io.podrouter.strategies.compose.LoadScorer}), session affinity and LoRA affinity;
  * {@link io.podrouter.strategies.compose.CacheAware} assembles the default configuration.
  */
+@NullMarked
 package io.podrouter.strategies.compose;
+
+import org.jspecify.annotations.NullMarked;

@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A strategy built from parts, the shape of llm-d's router: {@linkplain CandidateFilter filters} narrow
  * the ready candidates, weighted {@linkplain Scorer scorers} rate the rest, a {@linkplain Picker picker}
@@ -100,8 +102,8 @@ public final class ComposedStrategy implements SelectionStrategy {
 
     /** One prepared state per scorer (null entries for scorers that prepare none), or null when none does. */
     @Override
-    public Object prepare(List<Pod> pods) {
-        Object[] states = new Object[scorers.length];
+    public @Nullable Object prepare(List<Pod> pods) {
+        @Nullable Object[] states = new @Nullable Object[scorers.length];
         boolean any = false;
         for (int k = 0; k < scorers.length; k++) {
             states[k] = scorers[k].prepare(pods);

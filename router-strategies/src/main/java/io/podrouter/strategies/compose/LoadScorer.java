@@ -4,6 +4,8 @@ import io.podrouter.api.InferenceRequest;
 import io.podrouter.api.strategy.CandidateView;
 import io.podrouter.api.strategy.Scorer;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Scores candidates by the load the router itself has routed to them and not seen completed: in-flight
  * requests ({@link #inFlightRequests()}) or in-flight prompt plus output tokens ({@link #inFlightTokens()},
@@ -51,7 +53,7 @@ public final class LoadScorer implements Scorer {
     }
 
     @Override
-    public void score(InferenceRequest request, CandidateView v, Object prepared, double[] out) {
+    public void score(InferenceRequest request, CandidateView v, @Nullable Object prepared, double[] out) {
         int n = v.size();
         long min = Long.MAX_VALUE;
         long max = Long.MIN_VALUE;

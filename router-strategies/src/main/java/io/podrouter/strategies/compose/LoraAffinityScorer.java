@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * LoRA adapter affinity: for a request that names a {@linkplain InferenceRequest#loraAdapter() LoRA
  * adapter}, candidates whose pod label {@code labelKey} (default {@value #DEFAULT_LABEL}) lists the adapter
@@ -66,7 +68,7 @@ public final class LoraAffinityScorer implements Scorer {
         return adapters;
     }
 
-    static Set<String> parse(String label) {
+    static Set<String> parse(@Nullable String label) {
         if (label == null || label.isBlank()) {
             return Set.of();
         }
@@ -80,14 +82,20 @@ public final class LoraAffinityScorer implements Scorer {
     }
 
     @Override
-    public void score(InferenceRequest request, CandidateView v, Object prepared, double[] out) {
+    public void score(InferenceRequest request, CandidateView v, @Nullable Object prepared, double[] out) {
         int n = v.size();
         String adapter = request.loraAdapter();
+        if (adapter == null) {
+            for (int i = 0; i < n; i++) {
+                out[i] = 0;
+            }
+            return;
+        }
         Set<?>[] sets = prepared instanceof Set<?>[] p && p.length == n ? p : null;
-        String extra = adapter == null ? null : extraName(adapter);
+        String extra = extraName(adapter);
         for (int i = 0; i < n; i++) {
             boolean has = false;
-            if (adapter != null && v.isReady(i)) {
+            if (v.isReady(i)) {
                 has = sets != null ? sets[i].contains(adapter) : parse(v.pod(i).labels().get(labelKey)).contains(adapter);
                 has |= v.extra(i, extra) > 0; // NaN (absent) compares false
             }

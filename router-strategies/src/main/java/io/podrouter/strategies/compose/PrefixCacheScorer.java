@@ -16,6 +16,8 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Approximate prefix-cache affinity: scores each candidate by the fraction of the request's prompt
  * blocks that the router recently sent to it, learned from the router's own decisions (llm-d's and
@@ -142,13 +144,14 @@ public final class PrefixCacheScorer implements Scorer {
         Prepared prepared = new Prepared(byCandidate);
         for (int i = 0; i < byCandidate.length; i++) {
             Pod pod = list.get(i);
-            if (!pod.ready()) {
+            Instant readySince = pod.readySince(); // null exactly when the pod is not ready
+            if (!pod.ready() || readySince == null) {
                 pods.remove(pod.id());
                 continue;
             }
             PodIndex idx = pods.compute(pod.id(), (id, old) ->
-                    old != null && old.readySince.equals(pod.readySince()) ? old
-                            : new PodIndex(pod.readySince(), blocksPerPod, ordinals.getAndIncrement() & ((1 << ORDINAL_BITS) - 1)));
+                    old != null && old.readySince.equals(readySince) ? old
+                            : new PodIndex(readySince, blocksPerPod, ordinals.getAndIncrement() & ((1 << ORDINAL_BITS) - 1)));
             idx.preparedAtMillis = now;
             byCandidate[i] = idx;
             prepared.put(idx.ordinal, i);
@@ -163,7 +166,7 @@ public final class PrefixCacheScorer implements Scorer {
     }
 
     @Override
-    public void score(InferenceRequest request, CandidateView v, Object prepared, double[] out) {
+    public void score(InferenceRequest request, CandidateView v, @Nullable Object prepared, double[] out) {
         int n = v.size();
         Scratch s = hashes(request);
         for (int i = 0; i < n; i++) {
@@ -193,7 +196,7 @@ public final class PrefixCacheScorer implements Scorer {
     }
 
     @Override
-    public void selected(InferenceRequest request, CandidateView v, Object prepared, int index) {
+    public void selected(InferenceRequest request, CandidateView v, @Nullable Object prepared, int index) {
         if (!(prepared instanceof Prepared p) || index >= p.byCandidate.length || p.byCandidate[index] == null) {
             return;
         }
@@ -454,7 +457,7 @@ public final class PrefixCacheScorer implements Scorer {
         final long[] hashes;
         final byte[] bytes;
         final int[] ordinals = new int[DIRECTORY_WAYS];
-        InferenceRequest request;
+        @Nullable InferenceRequest request;
         int count;
 
         Scratch(int blockChars, int maxBlocks) {

@@ -7,6 +7,8 @@ import io.podrouter.api.strategy.Scorer;
 
 import java.util.List;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Session affinity by rendezvous (highest-random-weight) hashing: for a request with a
  * {@linkplain InferenceRequest#sessionKey() session key}, the ready candidate with the highest
@@ -39,7 +41,7 @@ public final class SessionAffinityScorer implements Scorer {
     }
 
     @Override
-    public void score(InferenceRequest request, CandidateView v, Object prepared, double[] out) {
+    public void score(InferenceRequest request, CandidateView v, @Nullable Object prepared, double[] out) {
         int n = v.size();
         String key = request.sessionKey();
         int best = -1;

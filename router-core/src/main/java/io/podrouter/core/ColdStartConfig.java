@@ -4,7 +4,7 @@ import io.podrouter.api.MetricsPredictor;
 import io.podrouter.api.RouterEventListener;
 import io.podrouter.core.coldstart.SlowStart;
 import io.podrouter.core.coldstart.WarmupSettings;
-import io.podrouter.core.telemetry.RouterTelemetry;
+import io.podrouter.core.internal.RouterTelemetry;
 
 import java.time.Duration;
 import java.util.concurrent.Executor;

@@ -4,7 +4,7 @@ import io.podrouter.api.EjectionReason;
 import io.podrouter.api.Outcome;
 import io.podrouter.api.Pod;
 import io.podrouter.api.RouterEventListener;
-import io.podrouter.core.telemetry.RouterTelemetry;
+import io.podrouter.core.internal.RouterTelemetry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,7 +1,6 @@
 package io.podrouter.core;
 
 import io.podrouter.api.Pod;
-import io.podrouter.core.coldstart.Warmup;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;

@@ -21,7 +21,7 @@ import io.podrouter.core.coldstart.ColdStartHistoryPredictor;
 import io.podrouter.core.coldstart.SlowStart;
 import io.podrouter.core.coldstart.WarmupSettings;
 import io.podrouter.core.telemetry.PrometheusExposition;
-import io.podrouter.core.telemetry.RouterTelemetry;
+import io.podrouter.core.internal.RouterTelemetry;
 import io.podrouter.core.telemetry.TelemetrySnapshot;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

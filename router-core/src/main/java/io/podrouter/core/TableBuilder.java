@@ -8,7 +8,6 @@ import io.podrouter.api.RejectReason;
 import io.podrouter.api.RouterEventListener;
 import io.podrouter.api.WarmupOutcome;
 import io.podrouter.core.coldstart.SlowStart;
-import io.podrouter.core.coldstart.Warmup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

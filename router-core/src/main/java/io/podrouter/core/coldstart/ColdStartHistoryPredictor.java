@@ -94,7 +94,7 @@ public final class ColdStartHistoryPredictor implements MetricsPredictor {
      * The learned ratio for a metric at an age, for tests and diagnostics: field index 0 running,
      * 1 waiting, 2 KV usage, 3 TTFT, 4 TPOT, 5 end-to-end, 6 queue time. 1.0 when nothing is learned.
      */
-    public synchronized double learnedRatio(Duration age, int field) {
+    synchronized double learnedRatio(Duration age, int field) {
         Objects.checkIndex(field, FIELDS);
         int from = nearestKnown(bucket(age), field);
         return from < 0 ? 1.0 : ratio[from][field];

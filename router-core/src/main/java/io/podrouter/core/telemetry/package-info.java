@@ -6,8 +6,8 @@
  * ({@link io.podrouter.core.telemetry.PrometheusExposition}). For Micrometer, see the
  * {@code router-micrometer} module.
  *
- * <p>{@link io.podrouter.core.telemetry.RouterTelemetry} holds the live counters; it is internal (public
- * only for the router's own packages) and not meant for applications.
+ * <p>The live counters behind the snapshot are the router's own (in {@code io.podrouter.core.internal},
+ * which is not API); applications read them only through {@code Router.telemetry()}.
  *
  * <p>Depends only on {@code io.podrouter.api} and the JDK.
  */

@@ -1,10 +1,11 @@
-package io.podrouter.core.telemetry;
+package io.podrouter.core.internal;
 
 import io.podrouter.api.EjectionReason;
 import io.podrouter.api.Fallback;
 import io.podrouter.api.MissingReason;
 import io.podrouter.api.Outcome;
 import io.podrouter.api.WarmupOutcome;
+import io.podrouter.core.telemetry.TelemetrySnapshot;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,10 +20,10 @@ import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * <b>Internal:</b> the router's counters and cold-start histogram, which a {@code Router} creates and
- * updates; applications read them through {@code Router.telemetry()} ({@link TelemetrySnapshot}) and
- * never need this class. It is public only because the router's own packages use it, and may change
- * without notice.
+ * <b>Internal, not API:</b> the router's counters and cold-start histogram, which a {@code Router}
+ * creates and updates; applications read them through {@code Router.telemetry()}
+ * ({@link TelemetrySnapshot}) and never need this class. It may change without notice (see the package
+ * documentation).
  *
  * <p>Updates are lock-free ({@link LongAdder}s, so concurrent selections do not contend on one
  * counter); the counters the selection path increments are handed out once ({@link #selectionCounter},

@@ -1,7 +1,8 @@
-package io.podrouter.core.coldstart;
+package io.podrouter.core;
 
 import io.podrouter.api.Pod;
 import io.podrouter.api.WarmupOutcome;
+import io.podrouter.core.coldstart.WarmupSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,13 +23,13 @@ import java.util.concurrent.RejectedExecutionException;
  * giving up) is logged once at INFO or WARN. Thread-safe ({@code step} is synchronized; {@link #done()}
  * is a volatile read).
  */
-public final class Warmup {
+final class Warmup {
 
     private static final Logger LOG = LoggerFactory.getLogger(Warmup.class);
 
     /** Receives each attempt's outcome, and {@link WarmupOutcome#GAVE_UP} once when the warm-up gives up. */
     @FunctionalInterface
-    public interface Events {
+    interface Events {
         void attempt(Pod pod, int attempt, WarmupOutcome outcome);
     }
 
@@ -51,7 +52,7 @@ public final class Warmup {
      * @param executor where attempts run (the settings' executor or the router's own); not null
      * @param events   sink for attempt outcomes; not null
      */
-    public Warmup(Pod pod, WarmupSettings settings, Executor executor, Events events) {
+    Warmup(Pod pod, WarmupSettings settings, Executor executor, Events events) {
         this.pod = pod;
         this.settings = settings;
         this.executor = executor;
@@ -62,17 +63,17 @@ public final class Warmup {
     }
 
     /** Whether the warm-up has ended (succeeded or gave up). */
-    public boolean done() {
+    boolean done() {
         return done;
     }
 
     /** The final outcome ({@code SUCCESS} or {@code GAVE_UP}), or null while running. */
-    public WarmupOutcome result() {
+    WarmupOutcome result() {
         return result;
     }
 
     /** Attempts started so far. */
-    public synchronized int attempts() {
+    synchronized int attempts() {
         return attempts;
     }
 
@@ -80,7 +81,7 @@ public final class Warmup {
      * Advances the warm-up to {@code now}: collects a finished attempt, cancels one past its timeout,
      * starts the next one when due, and gives up past the deadline or the attempt limit.
      */
-    public synchronized void step(Instant now) {
+    synchronized void step(Instant now) {
         if (done) {
             return;
         }
@@ -173,7 +174,7 @@ public final class Warmup {
     }
 
     /** Cancels a running attempt (the router calls this when the pod is forgotten or the router closes). */
-    public synchronized void cancel() {
+    synchronized void cancel() {
         if (current != null) {
             current.cancel(true);
             current = null;

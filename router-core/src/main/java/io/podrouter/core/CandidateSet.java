@@ -8,6 +8,8 @@ import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 import java.util.List;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The router's implementation of {@link Candidates}: the pods' handles in the given order and one
  * {@link MetricsTable} per model requested so far, replaced copy-on-write. Thread-safe.
@@ -36,9 +38,9 @@ final class CandidateSet implements Candidates {
     private final List<Pod> pods;
     private volatile MetricsTable[] tables = new MetricsTable[0];
     /** The chain's prepared state for these pods, as (strategy, state) pairs; null when no strategy prepares any. */
-    private final Object[] prepared;
+    private final Object @Nullable [] prepared;
 
-    CandidateSet(Router owner, long serial, PodHandle[] handles, List<Pod> pods, Object[] prepared) {
+    CandidateSet(Router owner, long serial, PodHandle[] handles, List<Pod> pods, Object @Nullable [] prepared) {
         this.owner = owner;
         this.serial = serial;
         this.handles = handles;

@@ -9,6 +9,8 @@ import io.podrouter.core.internal.RouterTelemetry;
 import java.time.Duration;
 import java.util.concurrent.Executor;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The cold-start settings a router's table builds apply, gathered in one immutable place.
  *
@@ -20,8 +22,9 @@ import java.util.concurrent.Executor;
  * @param telemetry        counters and histogram
  * @param listener         user listener (already wrapped to swallow its exceptions), or null
  */
-record ColdStartConfig(SlowStart slowStart, MetricsPredictor predictor, WarmupSettings warmup, Executor warmupExecutor,
-                       int coldInFlightCap, RouterTelemetry telemetry, RouterEventListener listener) {
+record ColdStartConfig(SlowStart slowStart, @Nullable MetricsPredictor predictor, @Nullable WarmupSettings warmup,
+                       @Nullable Executor warmupExecutor, int coldInFlightCap, RouterTelemetry telemetry,
+                       @Nullable RouterEventListener listener) {
 
     /** Pods younger than this feed their real metrics to the predictor's learning. */
     static final Duration LEARNING_HORIZON = Duration.ofMinutes(5);

@@ -5,6 +5,8 @@ import io.podrouter.api.MissingReason;
 
 import java.util.concurrent.atomic.LongAdder;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * How a selection was made: strategy, fallback, missing-metric reason, predicted or not. A router
  * creates every combination once, so a selection points at a shared instance instead of carrying
@@ -15,8 +17,8 @@ import java.util.concurrent.atomic.LongAdder;
  * @param fallbackCount  the telemetry counter of this fallback kind; null for {@link Fallback#NONE}
  * @param selectionCount the telemetry counter of this (strategy, fallback) pair
  */
-record Decision(Router router, String strategy, Fallback fallback, MissingReason missingReason, boolean predicted,
-                LongAdder fallbackCount, LongAdder selectionCount) {
+record Decision(Router router, String strategy, Fallback fallback, @Nullable MissingReason missingReason, boolean predicted,
+                @Nullable LongAdder fallbackCount, LongAdder selectionCount) {
 
     /**
      * Whether the router can produce {@code fallback} from the strategy at chain position {@code s}
@@ -56,7 +58,7 @@ record Decision(Router router, String strategy, Fallback fallback, MissingReason
     private static final int REASONS = MissingReason.values().length + 1;
 
     /** Index of a decision in the router's table: {@code [strategy][fallback][reason + 1][predicted]}. */
-    static int code(Fallback fallback, MissingReason reason, boolean predicted) {
+    static int code(Fallback fallback, @Nullable MissingReason reason, boolean predicted) {
         return ((fallback.ordinal() * REASONS) + (reason == null ? 0 : reason.ordinal() + 1)) * 2 + (predicted ? 1 : 0);
     }
 

@@ -7,7 +7,10 @@ import java.lang.ref.WeakReference;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.Objects;
 import java.util.Set;
+
+import org.jspecify.annotations.Nullable;
 
 /**
  * The router's in-flight counters, one slot per pod in fixed-size chunks of {@value #CHUNK} slots, each
@@ -51,7 +54,7 @@ final class InFlightCounters {
     private final Set<SlotRef> live = Collections.newSetFromMap(new IdentityHashMap<>());
     private int[][] chunks = new int[0][];
     private int next;
-    private Slot[] free = new Slot[16];
+    private @Nullable Slot[] free = new Slot[16];
     private int freeCount;
 
     /** A slot for {@code owner}, reused from a collected pod when one is free. Its count starts at 0. */
@@ -59,7 +62,7 @@ final class InFlightCounters {
         reclaimLocked();
         Slot slot;
         if (freeCount > 0) {
-            slot = free[--freeCount];
+            slot = Objects.requireNonNull(free[--freeCount], "free slot"); // entries below freeCount are set
             free[freeCount] = null;
         } else {
             int index = next++;

@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Asks the {@link MetricsSource} about one pod and turns every possible answer, including exceptions,
  * nulls, invalid values and stale snapshots, into a {@link MetricsState}. Logs a pod's state changes,
@@ -41,8 +43,8 @@ final class MetricsReader {
      * The result of one read: the state, the metrics when the state is {@link MetricsState#PRESENT}, a
      * detail for the log, and the source's exception when it threw.
      */
-    record Reading(MetricsState state, PodMetrics metrics, String detail, Throwable cause) {
-        Reading(MetricsState state, PodMetrics metrics, String detail) {
+    record Reading(MetricsState state, @Nullable PodMetrics metrics, String detail, @Nullable Throwable cause) {
+        Reading(MetricsState state, @Nullable PodMetrics metrics, String detail) {
             this(state, metrics, detail, null);
         }
     }
@@ -115,7 +117,7 @@ final class MetricsReader {
         return new Reading(MetricsState.missing(reason), null, detail);
     }
 
-    private static void logChange(Pod pod, String model, MetricsState previous, Reading now, int suppressed) {
+    private static void logChange(Pod pod, String model, @Nullable MetricsState previous, Reading now, int suppressed) {
         String from = previous == null ? "new" : previous.name();
         String more = suppressed == 0 ? "" : " [" + suppressed + " earlier changes of this pod not logged]";
         switch (now.state()) {

@@ -2,6 +2,8 @@ package io.podrouter.core;
 
 import io.podrouter.api.MissingReason;
 
+import org.jspecify.annotations.Nullable;
+
 /** The metrics state of one pod for one model, as last seen by a table build; logged on change. */
 enum MetricsState {
     POD_NOT_READY(null),
@@ -24,9 +26,9 @@ enum MetricsState {
         }
     }
 
-    private final MissingReason reason;
+    private final @Nullable MissingReason reason;
 
-    MetricsState(MissingReason reason) {
+    MetricsState(@Nullable MissingReason reason) {
         this.reason = reason;
     }
 
@@ -35,7 +37,7 @@ enum MetricsState {
     }
 
     /** The reason of a MISSING_* state; null for the others. */
-    MissingReason missingReason() {
+    @Nullable MissingReason missingReason() {
         return reason;
     }
 }

@@ -9,6 +9,8 @@ import io.podrouter.api.strategy.CandidateView;
 import java.util.Arrays;
 import java.util.Map;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * An immutable snapshot of one candidate set's readiness, metrics and cold-start state for one model,
  * in primitive arrays indexed like the candidates: what strategies scan. Only in-flight counts are read
@@ -35,7 +37,7 @@ final class MetricsTable implements CandidateView {
     static final class Columns {
         final Pod[] pods;
         final boolean[] ready;
-        final MissingReason[] missing;
+        final @Nullable MissingReason[] missing;
         final double[] running;
         final double[] waiting;
         final double[] kv;
@@ -62,7 +64,7 @@ final class MetricsTable implements CandidateView {
          */
         final int[] inFlightAtBuild;
         /** When each candidate's live metrics were observed; null when missing or predicted. */
-        final java.time.Instant[] observedAt;
+        final java.time.@Nullable Instant[] observedAt;
         /** KV-cache fraction per running request (see {@link CandidateView#kvCacheUsagePerRequest}). */
         final double[] kvPerRequest;
         /** Lower bound of the corrected KV usage (see {@link CandidateView#kvCacheUsageFloor}). */
@@ -74,7 +76,7 @@ final class MetricsTable implements CandidateView {
          */
         final double[] latencyTerms;
         /** Each candidate's {@code PodMetrics.extra}, or null when it has no metrics. */
-        final Map<String, Double>[] extra;
+        final @Nullable Map<String, Double>[] extra;
 
         /**
          * Mean in-flight count of the ready candidates that are not cold, when the table was built: a cold
@@ -113,7 +115,7 @@ final class MetricsTable implements CandidateView {
             warmMeanInFlight = c.warmMeanInFlight;
             pods = c.pods;
             ready = c.ready.clone();
-            missing = c.missing;
+            missing = c.missing.clone();
             running = c.running.clone();
             waiting = c.waiting.clone();
             kv = c.kv.clone();
@@ -133,12 +135,16 @@ final class MetricsTable implements CandidateView {
             extra = c.extra;
         }
 
-        /** A copy in which candidate {@code i} is not ready (its metrics NaN, as strategies expect). */
+        /**
+         * A copy in which the flagged candidates are not ready: their metrics NaN and their missing reason
+         * null, as {@link CandidateView} documents for candidates that are not ready.
+         */
         Columns excluding(boolean[] exclude) {
             Columns c = new Columns(this);
             for (int i = 0; i < exclude.length; i++) {
                 if (exclude[i]) {
                     c.ready[i] = false;
+                    c.missing[i] = null;
                     c.running[i] = c.waiting[i] = c.kv[i] = c.ttft[i] = c.tpot[i] = c.e2e[i] = c.queue[i] = Double.NaN;
                     c.kvFloor[i] = Double.NaN;
                     c.latencyTerms[LATENCY_STRIDE * i] = Double.NaN;
@@ -164,7 +170,7 @@ final class MetricsTable implements CandidateView {
     private final int[] inFlightOffset;
     // When the candidates' counters are consecutive slots of one chunk (pods discovered together), the
     // chunk and the first offset: a scan then reads one int array, like its metric arrays.
-    private final int[] consecutiveChunk;
+    private final int @Nullable [] consecutiveChunk;
     private final int consecutiveBase;
     private final Columns c;
     private final int[] readyIndex;
@@ -177,11 +183,11 @@ final class MetricsTable implements CandidateView {
     final int coldMissingCount;
     private final int[] coldMissingIndex;
     /** This table without the cold candidates lacking metrics; null when there are none or only they are ready. */
-    final MetricsTable withoutColdMissing;
+    final @Nullable MetricsTable withoutColdMissing;
     /** Some candidate is cold: the refresh keeps rebuilding the table even without selections. */
     final boolean anyCold;
     /** The same table without the candidates that need admission; null when none does. */
-    final MetricsTable withoutAdmission;
+    final @Nullable MetricsTable withoutAdmission;
     /**
      * Set by selections, cleared by a refresh; lets the refresher drop tables nobody reads any more. A
      * table starts unused, so one that a refresh built and no selection read is not rebuilt again.
@@ -191,7 +197,7 @@ final class MetricsTable implements CandidateView {
      * The chain's prepared state for this table's candidate set, as (strategy, state) pairs; set by the
      * candidate set before the table is published, and shared with the tables derived from this one.
      */
-    private Object[] prepared;
+    private Object @Nullable [] prepared;
 
     MetricsTable(String model, long builtAtMillis, PodHandle[] handles, Columns columns, RandomSource random,
                  Map<RejectReason, Integer> rejections, int coldCap) {
@@ -301,7 +307,7 @@ final class MetricsTable implements CandidateView {
     }
 
     /** Sets the prepared state on this table and the tables derived from it; returns this. Before publication only. */
-    MetricsTable withPrepared(Object[] state) {
+    MetricsTable withPrepared(Object @Nullable [] state) {
         prepared = state;
         if (withoutColdMissing != null) {
             withoutColdMissing.withPrepared(state);
@@ -313,7 +319,7 @@ final class MetricsTable implements CandidateView {
     }
 
     @Override
-    public Object prepared(io.podrouter.api.strategy.SelectionStrategy strategy) {
+    public @Nullable Object prepared(io.podrouter.api.strategy.SelectionStrategy strategy) {
         Object[] p = prepared;
         if (p != null) {
             for (int k = 0; k < p.length; k += 2) {
@@ -344,7 +350,7 @@ final class MetricsTable implements CandidateView {
      * This table without the ready candidates that are ejected now; null when none is, or when they are
      * all that is ready.
      */
-    MetricsTable withoutEjected() {
+    @Nullable MetricsTable withoutEjected() {
         boolean[] exclude = new boolean[handles.length];
         int left = 0;
         boolean any = false;
@@ -542,7 +548,7 @@ final class MetricsTable implements CandidateView {
     }
 
     @Override
-    public MissingReason missingReason(int i) {
+    public @Nullable MissingReason missingReason(int i) {
         return c.missing[i];
     }
 

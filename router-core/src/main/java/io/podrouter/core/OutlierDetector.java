@@ -14,6 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntSupplier;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Applies {@link OutlierDetection} to the outcomes a router's selections report. Counting is lock-free
  * (atomic counters per pod and for the fleet); ejecting and returning pods, which happen a few times a
@@ -34,7 +36,7 @@ final class OutlierDetector {
         volatile long ejectedUntilMillis;
         // Guarded by the detector.
         int ejections;
-        EjectionReason reason;
+        @Nullable EjectionReason reason;
     }
 
     private final OutlierDetection cfg;

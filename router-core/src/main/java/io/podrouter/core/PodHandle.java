@@ -9,6 +9,8 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The router's own state for one pod id, shared by every candidate set that contains the pod: the
  * latest {@link Pod} value, the in-flight counter, the cold-start lifecycle and the last metrics state
@@ -64,7 +66,7 @@ final class PodHandle {
 
     // Lifecycle, guarded by this.
     Phase phase = Phase.UNSEEN;
-    Instant firstMetricsAt;
+    @Nullable Instant firstMetricsAt;
     /**
      * The router saw this pod Ready without metrics at the start of its Ready period: only such pods teach
      * the predictor what cold pods look like (a pod first seen already serving, e.g. when the router
@@ -72,7 +74,7 @@ final class PodHandle {
      * busy).
      */
     volatile boolean seenCold;
-    Warmup warmup;
+    @Nullable Warmup warmup;
     /** Whether the pod is cold now: Ready without metrics yet, or warming up. Read by telemetry. */
     volatile boolean cold;
     /**
@@ -199,7 +201,7 @@ final class PodHandle {
      * Records the metrics state seen for {@code model} and returns the previous one (null the first
      * time), so the caller logs only on a change.
      */
-    MetricsState exchangeState(String model, MetricsState state) {
+    @Nullable MetricsState exchangeState(String model, MetricsState state) {
         if (stateByModel.size() >= MAX_TRACKED_MODELS && !stateByModel.containsKey(model)) {
             stateByModel.clear();
         }

@@ -49,6 +49,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * podrouter's {@link PodSelector}: chooses a ready pod per request with an ordered chain of
  * {@link SelectionStrategy strategies} over live pod metrics, and keeps routing sensibly while pods
@@ -136,8 +138,8 @@ public final class Router implements PodSelector, AutoCloseable {
     private final TableBuilder tableBuilder;
     private final RouterTelemetry telemetry = new RouterTelemetry();
     private final PrometheusExposition exposition;
-    private final RouterEventListener listener;
-    private final ExecutorService ownWarmupExecutor;
+    private final @Nullable RouterEventListener listener;
+    private final @Nullable ExecutorService ownWarmupExecutor;
     private final Decision[][] decisions;
     private final AtomicBoolean[] strategyFaultLogged;
     private final Cache<String, PodHandle> handles = Caffeine.newBuilder().weakValues().build();
@@ -150,20 +152,20 @@ public final class Router implements PodSelector, AutoCloseable {
      */
     private final Cache<List<Pod>, Candidates> adHocSets = Caffeine.newBuilder().maximumSize(AD_HOC_SETS)
             .executor(Runnable::run).build();
-    private final ScheduledExecutorService ownScheduler;
-    private final ScheduledFuture<?> refreshTask;
+    private final @Nullable ScheduledExecutorService ownScheduler;
+    private final @Nullable ScheduledFuture<?> refreshTask;
     private final AtomicLong refreshFailures = new AtomicLong();
     /** Selections not yet seen completed, when a maximum in-flight age is set; null otherwise. */
-    private final java.util.concurrent.ConcurrentLinkedQueue<Selection.Tracked> open;
+    private final java.util.concurrent.@Nullable ConcurrentLinkedQueue<Selection.Tracked> open;
     private final long maxInFlightAgeMillis;
     private final AtomicBoolean reclaimLogged = new AtomicBoolean();
     /** The chain's first strategy ranks by metrics and the bounded cold share is on. */
     private final boolean boundedColdShare;
     /** Null when outlier detection is off. */
-    private final OutlierDetector outliers;
+    private final @Nullable OutlierDetector outliers;
     private volatile boolean closed;
 
-    private Router(Builder b) {
+    private Router(Builder b, MetricsSource metricsSource) {
         this.chain = b.chain.toArray(new SelectionStrategy[0]);
         this.observers = Arrays.stream(chain).filter(SelectionStrategy::observesSelections).toArray(SelectionStrategy[]::new);
         this.countsTokens = Arrays.stream(chain).anyMatch(SelectionStrategy::usesInFlightTokens);
@@ -200,7 +202,7 @@ public final class Router implements PodSelector, AutoCloseable {
         int coldCap = b.coldInFlightCapSet || chain[0].ranksByMetrics() ? b.coldInFlightCap : Integer.MAX_VALUE;
         ColdStartConfig cold = new ColdStartConfig(b.slowStart, b.predictor, b.warmup, warmupExecutor, coldCap,
                 telemetry, listener);
-        this.tableBuilder = new TableBuilder(new MetricsReader(b.metricsSource, b.maxMetricsAge, b.logInterval), cold, b.random);
+        this.tableBuilder = new TableBuilder(new MetricsReader(metricsSource, b.maxMetricsAge, b.logInterval), cold, b.random);
         this.strategyFaultLogged = new AtomicBoolean[chain.length];
         Arrays.setAll(strategyFaultLogged, i -> new AtomicBoolean());
         this.decisions = new Decision[chain.length + 1][Decision.codes()];
@@ -244,7 +246,7 @@ public final class Router implements PodSelector, AutoCloseable {
     }
 
     @Override
-    public Candidates candidates(Collection<Pod> pods) {
+    public Candidates candidates(@Nullable Collection<Pod> pods) {
         if (pods == null || pods.isEmpty()) {
             return register(new CandidateSet(this, serials.incrementAndGet(), new PodHandle[0], List.of(), null));
         }
@@ -271,7 +273,7 @@ public final class Router implements PodSelector, AutoCloseable {
     }
 
     /** Each strategy's prepared state for a new candidate set, as (strategy, state) pairs, or null when none. */
-    private Object[] prepare(List<Pod> pods) {
+    private Object @Nullable [] prepare(List<Pod> pods) {
         List<Object> pairs = new ArrayList<>();
         for (SelectionStrategy s : chain) {
             Object state = s.prepare(pods);
@@ -289,7 +291,7 @@ public final class Router implements PodSelector, AutoCloseable {
     }
 
     @Override
-    public PodSelection selectPod(InferenceRequest request, Candidates candidates) {
+    public PodSelection selectPod(InferenceRequest request, @Nullable Candidates candidates) {
         MetricsTable table = tableFor(request, candidates);
         if (table.readyCount() == 0) {
             throw new NoPodAvailableException(request.model(), table.size(), table.rejections());
@@ -304,7 +306,8 @@ public final class Router implements PodSelector, AutoCloseable {
      * selection; only the excluded pods are treated as not ready for it.
      */
     @Override
-    public PodSelection selectPod(InferenceRequest request, Candidates candidates, Collection<String> excludedPodIds) {
+    public PodSelection selectPod(InferenceRequest request, @Nullable Candidates candidates,
+                                  @Nullable Collection<String> excludedPodIds) {
         MetricsTable table = tableFor(request, candidates);
         if (excludedPodIds != null && !excludedPodIds.isEmpty()) {
             for (String id : excludedPodIds) {
@@ -337,7 +340,7 @@ public final class Router implements PodSelector, AutoCloseable {
      * metrics source is asked about them once per refresh, not once per call.
      */
     @Override
-    public PodSelection selectPod(InferenceRequest request, Collection<Pod> pods) {
+    public PodSelection selectPod(InferenceRequest request, @Nullable Collection<Pod> pods) {
         Objects.requireNonNull(request, "request: null (expected: an InferenceRequest)");
         if (pods == null || pods.isEmpty()) {
             throw new NoPodAvailableException(request.model(), 0, null);
@@ -347,7 +350,7 @@ public final class Router implements PodSelector, AutoCloseable {
         return selectPod(request, set);
     }
 
-    private MetricsTable tableFor(InferenceRequest request, Candidates candidates) {
+    private MetricsTable tableFor(InferenceRequest request, @Nullable Candidates candidates) {
         Objects.requireNonNull(request, "request: null (expected: an InferenceRequest)");
         if (closed) {
             throw new IllegalStateException("router is closed");
@@ -497,7 +500,7 @@ public final class Router implements PodSelector, AutoCloseable {
         return (long) request.estimatedPromptTokens() + request.estimatedOutputTokens();
     }
 
-    private void observerFault(SelectionStrategy o, String what, Throwable cause) {
+    private void observerFault(SelectionStrategy o, String what, @Nullable Throwable cause) {
         for (int s = 0; s < chain.length; s++) {
             if (chain[s] == o) {
                 strategyFault(s, what, cause);
@@ -526,7 +529,7 @@ public final class Router implements PodSelector, AutoCloseable {
 
     /** Called once per completed selection, after its in-flight slot was released. */
     void completed(PodHandle handle, Pod pod, Decision decision, boolean cold, Outcome outcome, long latencyNanos,
-                   InferenceRequest request) {
+                   @Nullable InferenceRequest request) {
         if (request != null) {
             if (countsTokens) {
                 handle.addTokens(-tokens(request));
@@ -556,7 +559,7 @@ public final class Router implements PodSelector, AutoCloseable {
         }
     }
 
-    private void strategyFault(int s, String what, Throwable cause) {
+    private void strategyFault(int s, String what, @Nullable Throwable cause) {
         if (strategyFaultLogged[s].compareAndSet(false, true)) {
             LOG.warn("strategy {} {}; passing to the next strategy (logged once per strategy)", chain[s].name(), what, cause);
         }
@@ -566,7 +569,7 @@ public final class Router implements PodSelector, AutoCloseable {
      * Builds a fresh table; called on first use of a (set, model) pair (with {@code previous} null) and
      * by refreshes (with the table being replaced).
      */
-    MetricsTable buildTable(String model, PodHandle[] members, MetricsTable previous) {
+    MetricsTable buildTable(String model, PodHandle[] members, @Nullable MetricsTable previous) {
         return tableBuilder.build(model, members, clock.instant(), previous);
     }
 
@@ -582,8 +585,9 @@ public final class Router implements PodSelector, AutoCloseable {
         if (outliers != null) {
             outliers.evaluate(handles.asMap().values());
         }
-        if (open != null) {
-            reclaimAbandoned(clock.millis());
+        java.util.concurrent.ConcurrentLinkedQueue<Selection.Tracked> tracked = open;
+        if (tracked != null) {
+            reclaimAbandoned(tracked, clock.millis());
         }
         // In creation order, not the weak-key map's order: table builds feed the predictor, whose learning
         // depends on the order it sees pods in, and the same inputs must give the same routing.
@@ -596,9 +600,9 @@ public final class Router implements PodSelector, AutoCloseable {
     }
 
     /** Frees the slots of selections older than the maximum in-flight age; drops completed ones. */
-    private void reclaimAbandoned(long now) {
+    private void reclaimAbandoned(java.util.concurrent.ConcurrentLinkedQueue<Selection.Tracked> tracked, long now) {
         long oldest = now - maxInFlightAgeMillis;
-        for (java.util.Iterator<Selection.Tracked> it = open.iterator(); it.hasNext(); ) {
+        for (java.util.Iterator<Selection.Tracked> it = tracked.iterator(); it.hasNext(); ) {
             Selection.Tracked s = it.next();
             if (s.isDone()) {
                 it.remove();
@@ -655,7 +659,7 @@ public final class Router implements PodSelector, AutoCloseable {
     }
 
     /** Whether the pod with this id is cold now (Ready without metrics yet, or warming up); false when unknown. */
-    public boolean isCold(String podId) {
+    public boolean isCold(@Nullable String podId) {
         PodHandle h = podId == null ? null : handles.getIfPresent(podId);
         return h != null && h.isColdAndReady();
     }
@@ -664,7 +668,7 @@ public final class Router implements PodSelector, AutoCloseable {
      * Requests routed to the pod with this id and not yet completed, across all candidate sets; 0 for a
      * pod the router does not know (or a null id).
      */
-    public int inFlight(String podId) {
+    public int inFlight(@Nullable String podId) {
         if (podId == null) {
             return 0;
         }
@@ -722,21 +726,21 @@ public final class Router implements PodSelector, AutoCloseable {
      */
     public static final class Builder {
 
-        private MetricsSource metricsSource;
+        private @Nullable MetricsSource metricsSource;
         private final List<SelectionStrategy> chain = new ArrayList<>();
         private RandomSource random = RandomSource.threadLocal();
         private InstantSource clock = Clock.systemUTC();
         private Duration refreshInterval = DEFAULT_METRICS_REFRESH_INTERVAL;
         private Duration maxMetricsAge = DEFAULT_MAX_METRICS_AGE;
-        private ScheduledExecutorService scheduler;
+        private @Nullable ScheduledExecutorService scheduler;
         private SlowStart slowStart = SlowStart.disabled();
-        private MetricsPredictor predictor;
-        private WarmupSettings warmup;
+        private @Nullable MetricsPredictor predictor;
+        private @Nullable WarmupSettings warmup;
         private int coldInFlightCap = DEFAULT_COLD_START_IN_FLIGHT_CAP;
         private boolean coldInFlightCapSet;
-        private RouterEventListener listener;
-        private String namespace;
-        private OutlierDetection outlierDetection = OutlierDetection.defaults();
+        private @Nullable RouterEventListener listener;
+        private @Nullable String namespace;
+        private @Nullable OutlierDetection outlierDetection = OutlierDetection.defaults();
         private Duration logInterval = DEFAULT_LOG_INTERVAL;
         private Duration maxInFlightAge = Duration.ZERO;
         private boolean boundedColdShare = true;
@@ -982,7 +986,7 @@ public final class Router implements PodSelector, AutoCloseable {
          * A prefix for the Prometheus family names ({@code <namespace>_pod_coldstart_duration_seconds}).
          * Default none; null or empty means none; otherwise it must match {@code [a-zA-Z_:][a-zA-Z0-9_:]*}.
          */
-        public Builder metricsNamespace(String namespace) {
+        public Builder metricsNamespace(@Nullable String namespace) {
             if (namespace != null && !namespace.isEmpty()) {
                 new PrometheusExposition(namespace); // validates
             }
@@ -996,13 +1000,14 @@ public final class Router implements PodSelector, AutoCloseable {
          * @throws IllegalStateException when the metrics source or the strategy is missing
          */
         public Router build() {
-            if (metricsSource == null) {
+            MetricsSource source = metricsSource;
+            if (source == null) {
                 throw new IllegalStateException("metricsSource: missing (expected: a MetricsSource, e.g. a map your scraper fills)");
             }
             if (chain.isEmpty()) {
                 throw new IllegalStateException("strategies: missing (expected: at least one, e.g. new LeastKvCacheStrategy())");
             }
-            return new Router(this);
+            return new Router(this, source);
         }
     }
 }

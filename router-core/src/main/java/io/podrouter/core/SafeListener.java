@@ -15,6 +15,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Wraps a user's {@link RouterEventListener} so that its exceptions never reach the router: each is
  * caught and logged once per listener method. Thread-safe; adds one call and a try block per event,
@@ -75,7 +77,7 @@ final class SafeListener implements RouterEventListener {
     }
 
     @Override
-    public void selected(Pod pod, String strategy, Fallback fallback, MissingReason reason, boolean cold) {
+    public void selected(Pod pod, String strategy, Fallback fallback, @Nullable MissingReason reason, boolean cold) {
         try {
             delegate.selected(pod, strategy, fallback, reason, cold);
         } catch (RuntimeException e) {
@@ -84,7 +86,7 @@ final class SafeListener implements RouterEventListener {
     }
 
     @Override
-    public void completed(Pod pod, String strategy, Fallback fallback, MissingReason reason, Outcome outcome,
+    public void completed(Pod pod, String strategy, Fallback fallback, @Nullable MissingReason reason, Outcome outcome,
                           long latencyNanos) {
         try {
             delegate.completed(pod, strategy, fallback, reason, outcome, latencyNanos);
@@ -94,7 +96,7 @@ final class SafeListener implements RouterEventListener {
     }
 
     @Override
-    public void fallback(String strategy, Fallback fallback, MissingReason reason) {
+    public void fallback(String strategy, Fallback fallback, @Nullable MissingReason reason) {
         try {
             delegate.fallback(strategy, fallback, reason);
         } catch (RuntimeException e) {

@@ -12,6 +12,8 @@ import java.lang.invoke.VarHandle;
 import java.util.Objects;
 import java.util.Optional;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The router's {@link PodSelection}: the chosen pod, its handle (to release the in-flight count) and a
  * shared {@link Decision}. 32 bytes per selection on a 64-bit JVM with compressed references; the only
@@ -105,8 +107,9 @@ class Selection implements PodSelection {
             return false;
         }
         handle.release();
-        if (request() != null) {
-            decision.router().reclaimed(handle, pod, request());
+        InferenceRequest request = request();
+        if (request != null) {
+            decision.router().reclaimed(handle, pod, request);
         }
         return true;
     }
@@ -116,7 +119,7 @@ class Selection implements PodSelection {
     }
 
     /** The request when the router needs it at completion (see {@link Observed}), else null. */
-    InferenceRequest request() {
+    @Nullable InferenceRequest request() {
         return null;
     }
 
@@ -142,16 +145,17 @@ class Selection implements PodSelection {
     static final class Tracked extends Selection {
         /** When the selection was made: its table's build time, so the hot path reads no clock. */
         final long selectedAtMillis;
-        private final InferenceRequest request;
+        private final @Nullable InferenceRequest request;
 
-        Tracked(PodHandle handle, Pod pod, Decision decision, boolean cold, long selectedAtMillis, InferenceRequest request) {
+        Tracked(PodHandle handle, Pod pod, Decision decision, boolean cold, long selectedAtMillis,
+                @Nullable InferenceRequest request) {
             super(handle, pod, decision, cold);
             this.selectedAtMillis = selectedAtMillis;
             this.request = request;
         }
 
         @Override
-        InferenceRequest request() {
+        @Nullable InferenceRequest request() {
             return request;
         }
     }

@@ -8,6 +8,7 @@ import io.podrouter.api.RejectReason;
 import io.podrouter.api.RouterEventListener;
 import io.podrouter.api.WarmupOutcome;
 import io.podrouter.core.coldstart.SlowStart;
+import io.podrouter.core.coldstart.WarmupSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,7 +17,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.jspecify.annotations.Nullable;
 
 /**
  * Builds a {@link MetricsTable}: reads every candidate's metrics, advances each pod's cold-start
@@ -48,11 +52,11 @@ final class TableBuilder {
      * @param previous the table this one replaces (same candidate set and model), or null; it supplies
      *                 the in-flight baselines of metrics snapshots that have not changed
      */
-    MetricsTable build(String model, PodHandle[] handles, Instant now, MetricsTable previous) {
+    MetricsTable build(String model, PodHandle[] handles, Instant now, @Nullable MetricsTable previous) {
         int n = handles.length;
         MetricsTable.Columns c = new MetricsTable.Columns(n);
         EnumMap<RejectReason, Integer> rejected = new EnumMap<>(RejectReason.class);
-        PodMetrics[] live = new PodMetrics[n];
+        @Nullable PodMetrics[] live = new PodMetrics[n];
         for (int i = 0; i < n; i++) {
             PodHandle h = handles[i];
             // Read the pod once: its readiness, the row's Pod and the lifecycle must all describe the same
@@ -70,8 +74,8 @@ final class TableBuilder {
                 continue;
             }
             c.ready[i] = true;
-            if (state == MetricsState.PRESENT) {
-                PodMetrics m = r.metrics();
+            PodMetrics m = r.metrics(); // non-null exactly when the state is PRESENT
+            if (m != null) {
                 live[i] = m;
                 fill(c, i, m);
                 c.observedAt[i] = m.observedAt();
@@ -80,8 +84,9 @@ final class TableBuilder {
             }
             c.cold[i] = advanceLifecycle(h, pod, live[i] != null, now);
         }
-        if (cfg.predictor() != null) {
-            predict(model, handles, c, live, now, previous == null ? null : previous.columns());
+        MetricsPredictor predictor = cfg.predictor();
+        if (predictor != null) {
+            predict(predictor, model, handles, c, live, now, previous == null ? null : previous.columns());
         }
         long warmInFlight = 0;
         int warm = 0;
@@ -117,8 +122,10 @@ final class TableBuilder {
             boolean wasCold = h.cold;
             if (h.phase == PodHandle.Phase.UNSEEN) {
                 h.phase = PodHandle.Phase.TRACKED;
-                if (cfg.warmup() != null && age(pod, now).compareTo(cfg.warmup().deadline()) < 0) {
-                    h.warmup = new Warmup(pod, cfg.warmup(), cfg.warmupExecutor(), this::warmupAttempt);
+                WarmupSettings warmup = cfg.warmup();
+                Executor executor = cfg.warmupExecutor(); // set whenever warmup is
+                if (warmup != null && executor != null && age(pod, now).compareTo(warmup.deadline()) < 0) {
+                    h.warmup = new Warmup(pod, warmup, executor, this::warmupAttempt);
                 }
                 // Seen with metrics from the start (e.g. the router restarted): no cold start to measure, and
                 // nothing to learn about cold pods from it, whatever its readySince says.
@@ -157,8 +164,8 @@ final class TableBuilder {
         return Duration.between(since, now);
     }
 
-    private void predict(String model, PodHandle[] handles, MetricsTable.Columns c, PodMetrics[] live, Instant now,
-                         MetricsTable.Columns prev) {
+    private void predict(MetricsPredictor predictor, String model, PodHandle[] handles, MetricsTable.Columns c,
+                         @Nullable PodMetrics[] live, Instant now, MetricsTable.@Nullable Columns prev) {
         List<PodMetrics> collected = new ArrayList<>();
         for (PodMetrics m : live) {
             if (m != null) {
@@ -168,7 +175,6 @@ final class TableBuilder {
         // One immutable list for every prediction of this build, so a predictor can compute what depends
         // only on the peers once (PredictionInput's List.copyOf keeps an immutable list as it is).
         List<PodMetrics> peers = List.copyOf(collected);
-        MetricsPredictor predictor = cfg.predictor();
         for (int i = 0; i < handles.length; i++) {
             if (!c.ready[i]) {
                 continue;
@@ -209,7 +215,7 @@ final class TableBuilder {
         }
     }
 
-    private PodMetrics safely(java.util.function.Supplier<PodMetrics> call) {
+    private @Nullable PodMetrics safely(java.util.function.Supplier<@Nullable PodMetrics> call) {
         try {
             return call.get();
         } catch (RuntimeException e) {
@@ -218,7 +224,7 @@ final class TableBuilder {
         }
     }
 
-    private void logPredictorFault(String what, Throwable cause) {
+    private void logPredictorFault(String what, @Nullable Throwable cause) {
         if (predictorFaultLogged.compareAndSet(false, true)) {
             LOG.warn("metrics predictor {} {}; the pod stays 'metrics missing' (logged once)", cfg.predictor(), what, cause);
         }
@@ -228,12 +234,13 @@ final class TableBuilder {
      * In-flight baselines (carried over from {@code prev} while a pod's metrics snapshot is unchanged), and
      * the KV fraction per running request with the set's median as default.
      */
-    private static void perRequestEstimates(PodHandle[] handles, MetricsTable.Columns c, MetricsTable.Columns prev) {
+    private static void perRequestEstimates(PodHandle[] handles, MetricsTable.Columns c, MetricsTable.@Nullable Columns prev) {
         double[] ratios = new double[handles.length];
         int n = 0;
         for (int i = 0; i < handles.length; i++) {
-            boolean sameSnapshot = prev != null && c.observedAt[i] != null && c.observedAt[i].equals(prev.observedAt[i]);
-            c.inFlightAtBuild[i] = sameSnapshot ? prev.inFlightAtBuild[i] : handles[i].inFlight();
+            Instant seen = c.observedAt[i];
+            boolean sameSnapshot = prev != null && seen != null && seen.equals(prev.observedAt[i]);
+            c.inFlightAtBuild[i] = prev != null && sameSnapshot ? prev.inFlightAtBuild[i] : handles[i].inFlight();
             if (c.ready[i] && c.running[i] >= 1 && !Double.isNaN(c.kv[i])) {
                 c.kvPerRequest[i] = c.kv[i] / c.running[i];
                 ratios[n++] = c.kvPerRequest[i];

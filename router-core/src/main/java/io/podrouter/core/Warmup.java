@@ -14,6 +14,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.RejectedExecutionException;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The warm-up of one pod: a state machine advanced by {@link #step(Instant)} (the router calls it on
  * every metrics refresh, with its own clock), so that timeouts, retries and the deadline follow the
@@ -40,11 +42,12 @@ final class Warmup {
     private final Events events;
 
     private int attempts;
-    private FutureTask<Boolean> current;
-    private Instant currentStartedAt;
+    private @Nullable FutureTask<Boolean> current;
+    /** When {@code current} started; meaningful only while there is one. */
+    private Instant currentStartedAt = Instant.MIN;
     private Instant nextAttemptAt;
     private volatile boolean done;
-    private volatile WarmupOutcome result;
+    private volatile @Nullable WarmupOutcome result;
 
     /**
      * @param pod      the pod, Ready since {@code pod.readySince()}
@@ -68,7 +71,7 @@ final class Warmup {
     }
 
     /** The final outcome ({@code SUCCESS} or {@code GAVE_UP}), or null while running. */
-    WarmupOutcome result() {
+    @Nullable WarmupOutcome result() {
         return result;
     }
 

@@ -1,12 +1,16 @@
 package io.podrouter.core;
 
 import io.podrouter.api.Candidates;
+import io.podrouter.api.InferenceRequest;
 import io.podrouter.api.MetricsLookup;
+import io.podrouter.api.MissingReason;
 import io.podrouter.api.NoPodAvailableException;
 import io.podrouter.api.Outcome;
 import io.podrouter.api.PodMetrics;
 import io.podrouter.api.PodSelection;
 import io.podrouter.api.RejectReason;
+import io.podrouter.api.strategy.CandidateView;
+import io.podrouter.api.strategy.SelectionStrategy;
 import io.podrouter.strategies.LeastKvCacheStrategy;
 import io.podrouter.strategies.LeastRequestStrategy;
 import org.junit.jupiter.api.Test;
@@ -84,5 +88,36 @@ class RetrySelectionTest extends VirtualClockRouterTest {
         withNull.add(null);
         assertThatThrownBy(() -> router.selectPod(REQ, set, withNull))
                 .isInstanceOf(NullPointerException.class).hasMessageContaining("excludedPodIds");
+    }
+
+    @Test
+    void anExcludedCandidateReportsNoMissingReasonAsTheViewDocuments() {
+        // CandidateView.missingReason: null when the candidate is not ready. pod-0's scrape failed, so it is
+        // a ready candidate with a reason; excluded for a retry it is not ready, and must not carry one.
+        source.answers.put("pod-0", MetricsLookup.missing(MissingReason.SCRAPE_FAILED));
+        kv("pod-1", 0.2);
+        List<String> seen = new ArrayList<>();
+        SelectionStrategy probe = new SelectionStrategy() {
+            @Override
+            public String name() {
+                return "probe";
+            }
+
+            @Override
+            public boolean ranksByMetrics() {
+                return false;
+            }
+
+            @Override
+            public long pick(InferenceRequest request, CandidateView v) {
+                seen.add(v.isReady(0) + " " + v.missingReason(0));
+                return SelectionStrategy.chosen(v.readyIndex(0));
+            }
+        };
+        Router router = router(probe);
+        Candidates set = router.candidates(pods(2));
+        router.selectPod(REQ, set).complete(Outcome.SUCCESS, 1);
+        router.selectPod(REQ, set, List.of("pod-0")).complete(Outcome.SUCCESS, 1);
+        assertThat(seen).containsExactly("true SCRAPE_FAILED", "false null");
     }
 }

@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Objects;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Learns online what earlier cold pods looked like at a given age, and corrects a base prediction
  * (by default {@link PeerMedianPredictor}) accordingly.
@@ -52,7 +54,7 @@ public final class ColdStartHistoryPredictor implements MetricsPredictor {
     }
 
     @Override
-    public synchronized PodMetrics predict(PredictionInput input) {
+    public synchronized @Nullable PodMetrics predict(PredictionInput input) {
         PodMetrics p = base.predict(input);
         if (p == null) {
             return null;

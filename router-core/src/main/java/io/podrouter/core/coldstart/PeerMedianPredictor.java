@@ -8,6 +8,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Predicts a cold pod's metrics from the median of its ready peers (same candidate set, same model),
  * scaled by how loaded the cold pod is compared with them.
@@ -37,10 +39,10 @@ public final class PeerMedianPredictor implements MetricsPredictor {
                            double ttft, double tpot, double e2e, double queue) {
     }
 
-    private volatile Medians last;
+    private volatile @Nullable Medians last;
 
     @Override
-    public PodMetrics predict(PredictionInput input) {
+    public @Nullable PodMetrics predict(PredictionInput input) {
         List<PodMetrics> peers = input.peers();
         if (peers.isEmpty()) {
             return null;

@@ -3,6 +3,8 @@ package io.podrouter.core.coldstart;
 import java.time.Duration;
 import java.util.Objects;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The slow-start (progressive routing) curve: how a freshly Ready pod's traffic weight grows from a
  * minimum to full.
@@ -76,7 +78,7 @@ public record SlowStart(Duration window, double aggression, double minWeight) {
      * The weight of a pod Ready for {@code age}: in {@code [minWeight, 1]}. A null or negative age (clock
      * skew: Ready "in the future") counts as age 0.
      */
-    public double weight(Duration age) {
+    public double weight(@Nullable Duration age) {
         if (!enabled()) {
             return 1.0;
         }

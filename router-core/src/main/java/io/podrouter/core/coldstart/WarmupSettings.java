@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * How the router warms up a pod that just became Ready: the probe, how long one attempt may take, how
  * many attempts, the pause between them, and the deadline after which the pod gets full traffic anyway.
@@ -21,7 +23,7 @@ import java.util.concurrent.Executor;
  * @param deadline       time after Ready after which warm-up gives up and the pod is treated as warm,
  *                       &gt; 0; so a broken probe delays a pod's full share by at most this much
  */
-public record WarmupSettings(WarmupProbe probe, Executor executor, Duration attemptTimeout, int maxAttempts,
+public record WarmupSettings(WarmupProbe probe, @Nullable Executor executor, Duration attemptTimeout, int maxAttempts,
                              Duration retryBackoff, Duration deadline) {
 
     /** Default attempt timeout: 30 s, enough for the slow first request of a lazily compiling server. */
@@ -53,7 +55,7 @@ public record WarmupSettings(WarmupProbe probe, Executor executor, Duration atte
     }
 
     /** These settings with another executor (null: the router's own). */
-    public WarmupSettings withExecutor(Executor newExecutor) {
+    public WarmupSettings withExecutor(@Nullable Executor newExecutor) {
         return new WarmupSettings(probe, newExecutor, attemptTimeout, maxAttempts, retryBackoff, deadline);
     }
 

@@ -19,6 +19,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * <b>Internal, not API:</b> the router's counters and cold-start histogram, which a {@code Router}
  * creates and updates; applications read them through {@code Router.telemetry()}
@@ -43,6 +45,8 @@ public final class RouterTelemetry {
 
     // values() clones its array on every call; outcome() runs on every completion.
     private static final Outcome[] OUTCOMES = Outcome.values();
+    private static final WarmupOutcome[] WARMUP_OUTCOMES = WarmupOutcome.values();
+    private static final EjectionReason[] EJECTION_REASONS = EjectionReason.values();
 
     // The list unboxed once: observeColdStart compares against every bound.
     private static final double[] BOUNDS = COLDSTART_BUCKETS.stream().mapToDouble(Double::doubleValue).toArray();
@@ -52,8 +56,8 @@ public final class RouterTelemetry {
     private final LongAdder coldRequests = new LongAdder();
     private final LongAdder coldRequestsFailed = new LongAdder();
     private final Map<TelemetrySnapshot.FallbackKey, LongAdder> fallbacks = new ConcurrentHashMap<>();
-    private final Map<WarmupOutcome, LongAdder> warmups = new EnumMap<>(WarmupOutcome.class);
-    private final Map<EjectionReason, LongAdder> ejections = new EnumMap<>(EjectionReason.class);
+    private final LongAdder[] warmups = new LongAdder[WARMUP_OUTCOMES.length];
+    private final LongAdder[] ejections = new LongAdder[EJECTION_REASONS.length];
     private final LongAdder ejectionsSkipped = new LongAdder();
     private final LongAdder ejectedPods = new LongAdder();
     private final LongAdder inFlightReclaimed = new LongAdder();
@@ -70,18 +74,18 @@ public final class RouterTelemetry {
         for (int i = 0; i < buckets.length; i++) {
             buckets[i] = new LongAdder();
         }
-        for (WarmupOutcome o : WarmupOutcome.values()) {
-            warmups.put(o, new LongAdder());
+        for (int i = 0; i < warmups.length; i++) {
+            warmups[i] = new LongAdder();
         }
-        for (EjectionReason r : EjectionReason.values()) {
-            ejections.put(r, new LongAdder());
+        for (int i = 0; i < ejections.length; i++) {
+            ejections[i] = new LongAdder();
         }
     }
 
     /** Counts an outlier ejection and raises the ejected-pods gauge; null is ignored. */
-    public void podEjected(EjectionReason reason) {
+    public void podEjected(@Nullable EjectionReason reason) {
         if (reason != null) {
-            ejections.get(reason).increment();
+            ejections[reason.ordinal()].increment();
             ejectedPods.increment();
         }
     }
@@ -105,7 +109,7 @@ public final class RouterTelemetry {
      * Records one Ready-to-first-metrics duration. Negative durations (clock skew) are recorded as 0;
      * null is ignored.
      */
-    public void observeColdStart(Duration d) {
+    public void observeColdStart(@Nullable Duration d) {
         if (d == null) {
             return;
         }
@@ -134,7 +138,7 @@ public final class RouterTelemetry {
      * The counter for one kind of fallback, created on first use; the router caches it so that the
      * selection path increments it without a lookup. {@code NONE} is rejected.
      */
-    public LongAdder fallbackCounter(String strategy, Fallback fallback, MissingReason reason) {
+    public LongAdder fallbackCounter(String strategy, Fallback fallback, @Nullable MissingReason reason) {
         if (fallback == Fallback.NONE) {
             throw new IllegalArgumentException("fallback: NONE (expected: a fallback kind)");
         }
@@ -161,16 +165,16 @@ public final class RouterTelemetry {
     }
 
     /** Counts one completed selection by outcome; null is ignored. */
-    public void outcome(Outcome outcome) {
+    public void outcome(@Nullable Outcome outcome) {
         if (outcome != null) {
             outcomes[outcome.ordinal()].increment();
         }
     }
 
     /** Counts one warm-up attempt outcome; null is ignored. */
-    public void warmupProbe(WarmupOutcome outcome) {
+    public void warmupProbe(@Nullable WarmupOutcome outcome) {
         if (outcome != null) {
-            warmups.get(outcome).increment();
+            warmups[outcome.ordinal()].increment();
         }
     }
 
@@ -205,9 +209,13 @@ public final class RouterTelemetry {
             }
         });
         Map<WarmupOutcome, Long> wu = new EnumMap<>(WarmupOutcome.class);
-        warmups.forEach((k, v) -> wu.put(k, v.sum()));
+        for (WarmupOutcome o : WARMUP_OUTCOMES) {
+            wu.put(o, warmups[o.ordinal()].sum());
+        }
         Map<EjectionReason, Long> ej = new EnumMap<>(EjectionReason.class);
-        ejections.forEach((k, v) -> ej.put(k, v.sum()));
+        for (EjectionReason r : EJECTION_REASONS) {
+            ej.put(r, ejections[r.ordinal()].sum());
+        }
         Map<TelemetrySnapshot.SelectionKey, Long> sel = new HashMap<>();
         selections.forEach((k, v) -> {
             long n = v.sum();

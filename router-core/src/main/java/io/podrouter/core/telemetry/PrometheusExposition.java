@@ -11,6 +11,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Writes a {@link TelemetrySnapshot} in the Prometheus text exposition format 0.0.4: a {@code # HELP}
  * and {@code # TYPE} line per family, histogram series {@code _bucket{le="..."}}, {@code _sum} and
@@ -57,7 +59,7 @@ public final class PrometheusExposition {
      * @param namespace prefix for every family name, joined with {@code _}; null or empty for none; must
      *                  otherwise match {@code [a-zA-Z_:][a-zA-Z0-9_:]*} ({@link IllegalArgumentException})
      */
-    public PrometheusExposition(String namespace) {
+    public PrometheusExposition(@Nullable String namespace) {
         if (namespace == null || namespace.isEmpty()) {
             prefix = "";
         } else if (!NAMESPACE.matcher(namespace).matches()) {

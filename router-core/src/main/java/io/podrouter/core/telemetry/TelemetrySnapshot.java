@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * An immutable copy of the router's telemetry at one moment: selections, outcomes, per-pod series,
  * cold starts and outlier ejections. Counters only grow over the router's life (a per-pod counter
@@ -98,7 +100,7 @@ public record TelemetrySnapshot(Histogram coldStartDurations, long coldRequests,
      * @param fallback the kind (never {@code NONE})
      * @param reason   why the metric was missing, or null when the kind has no reason
      */
-    public record FallbackKey(String strategy, Fallback fallback, MissingReason reason) {
+    public record FallbackKey(String strategy, Fallback fallback, @Nullable MissingReason reason) {
     }
 
     /**

@@ -178,7 +178,7 @@ public final class ComposedStrategy implements SelectionStrategy {
         return List.of(scorers);
     }
 
-    /** The weights, in the scorers' order. */
+    /** The weights, in the scorers' order; a copy. */
     public double[] weights() {
         return weights.clone();
     }

@@ -1,0 +1,122 @@
+package io.podrouter.examples;
+
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaField;
+import com.tngtech.archunit.core.domain.JavaModifier;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchCondition;
+import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.ConditionEvents;
+import com.tngtech.archunit.lang.SimpleConditionEvent;
+import org.jspecify.annotations.NullMarked;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.fields;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The published API surface, checked on the compiled main classes of every library module (what a
+ * consumer loads): nothing outside router-core uses its internal package, every package of the API, core
+ * and strategies modules states nullness with JSpecify's {@code @NullMarked}, and no public field exposes
+ * a mutable array.
+ */
+class ApiSurfaceTest {
+
+    private static final String INTERNAL = "io.podrouter.core.internal..";
+
+    /** The packages that must be {@code @NullMarked}: every package of podrouter-api, -core and -strategies. */
+    private static final Set<String> NULL_MARKED_PACKAGES = Set.of("io.podrouter.api", "io.podrouter.api.strategy",
+            "io.podrouter.core", "io.podrouter.core.coldstart", "io.podrouter.core.telemetry",
+            "io.podrouter.core.internal", "io.podrouter.strategies", "io.podrouter.strategies.compose");
+
+    private static JavaClasses library;
+
+    @BeforeAll
+    static void importMainClasses() {
+        library = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("io.podrouter.api", "io.podrouter.core", "io.podrouter.strategies",
+                        "io.podrouter.prometheus", "io.podrouter.micrometer", "io.podrouter.examples");
+    }
+
+    @Test
+    void noClassOutsideRouterCoreDependsOnItsInternalPackage() {
+        ArchRule rule = noClasses().that().resideOutsideOfPackages("io.podrouter.core..")
+                .should().dependOnClassesThat().resideInAPackage(INTERNAL)
+                .because("io.podrouter.core.internal is not API (see its package documentation)");
+        rule.check(library);
+    }
+
+    @Test
+    void theInternalRuleSeesDependenciesWhereThereAreSome() {
+        // the router does use its internal package: the same kind of rule must fail on it, or the rule
+        // above proves nothing
+        assertThatThrownBy(() -> noClasses().that().resideInAPackage("io.podrouter.core")
+                .should().dependOnClassesThat().resideInAPackage(INTERNAL).check(library))
+                .isInstanceOf(AssertionError.class).hasMessageContaining("io.podrouter.core.Router");
+    }
+
+    @Test
+    void everyPackageOfApiCoreAndStrategiesIsNullMarked() {
+        TreeMap<String, Boolean> marked = new TreeMap<>();
+        for (JavaClass c : library) {
+            String pkg = c.getPackageName();
+            if (pkg.startsWith("io.podrouter.api") || pkg.startsWith("io.podrouter.core")
+                    || pkg.startsWith("io.podrouter.strategies")) {
+                marked.computeIfAbsent(pkg, p -> c.reflect().getPackage().isAnnotationPresent(NullMarked.class));
+            }
+        }
+        assertThat(marked.keySet()).as("packages found (guards against an empty import)")
+                .containsAll(NULL_MARKED_PACKAGES);
+        TreeSet<String> unmarked = new TreeSet<>();
+        marked.forEach((pkg, isMarked) -> {
+            if (!isMarked) {
+                unmarked.add(pkg);
+            }
+        });
+        assertThat(unmarked).as("packages without @NullMarked in their package-info.java").isEmpty();
+    }
+
+    @Test
+    void noPublicFieldHoldsAnArray() {
+        // A public array is mutable by every caller, even when final: expose an unmodifiable List or a copy.
+        fields().that().areDeclaredInClassesThat().resideInAnyPackage("io.podrouter.api..", "io.podrouter.core..",
+                        "io.podrouter.strategies..", "io.podrouter.prometheus..", "io.podrouter.micrometer..")
+                .and().haveModifier(JavaModifier.PUBLIC)
+                .should(notHaveAnArrayType())
+                .allowEmptyShould(true)
+                .check(library);
+    }
+
+    @Test
+    void theArrayRuleSeesArraysWhereThereAreSome() {
+        // guards the rule above: it must fail on a public array field
+        JavaClasses withArray = new ClassFileImporter().importClasses(PublicArrayHolder.class);
+        assertThatThrownBy(() -> fields().that().haveModifier(JavaModifier.PUBLIC).should(notHaveAnArrayType())
+                .check(withArray)).isInstanceOf(AssertionError.class).hasMessageContaining("NAMES");
+    }
+
+    private static ArchCondition<JavaField> notHaveAnArrayType() {
+        return new ArchCondition<>("not have an array type") {
+            @Override
+            public void check(JavaField field, ConditionEvents events) {
+                if (field.getRawType().isArray()) {
+                    events.add(SimpleConditionEvent.violated(field, field.getFullName() + " is a public array"));
+                }
+            }
+        };
+    }
+
+    /** A class that breaks the array rule, for the rule's own check. */
+    static final class PublicArrayHolder {
+        public static final String[] NAMES = {"a"};
+    }
+}

@@ -1,10 +1,10 @@
 package io.podrouter.api;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
-
-import org.jspecify.annotations.Nullable;
 
 /**
  * What the router knows about one inference request when it picks a pod.

@@ -1,8 +1,8 @@
 package io.podrouter.api;
 
-import java.util.Objects;
-
 import org.jspecify.annotations.Nullable;
+
+import java.util.Objects;
 
 /**
  * What a {@link MetricsSource} knows about one pod: exactly one of three outcomes, as a sealed type so

@@ -1,9 +1,9 @@
 package io.podrouter.api;
 
+import org.jspecify.annotations.Nullable;
+
 import java.time.Duration;
 import java.util.List;
-
-import org.jspecify.annotations.Nullable;
 
 /**
  * Estimates the metrics of a ready pod whose live metrics are missing (typically a pod that became

@@ -1,11 +1,11 @@
 package io.podrouter.api;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Objects;
-
-import org.jspecify.annotations.Nullable;
 
 /**
  * Thrown by {@link PodSelector#selectPod} when no candidate can take the request: the candidate list

@@ -1,10 +1,10 @@
 package io.podrouter.api;
 
+import org.jspecify.annotations.Nullable;
+
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
-
-import org.jspecify.annotations.Nullable;
 
 /**
  * One model-server pod (a vLLM or SGLang replica) as the gateway's service discovery sees it.

@@ -1,10 +1,10 @@
 package io.podrouter.api;
 
+import org.jspecify.annotations.Nullable;
+
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
-
-import org.jspecify.annotations.Nullable;
 
 /**
  * An immutable snapshot of one pod's load metrics, for one model, as observed at {@link #observedAt()}.

@@ -1,9 +1,9 @@
 package io.podrouter.api;
 
+import org.jspecify.annotations.Nullable;
+
 import java.time.Duration;
 import java.util.Optional;
-
-import org.jspecify.annotations.Nullable;
 
 /**
  * The result of one {@link PodSelector#selectPod} call: the chosen pod, how it was chosen, and the

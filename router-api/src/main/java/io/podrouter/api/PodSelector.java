@@ -1,8 +1,8 @@
 package io.podrouter.api;
 
-import java.util.Collection;
-
 import org.jspecify.annotations.Nullable;
+
+import java.util.Collection;
 
 /**
  * Chooses the pod for each inference request. podrouter's {@code io.podrouter.core.Router} implements

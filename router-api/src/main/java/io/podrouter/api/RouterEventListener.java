@@ -1,8 +1,8 @@
 package io.podrouter.api;
 
-import java.time.Duration;
-
 import org.jspecify.annotations.Nullable;
+
+import java.time.Duration;
 
 /**
  * Receives the router's events: every selection and its completion, cold starts, warm-up probes and

@@ -2,13 +2,12 @@ package io.podrouter.core;
 
 import io.podrouter.api.Candidates;
 import io.podrouter.api.Pod;
+import org.jspecify.annotations.Nullable;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 import java.util.List;
-
-import org.jspecify.annotations.Nullable;
 
 /**
  * The router's implementation of {@link Candidates}: the pods' handles in the given order and one

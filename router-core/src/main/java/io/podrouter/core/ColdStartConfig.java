@@ -5,11 +5,10 @@ import io.podrouter.api.RouterEventListener;
 import io.podrouter.core.coldstart.SlowStart;
 import io.podrouter.core.coldstart.WarmupSettings;
 import io.podrouter.core.internal.RouterTelemetry;
+import org.jspecify.annotations.Nullable;
 
 import java.time.Duration;
 import java.util.concurrent.Executor;
-
-import org.jspecify.annotations.Nullable;
 
 /**
  * The cold-start settings a router's table builds apply, gathered in one immutable place.

@@ -2,10 +2,9 @@ package io.podrouter.core;
 
 import io.podrouter.api.Fallback;
 import io.podrouter.api.MissingReason;
+import org.jspecify.annotations.Nullable;
 
 import java.util.concurrent.atomic.LongAdder;
-
-import org.jspecify.annotations.Nullable;
 
 /**
  * How a selection was made: strategy, fallback, missing-metric reason, predicted or not. A router

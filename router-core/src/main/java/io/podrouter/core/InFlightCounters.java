@@ -1,5 +1,7 @@
 package io.podrouter.core;
 
+import org.jspecify.annotations.Nullable;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.ReferenceQueue;
@@ -9,8 +11,6 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Objects;
 import java.util.Set;
-
-import org.jspecify.annotations.Nullable;
 
 /**
  * The router's in-flight counters, one slot per pod in fixed-size chunks of {@value #CHUNK} slots, each

@@ -5,14 +5,13 @@ import io.podrouter.api.MetricsSource;
 import io.podrouter.api.MissingReason;
 import io.podrouter.api.Pod;
 import io.podrouter.api.PodMetrics;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
-
-import org.jspecify.annotations.Nullable;
 
 /**
  * Asks the {@link MetricsSource} about one pod and turns every possible answer, including exceptions,

@@ -1,7 +1,6 @@
 package io.podrouter.core;
 
 import io.podrouter.api.MissingReason;
-
 import org.jspecify.annotations.Nullable;
 
 /** The metrics state of one pod for one model, as last seen by a table build; logged on change. */

@@ -5,11 +5,10 @@ import io.podrouter.api.Pod;
 import io.podrouter.api.RandomSource;
 import io.podrouter.api.RejectReason;
 import io.podrouter.api.strategy.CandidateView;
+import org.jspecify.annotations.Nullable;
 
 import java.util.Arrays;
 import java.util.Map;
-
-import org.jspecify.annotations.Nullable;
 
 /**
  * An immutable snapshot of one candidate set's readiness, metrics and cold-start state for one model,

@@ -5,6 +5,7 @@ import io.podrouter.api.Outcome;
 import io.podrouter.api.Pod;
 import io.podrouter.api.RouterEventListener;
 import io.podrouter.core.internal.RouterTelemetry;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,8 +14,6 @@ import java.time.InstantSource;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntSupplier;
-
-import org.jspecify.annotations.Nullable;
 
 /**
  * Applies {@link OutlierDetection} to the outcomes a router's selections report. Counting is lock-free

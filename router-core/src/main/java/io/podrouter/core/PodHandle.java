@@ -1,6 +1,7 @@
 package io.podrouter.core;
 
 import io.podrouter.api.Pod;
+import org.jspecify.annotations.Nullable;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -8,8 +9,6 @@ import java.time.Instant;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
-
-import org.jspecify.annotations.Nullable;
 
 /**
  * The router's own state for one pod id, shared by every candidate set that contains the pod: the

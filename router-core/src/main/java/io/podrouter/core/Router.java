@@ -23,6 +23,7 @@ import io.podrouter.core.coldstart.WarmupSettings;
 import io.podrouter.core.telemetry.PrometheusExposition;
 import io.podrouter.core.internal.RouterTelemetry;
 import io.podrouter.core.telemetry.TelemetrySnapshot;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,8 +49,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-
-import org.jspecify.annotations.Nullable;
 
 /**
  * podrouter's {@link PodSelector}: chooses a ready pod per request with an ordered chain of

@@ -7,6 +7,7 @@ import io.podrouter.api.Outcome;
 import io.podrouter.api.Pod;
 import io.podrouter.api.RouterEventListener;
 import io.podrouter.api.WarmupOutcome;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,8 +15,6 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-
-import org.jspecify.annotations.Nullable;
 
 /**
  * Wraps a user's {@link RouterEventListener} so that its exceptions never reach the router: each is

@@ -6,13 +6,12 @@ import io.podrouter.api.MissingReason;
 import io.podrouter.api.Outcome;
 import io.podrouter.api.Pod;
 import io.podrouter.api.PodSelection;
+import org.jspecify.annotations.Nullable;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Objects;
 import java.util.Optional;
-
-import org.jspecify.annotations.Nullable;
 
 /**
  * The router's {@link PodSelection}: the chosen pod, its handle (to release the in-flight count) and a

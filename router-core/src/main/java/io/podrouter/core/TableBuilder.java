@@ -9,6 +9,7 @@ import io.podrouter.api.RouterEventListener;
 import io.podrouter.api.WarmupOutcome;
 import io.podrouter.core.coldstart.SlowStart;
 import io.podrouter.core.coldstart.WarmupSettings;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,8 +20,6 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
-
-import org.jspecify.annotations.Nullable;
 
 /**
  * Builds a {@link MetricsTable}: reads every candidate's metrics, advances each pod's cold-start

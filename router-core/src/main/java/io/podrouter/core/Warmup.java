@@ -3,6 +3,7 @@ package io.podrouter.core;
 import io.podrouter.api.Pod;
 import io.podrouter.api.WarmupOutcome;
 import io.podrouter.core.coldstart.WarmupSettings;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,8 +14,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.RejectedExecutionException;
-
-import org.jspecify.annotations.Nullable;
 
 /**
  * The warm-up of one pod: a state machine advanced by {@link #step(Instant)} (the router calls it on

@@ -4,7 +4,6 @@ import io.podrouter.api.InferenceRequest;
 import io.podrouter.api.MissingReason;
 import io.podrouter.api.Pod;
 import io.podrouter.api.RandomSource;
-
 import org.jspecify.annotations.Nullable;
 
 /**

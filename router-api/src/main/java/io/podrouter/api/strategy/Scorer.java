@@ -3,10 +3,9 @@ package io.podrouter.api.strategy;
 import io.podrouter.api.InferenceRequest;
 import io.podrouter.api.Outcome;
 import io.podrouter.api.Pod;
+import org.jspecify.annotations.Nullable;
 
 import java.util.List;
-
-import org.jspecify.annotations.Nullable;
 
 /**
  * One criterion of a composed strategy: writes one score per candidate, in [0, 1], higher is better.

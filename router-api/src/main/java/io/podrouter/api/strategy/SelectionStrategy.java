@@ -3,10 +3,9 @@ package io.podrouter.api.strategy;
 import io.podrouter.api.InferenceRequest;
 import io.podrouter.api.Outcome;
 import io.podrouter.api.Pod;
+import org.jspecify.annotations.Nullable;
 
 import java.util.List;
-
-import org.jspecify.annotations.Nullable;
 
 /**
  * One way of choosing a pod. A router holds an ordered chain of strategies; the first that decides

@@ -2,12 +2,11 @@ package io.podrouter.core.coldstart;
 
 import io.podrouter.api.MetricsPredictor;
 import io.podrouter.api.PodMetrics;
+import org.jspecify.annotations.Nullable;
 
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Objects;
-
-import org.jspecify.annotations.Nullable;
 
 /**
  * Learns online what earlier cold pods looked like at a given age, and corrects a base prediction

@@ -2,13 +2,12 @@ package io.podrouter.core.coldstart;
 
 import io.podrouter.api.MetricsPredictor;
 import io.podrouter.api.PodMetrics;
+import org.jspecify.annotations.Nullable;
 
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
-
-import org.jspecify.annotations.Nullable;
 
 /**
  * Predicts a cold pod's metrics from the median of its ready peers (same candidate set, same model),

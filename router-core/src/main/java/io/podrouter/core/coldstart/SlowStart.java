@@ -1,9 +1,9 @@
 package io.podrouter.core.coldstart;
 
+import org.jspecify.annotations.Nullable;
+
 import java.time.Duration;
 import java.util.Objects;
-
-import org.jspecify.annotations.Nullable;
 
 /**
  * The slow-start (progressive routing) curve: how a freshly Ready pod's traffic weight grows from a

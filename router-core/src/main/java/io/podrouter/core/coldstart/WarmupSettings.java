@@ -1,12 +1,11 @@
 package io.podrouter.core.coldstart;
 
 import io.podrouter.api.WarmupProbe;
+import org.jspecify.annotations.Nullable;
 
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executor;
-
-import org.jspecify.annotations.Nullable;
 
 /**
  * How the router warms up a pod that just became Ready: the probe, how long one attempt may take, how

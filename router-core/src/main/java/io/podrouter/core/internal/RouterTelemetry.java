@@ -6,6 +6,7 @@ import io.podrouter.api.MissingReason;
 import io.podrouter.api.Outcome;
 import io.podrouter.api.WarmupOutcome;
 import io.podrouter.core.telemetry.TelemetrySnapshot;
+import org.jspecify.annotations.Nullable;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,8 +19,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
-
-import org.jspecify.annotations.Nullable;
 
 /**
  * <b>Internal, not API:</b> the router's counters and cold-start histogram, which a {@code Router}

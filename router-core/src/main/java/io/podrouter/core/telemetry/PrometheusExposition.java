@@ -3,6 +3,7 @@ package io.podrouter.core.telemetry;
 import io.podrouter.api.EjectionReason;
 import io.podrouter.api.Outcome;
 import io.podrouter.api.WarmupOutcome;
+import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
 import java.util.Comparator;
@@ -10,8 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
-
-import org.jspecify.annotations.Nullable;
 
 /**
  * Writes a {@link TelemetrySnapshot} in the Prometheus text exposition format 0.0.4: a {@code # HELP}

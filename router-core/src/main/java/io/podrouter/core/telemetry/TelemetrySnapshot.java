@@ -5,12 +5,11 @@ import io.podrouter.api.Fallback;
 import io.podrouter.api.MissingReason;
 import io.podrouter.api.Outcome;
 import io.podrouter.api.WarmupOutcome;
+import org.jspecify.annotations.Nullable;
 
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-
-import org.jspecify.annotations.Nullable;
 
 /**
  * An immutable copy of the router's telemetry at one moment: selections, outcomes, per-pod series,

@@ -8,12 +8,11 @@ import io.podrouter.api.strategy.CandidateView;
 import io.podrouter.api.strategy.Picker;
 import io.podrouter.api.strategy.Scorer;
 import io.podrouter.api.strategy.SelectionStrategy;
+import org.jspecify.annotations.Nullable;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-
-import org.jspecify.annotations.Nullable;
 
 /**
  * A strategy built from parts, the shape of llm-d's router: {@linkplain CandidateFilter filters} narrow

@@ -3,7 +3,6 @@ package io.podrouter.strategies.compose;
 import io.podrouter.api.InferenceRequest;
 import io.podrouter.api.strategy.CandidateView;
 import io.podrouter.api.strategy.Scorer;
-
 import org.jspecify.annotations.Nullable;
 
 /**

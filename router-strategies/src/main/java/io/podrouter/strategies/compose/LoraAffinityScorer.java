@@ -4,12 +4,11 @@ import io.podrouter.api.InferenceRequest;
 import io.podrouter.api.Pod;
 import io.podrouter.api.strategy.CandidateView;
 import io.podrouter.api.strategy.Scorer;
+import org.jspecify.annotations.Nullable;
 
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-
-import org.jspecify.annotations.Nullable;
 
 /**
  * LoRA adapter affinity: for a request that names a {@linkplain InferenceRequest#loraAdapter() LoRA

@@ -4,6 +4,7 @@ import io.podrouter.api.InferenceRequest;
 import io.podrouter.api.Pod;
 import io.podrouter.api.strategy.CandidateView;
 import io.podrouter.api.strategy.Scorer;
+import org.jspecify.annotations.Nullable;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -15,8 +16,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import org.jspecify.annotations.Nullable;
 
 /**
  * Approximate prefix-cache affinity: scores each candidate by the fraction of the request's prompt

@@ -4,10 +4,9 @@ import io.podrouter.api.InferenceRequest;
 import io.podrouter.api.Pod;
 import io.podrouter.api.strategy.CandidateView;
 import io.podrouter.api.strategy.Scorer;
+import org.jspecify.annotations.Nullable;
 
 import java.util.List;
-
-import org.jspecify.annotations.Nullable;
 
 /**
  * Session affinity by rendezvous (highest-random-weight) hashing: for a request with a

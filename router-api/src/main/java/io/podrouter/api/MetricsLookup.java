@@ -83,7 +83,7 @@ public sealed interface MetricsLookup permits MetricsLookup.NotReady, MetricsLoo
 
     /** The shared "missing" outcome for {@code reason}, without detail; null {@code reason} throws {@link NullPointerException}. */
     static MetricsLookup missing(MissingReason reason) {
-        return Missing.SHARED[reason.ordinal()];
+        return Missing.SHARED[Objects.requireNonNull(reason, "reason: null (expected: a MissingReason)").ordinal()];
     }
 
     /** A "missing" outcome with a detail for logs (null becomes empty); null {@code reason} throws {@link NullPointerException}. */

@@ -109,4 +109,36 @@ class ValueTypesTest {
             assertThat(a.nextInt(1000)).isEqualTo(b.nextInt(1000));
         }
     }
+
+    @Test
+    void nullWhereTheApiMarksItNullableMeansNoneOrUnknown() {
+        // every @Nullable input of the value types: accepted, and normalised as each Javadoc says
+        InferenceRequest r = new InferenceRequest("m", null, -1, -1, null, null, null, null);
+        assertThat(r.prompt()).isNull();
+        assertThat(r.headers()).isEmpty();
+        assertThat(r.tokenIds()).isNull();
+        assertThat(r.tokenIdCount()).isEqualTo(InferenceRequest.UNKNOWN);
+        assertThat(r.sessionKey()).isNull();
+        assertThat(r.loraAdapter()).isNull();
+        assertThat(r.estimatedPromptTokens()).isZero();
+        assertThat(new Pod("p", "h", 1, null, false, T0).labels()).isEmpty();
+        assertThat(new Pod("p", "h", 1, null, false, T0).readySince()).as("ignored when not ready").isNull();
+        assertThatThrownBy(() -> new Pod("p", "h", 1, null, true, null)).isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("readySince: null");
+        assertThat(PodMetrics.observedAt(T0).withExtra(null).extra()).isEmpty();
+        assertThat(PodMetrics.observedAt(T0).firstInvalidValue()).isNull();
+        assertThat(new MetricsLookup.NotReady(null).detail()).isEmpty();
+        assertThat(new MetricsLookup.Missing(MissingReason.STALE, null).detail()).isEmpty();
+        assertThatThrownBy(() -> MetricsLookup.missing((MissingReason) null)).isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("reason: null");
+        MetricsPredictor.PredictionInput in = new MetricsPredictor.PredictionInput(
+                Pod.ready("p", "h", 1, T0), "m", null, -3, null);
+        assertThat(in.age()).isEqualTo(java.time.Duration.ZERO);
+        assertThat(in.inFlight()).isZero();
+        assertThat(in.peers()).isEmpty();
+        NoPodAvailableException e = new NoPodAvailableException(null, 0, null);
+        assertThat(e.model()).isNull();
+        assertThat(e).hasMessage("no pod available for model '?': no candidates");
+        assertThat(e.rejections()).isEmpty();
+    }
 }

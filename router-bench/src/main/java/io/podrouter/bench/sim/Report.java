@@ -17,7 +17,7 @@ public final class Report {
             + "ttft_p99_scaleout_s,e2e_p99_s,goodput,utilisation,fluctuation_sd_s,fluctuation_cv,new_pod_share,"
             + "cold_requests,rejected,timed_out,killed,gateway_timeouts,ttft_p50_scaleout_s,e2e_p99_scaleout_s,"
             + "goodput_scaleout,tokens_per_pod_s,busy_fraction,pod_spread,new_pod_fair_share,new_share_0_10,"
-            + "new_share_10_30,new_share_30_60,window_start_s,window_end_s";
+            + "new_share_10_30,new_share_30_60,window_start_s,window_end_s,output_tokens_per_s,prefix_hit_rate";
 
     private Report() {
     }
@@ -44,7 +44,7 @@ public final class Report {
                 .append(',').append(r.failedKilled()).append(',').append(r.failedNoPod());
         for (double v : new double[] {r.ttftP50ScaleOut(), r.e2eP99ScaleOut(), r.goodputScaleOut(), r.tokensPerPodSecond(),
             r.busyFraction(), r.podSpread(), r.newPodFairShare(), r.newPodSharePhases()[0], r.newPodSharePhases()[1],
-            r.newPodSharePhases()[2], r.windowStart(), r.windowEnd()}) {
+            r.newPodSharePhases()[2], r.windowStart(), r.windowEnd(), r.outputTokensPerSecond(), r.prefixHitRate()}) {
             sb.append(',').append(csvNumber(v));
         }
         sb.append('\n');

@@ -9,6 +9,8 @@ import io.podrouter.strategies.LeastLatencyStrategy;
 import io.podrouter.strategies.LeastRequestStrategy;
 import io.podrouter.strategies.MissingMetricPolicy;
 import io.podrouter.strategies.RoundRobinStrategy;
+import io.podrouter.strategies.compose.CacheAware;
+import io.podrouter.strategies.compose.PrefixCacheScorer;
 
 import java.util.Locale;
 
@@ -23,7 +25,7 @@ import java.util.Locale;
  * <p>To add a configuration (for example other cold-start options for a sweep), add a constant with a
  * label, {@code false} and a lambda that sets the strategy and the options, e.g.
  * <pre>{@code
- * PODROUTER_SLOW_START_60S("podrouter-slowstart-60s", false, (kind, b) -> {
+ * PODROUTER_SLOW_START_60S("podrouter-slowstart-60s", false, (kind, b, clock) -> {
  *     b.strategy(podrouterDefault(kind)).slowStart(Duration.ofSeconds(60), 1.0, 0.1);
  *     return true;
  * }),
@@ -34,17 +36,17 @@ import java.util.Locale;
 public enum RouterConfig {
 
     /** Naive "reject": a pod whose metrics were never scraped fails the request. Metric-driven strategies only. */
-    REJECT("reject", true, (kind, b) -> naive(kind, b, NaiveMetricStrategy.Mode.REJECT)),
+    REJECT("reject", true, (kind, b, clock) -> naive(kind, b, NaiveMetricStrategy.Mode.REJECT)),
 
     /** Naive "skip": pods without metrics are ignored (random when none has them, as AIBrix). Metric-driven only. */
-    SKIP("skip", false, (kind, b) -> naive(kind, b, NaiveMetricStrategy.Mode.SKIP)),
+    SKIP("skip", false, (kind, b, clock) -> naive(kind, b, NaiveMetricStrategy.Mode.SKIP)),
 
     /**
      * "seed-random": a pod missing the metric makes the metric strategy pick uniformly at random among the
      * ready pods (raw snapshot, no in-flight correction), cold-start handling off. Metric-driven strategies
      * only: round robin and least request read no scraped metric, so for them it is "plain".
      */
-    SEED_RANDOM("seed-random", false, (kind, b) -> {
+    SEED_RANDOM("seed-random", false, (kind, b, clock) -> {
         if (!kind.metricDriven()) {
             return false;
         }
@@ -61,7 +63,10 @@ public enum RouterConfig {
      * {@code coldStartInFlightCap(Integer.MAX_VALUE)}): separates what the missing-metric policy does from
      * what the cold-start handling adds. Every kind.
      */
-    PLAIN("plain", false, (kind, b) -> {
+    PLAIN("plain", false, (kind, b, clock) -> {
+        if (kind == StrategyKind.CACHE_AWARE) {
+            return false;
+        }
         withoutColdStartHandling(b).strategy(plainStrategy(kind));
         return true;
     }),
@@ -69,10 +74,26 @@ public enum RouterConfig {
     /**
      * "podrouter": the strategy as {@code new XxxStrategy()} and no other router option, i.e. whatever the
      * library's defaults are when the simulator runs (warm-up probes need a probe and are not configured).
-     * Every kind.
+     * Every kind; for {@link StrategyKind#CACHE_AWARE} the library's default composition
+     * ({@code CacheAware.defaults()}) with the simulation's virtual clock given to its prefix index, so that the
+     * index's TTL and LRU run on simulated time (on the wall clock a run would not be reproducible).
      */
-    PODROUTER("podrouter", false, (kind, b) -> {
-        b.strategy(podrouterDefault(kind));
+    PODROUTER("podrouter", false, (kind, b, clock) -> {
+        b.strategy(kind == StrategyKind.CACHE_AWARE
+                ? CacheAware.withPrefixScorer(PrefixCacheScorer.builder().clock(clock).build())
+                : podrouterDefault(kind));
+        return true;
+    }),
+
+    /**
+     * Round robin for the cache-aware comparison: {@link RoundRobinStrategy} with the router's cold-start
+     * handling off, the reference point of the published cache-aware gains. Cache-aware kind only.
+     */
+    CACHE_ROUND_ROBIN("round-robin", false, (kind, b, clock) -> {
+        if (kind != StrategyKind.CACHE_AWARE) {
+            return false;
+        }
+        withoutColdStartHandling(b).strategy(new RoundRobinStrategy());
         return true;
     }),
 
@@ -81,38 +102,56 @@ public enum RouterConfig {
     // "configs=sweep".
 
     /** podrouter without the bounded cold share (cold pods then follow the strategy's missing-metric policy). */
-    PODROUTER_NO_COLD_SHARE("podrouter-no-cold-share", false, (kind, b) -> {
+    PODROUTER_NO_COLD_SHARE("podrouter-no-cold-share", false, (kind, b, clock) -> {
+        if (kind == StrategyKind.CACHE_AWARE) {
+            return false; // the cold-start ablations are defined on the metric comparison
+        }
         b.strategy(podrouterDefault(kind)).boundedColdShare(false);
         return true;
     }),
 
     /** podrouter without the cold in-flight cap (burst guard). */
-    PODROUTER_NO_CAP("podrouter-no-cap", false, (kind, b) -> {
+    PODROUTER_NO_CAP("podrouter-no-cap", false, (kind, b, clock) -> {
+        if (kind == StrategyKind.CACHE_AWARE) {
+            return false; // the cold-start ablations are defined on the metric comparison
+        }
         b.strategy(podrouterDefault(kind)).coldStartInFlightCap(Integer.MAX_VALUE);
         return true;
     }),
 
     /** podrouter without outlier detection. */
-    PODROUTER_NO_OUTLIER("podrouter-no-outlier", false, (kind, b) -> {
+    PODROUTER_NO_OUTLIER("podrouter-no-outlier", false, (kind, b, clock) -> {
+        if (kind == StrategyKind.CACHE_AWARE) {
+            return false; // the cold-start ablations are defined on the metric comparison
+        }
         b.strategy(podrouterDefault(kind)).withoutOutlierDetection();
         return true;
     }),
 
     /** podrouter with the history predictor of cold pods' metrics. */
-    PODROUTER_PREDICTION("podrouter-prediction", false, (kind, b) -> {
+    PODROUTER_PREDICTION("podrouter-prediction", false, (kind, b, clock) -> {
+        if (kind == StrategyKind.CACHE_AWARE) {
+            return false; // the cold-start ablations are defined on the metric comparison
+        }
         b.strategy(podrouterDefault(kind)).metricsPredictor(new ColdStartHistoryPredictor());
         return true;
     }),
 
     /** podrouter with a 30 s linear slow-start ramp (minimum weight 0.1). */
-    PODROUTER_RAMP_30S("podrouter-ramp-30s", false, (kind, b) -> {
+    PODROUTER_RAMP_30S("podrouter-ramp-30s", false, (kind, b, clock) -> {
+        if (kind == StrategyKind.CACHE_AWARE) {
+            return false; // the cold-start ablations are defined on the metric comparison
+        }
         b.strategy(podrouterDefault(kind)).slowStart(java.time.Duration.ofSeconds(30), 1.0, 0.1);
         return true;
     });
 
-    /** The configurations of the default run and of the suite ("configs=all"): the five baselines. */
+    /**
+     * The configurations of the default run and of the suite ("configs=all"): the five baselines of the cold-start
+     * comparison, and the cache-aware comparison's configurations (each applies to its kinds only).
+     */
     public static RouterConfig[] mainConfigs() {
-        return new RouterConfig[] {REJECT, SKIP, SEED_RANDOM, PLAIN, PODROUTER};
+        return new RouterConfig[] {REJECT, SKIP, SEED_RANDOM, PLAIN, PODROUTER, CACHE_ROUND_ROBIN};
     }
 
     /** Configures a builder for one strategy kind. */
@@ -121,9 +160,11 @@ public enum RouterConfig {
         /**
          * Sets the strategy chain (and other options) on {@code builder}.
          *
+         * @param clock the simulation's clock, for strategies that keep time of their own (the router's clock is
+         *              already set on the builder)
          * @return false when this configuration does not apply to {@code kind} (the run is skipped)
          */
-        boolean configure(StrategyKind kind, Router.Builder builder);
+        boolean configure(StrategyKind kind, Router.Builder builder, VirtualClock clock);
     }
 
     private final String label;
@@ -152,12 +193,15 @@ public enum RouterConfig {
 
     /** Whether this configuration applies to {@code kind}: configures a scratch builder to find out. */
     public boolean appliesTo(StrategyKind kind) {
-        return configurer.configure(kind, Router.builder());
+        return configurer.configure(kind, Router.builder(), new VirtualClock());
     }
 
-    /** Configures {@code builder} for {@code kind}; false when the configuration does not apply. */
-    public boolean configure(StrategyKind kind, Router.Builder builder) {
-        return configurer.configure(kind, builder);
+    /**
+     * Configures {@code builder} for {@code kind} with {@code clock} as the clock of strategies that keep time;
+     * false when the configuration does not apply.
+     */
+    public boolean configure(StrategyKind kind, Router.Builder builder, VirtualClock clock) {
+        return configurer.configure(kind, builder, clock);
     }
 
     /** The configuration with this label; unknown labels throw. */
@@ -174,9 +218,14 @@ public enum RouterConfig {
         throw new IllegalArgumentException("config: " + label + " (expected one of " + known + ")");
     }
 
-    /** podrouter's strategy for {@code kind} with the library's default settings. */
+    /**
+     * podrouter's strategy for {@code kind} with the library's default settings; the cache-aware kind's is built
+     * by {@link #PODROUTER} with the simulation's clock, so it throws here.
+     */
     public static SelectionStrategy podrouterDefault(StrategyKind kind) {
         switch (kind) {
+            case CACHE_AWARE:
+                throw new IllegalArgumentException("kind: cache-aware (expected: a kind with a single default strategy)");
             case LEAST_LATENCY:
                 return new LeastLatencyStrategy();
             case LEAST_KV_CACHE:
@@ -188,9 +237,14 @@ public enum RouterConfig {
         }
     }
 
-    /** The "plain" strategy for {@code kind}: metric strategies with {@link MissingMetricPolicy#FAIR_SHARE}. */
+    /**
+     * The "plain" strategy for {@code kind}: metric strategies with {@link MissingMetricPolicy#FAIR_SHARE}; the
+     * cache-aware kind has no "plain" configuration, so it throws.
+     */
     public static SelectionStrategy plainStrategy(StrategyKind kind) {
         switch (kind) {
+            case CACHE_AWARE:
+                throw new IllegalArgumentException("kind: cache-aware (expected: a kind with a plain strategy)");
             case LEAST_LATENCY:
                 return new LeastLatencyStrategy(MissingMetricPolicy.FAIR_SHARE);
             case LEAST_KV_CACHE:

@@ -64,6 +64,12 @@ package io.podrouter.bench.sim;
  * @param windowStart            start of the scale-out window (s)
  * @param windowEnd              end of the scale-out window (s)
  * @param coldWindowEnd          end of the last cold interval (s), NaN without cold-started pods
+ * @param outputTokensPerSecond  output tokens of the requests that completed successfully, over the time from 0 to
+ *                               the last such completion (throughput: what a router that keeps up delivers is the
+ *                               offered load; failed requests' tokens are not counted)
+ * @param prefixHitRate          prompt tokens found in the pods' prefix caches over prompt tokens, summed over every
+ *                               request a pod admitted in the run (its prefill started); NaN for workloads without
+ *                               token ids (no prefix cache)
  */
 public record RunResult(
         RouterConfig config, StrategyKind strategy, long requests, long failed, long failedNoPod, long failedRejected,
@@ -74,7 +80,7 @@ public record RunResult(
         double[] newPodSharePhases, double[] firstRequestDelays, double meanSojourn, double meanWait,
         double timeAverageInSystem, long completed, double simulatedSeconds, long events, double wallSeconds,
         int[][] assigned, double[] p99PerSecond, boolean[] addedPod, double windowStart, double windowEnd,
-        double coldWindowEnd) {
+        double coldWindowEnd, double outputTokensPerSecond, double prefixHitRate) {
 
     /** Failed over arrived in the cold window; NaN when nothing arrived in it. */
     public double coldStartFailureRate() {

@@ -78,6 +78,7 @@ import java.util.Properties;
  * @param routers              gateway replicas, each its own {@code Router}; requests are split among them at random
  * @param sloTtftSeconds       goodput SLO on time to first token
  * @param sloTpotSeconds       goodput SLO on mean time per output token
+ * @param workload             what requests contain ({@link WorkloadSpec}: lengths only, shared-prefix or multi-turn)
  */
 public record Scenario(
         long seed, double durationSeconds, StepTimeModel stepModel, PodModel podModel, double serviceSeconds,
@@ -92,7 +93,7 @@ public record Scenario(
         double rollingUpdateAt, double rollingUpdateInterval, boolean warmReadySinceStart,
         double onMeanSeconds, double offMeanSeconds, double onPeak, double rampSeconds,
         MetricDelayDist metricDelayDist, double scrapeFailure, double stallAt, double stallSeconds,
-        int routers, double sloTtftSeconds, double sloTpotSeconds) {
+        int routers, double sloTtftSeconds, double sloTpotSeconds, WorkloadSpec workload) {
 
     /** One step of the autoscaler's schedule: {@code delta} pods added (positive) or removed (negative) at {@code at}. */
     public record ScaleStep(double at, int delta) {
@@ -162,6 +163,16 @@ public record Scenario(
         p.put("stepRate", new String[] {"120", "requests/s from the load step on"});
         p.put("loadStepAt", new String[] {"60", "time of the load step (s)"});
         p.put("ramp", new String[] {"0", "the load step is a linear ramp from baseRate to stepRate this long (s); 0 = a step"});
+        p.put("workload", new String[] {"lengths", "lengths (lengths from `lengths` or a trace, no token ids), shared-prefix or multi-turn (token ids; pods model vLLM's prefix cache)"});
+        p.put("prefixGroups", new String[] {"32", "workload=shared-prefix: groups, each with its own system prompt"});
+        p.put("promptsPerGroup", new String[] {"32", "workload=shared-prefix: distinct prompts (questions) per group"});
+        p.put("systemPromptTokens", new String[] {"2048", "workload=shared-prefix: tokens of each group's system prompt"});
+        p.put("questionTokens", new String[] {"256", "workload=shared-prefix: tokens of each prompt's question"});
+        p.put("outputTokens", new String[] {"256", "workload=shared-prefix or multi-turn: output tokens per request"});
+        p.put("sessions", new String[] {"64", "workload=multi-turn: concurrent chat sessions (starts at baseRate; an ended session is replaced)"});
+        p.put("turnsPerSession", new String[] {"5", "workload=multi-turn: turns per session"});
+        p.put("turnTokens", new String[] {"256", "workload=multi-turn: new tokens per turn (the prompt is the conversation so far plus these)"});
+        p.put("thinkTimeSeconds", new String[] {"5", "workload=multi-turn: seconds from a response to the session's next turn"});
         p.put("lengths", new String[] {"azure-conv", "azure-conv, azure-code or sharegpt"});
         p.put("maxPromptTokens", new String[] {"8192", "prompt length cap"});
         p.put("maxOutputTokens", new String[] {"2048", "output length cap"});
@@ -275,7 +286,8 @@ public record Scenario(
                 v.longValue("maxRequests", 0),
                 v.text("configs").trim().equalsIgnoreCase("sweep") ? List.of(RouterConfig.values())
                         : parseList(v.text("configs"), "configs", RouterConfig::parse, RouterConfig.mainConfigs()),
-                parseList(v.text("strategies"), "strategies", StrategyKind::parse, StrategyKind.values()),
+                parseList(v.text("strategies"), "strategies", StrategyKind::parse, StrategyKind.defaults(
+                        !v.text("workload").equals(WorkloadSpec.Kind.LENGTHS.label()))),
                 v.text("out"),
                 parseBoolean("chart", v.text("chart")),
                 parseName(v.text("name")),
@@ -295,7 +307,8 @@ public record Scenario(
                 stall[1],
                 v.intValue("routers", 1),
                 v.positive("sloTtft"),
-                v.positive("sloTpot"));
+                v.positive("sloTpot"),
+                parseWorkload(v, values));
         if (s.metricDelayMax < s.metricDelayMin) {
             throw new IllegalArgumentException("metricDelayMax: " + s.metricDelayMax + " (expected: >= metricDelayMin "
                     + s.metricDelayMin + ")");
@@ -305,6 +318,13 @@ public record Scenario(
         }
         if (s.rollingUpdateAt == s.rollingUpdateAt && !(s.rollingUpdateInterval > 0)) {
             throw new IllegalArgumentException("rollingUpdate: " + v.text("rollingUpdate") + " (expected: INTERVAL > 0)");
+        }
+        if (s.arrival == Arrival.TRACE && s.workload.hasContent()) {
+            throw new IllegalArgumentException("arrival: trace (expected: workload=lengths; a trace has no token ids)");
+        }
+        if (s.workload.hasContent() && s.podModel == PodModel.EXPONENTIAL) {
+            throw new IllegalArgumentException("workload: " + s.workload.kind().label()
+                    + " (expected: podModel=engine; the exponential pod model has no KV cache)");
         }
         if (s.arrival == Arrival.TRACE && s.traceFile.isBlank()) {
             throw new IllegalArgumentException("traceFile: empty (expected: a CSV path when arrival=trace)");
@@ -318,6 +338,46 @@ public record Scenario(
             }
         }
         return s;
+    }
+
+    private static final java.util.List<String> SHARED_PREFIX_KEYS =
+            List.of("prefixGroups", "promptsPerGroup", "systemPromptTokens", "questionTokens");
+    private static final java.util.List<String> MULTI_TURN_KEYS =
+            List.of("sessions", "turnsPerSession", "turnTokens", "thinkTimeSeconds");
+
+    /** The workload keys; a key of another workload than the one chosen is an error, not silently ignored. */
+    private static WorkloadSpec parseWorkload(Values v, Map<String, String> raw) {
+        String text = v.text("workload");
+        WorkloadSpec.Kind kind = null;
+        for (WorkloadSpec.Kind k : WorkloadSpec.Kind.values()) {
+            if (k.label().equals(text)) {
+                kind = k;
+            }
+        }
+        if (kind == null) {
+            throw new IllegalArgumentException("workload: " + text + " (expected: lengths, shared-prefix or multi-turn)");
+        }
+        for (String key : SHARED_PREFIX_KEYS) {
+            if (raw.get(key) != null && kind != WorkloadSpec.Kind.SHARED_PREFIX) {
+                throw new IllegalArgumentException(key + ": " + raw.get(key) + " (expected: only with workload=shared-prefix)");
+            }
+        }
+        for (String key : MULTI_TURN_KEYS) {
+            if (raw.get(key) != null && kind != WorkloadSpec.Kind.MULTI_TURN) {
+                throw new IllegalArgumentException(key + ": " + raw.get(key) + " (expected: only with workload=multi-turn)");
+            }
+        }
+        if (raw.get("outputTokens") != null && kind == WorkloadSpec.Kind.LENGTHS) {
+            throw new IllegalArgumentException("outputTokens: " + raw.get("outputTokens")
+                    + " (expected: only with workload=shared-prefix or multi-turn; lengths take maxOutputTokens)");
+        }
+        if (kind != WorkloadSpec.Kind.LENGTHS && raw.get("lengths") != null) {
+            throw new IllegalArgumentException("lengths: " + raw.get("lengths") + " (expected: only with workload=lengths)");
+        }
+        return new WorkloadSpec(kind, v.intValue("prefixGroups", 1), v.intValue("promptsPerGroup", 1),
+                v.intValue("systemPromptTokens", 0), v.intValue("questionTokens", 1), v.intValue("outputTokens", 1),
+                v.intValue("sessions", 1), v.intValue("turnsPerSession", 1), v.intValue("turnTokens", 1),
+                v.nonNegative("thinkTimeSeconds"));
     }
 
     private static String parseName(String name) {
@@ -450,7 +510,7 @@ public record Scenario(
                 zeroLatencyWithoutSamples, windowSettleSeconds, maxRequests, configs, strategies, outDir, chart, name,
                 scaleSchedule, restarts, restartDowntime, rollingUpdateAt, rollingUpdateInterval, warmReadySinceStart,
                 onMeanSeconds, offMeanSeconds, onPeak, rampSeconds, metricDelayDist, scrapeFailure, stallAt,
-                stallSeconds, routers, sloTtftSeconds, sloTpotSeconds);
+                stallSeconds, routers, sloTtftSeconds, sloTpotSeconds, workload);
     }
 
     /** One {@code key=value} line per parameter, as this scenario resolves them (for reports). */
@@ -488,6 +548,9 @@ public record Scenario(
                 .append(latencyWindowSeconds).append(" latencyWithoutSamples=").append(zeroLatencyWithoutSamples ? "zero" : "absent")
                 .append(" windowSettle=").append(windowSettleSeconds).append(" slo=").append(sloTtftSeconds).append("s/")
                 .append(sloTpotSeconds).append('s');
+        if (workload.hasContent()) {
+            sb.append(' ').append(workload.describe());
+        }
         return sb.toString();
     }
 

@@ -23,6 +23,15 @@ import java.util.Iterator;
  * <p><b>Exponential.</b> {@code maxNumSeqs} parallel servers behind one FIFO queue, each request taking
  * its exponentially distributed service time: an M/M/c queue, for checks against queueing theory.
  *
+ * <p><b>Prefix caching.</b> When the scenario's workload carries token ids, the engine has vLLM's automatic
+ * prefix cache ({@link PrefixCache}): on admission the longest cached prefix of whole 16-token blocks is
+ * taken from the cache and only the rest of the prompt is prefilled (at least one token); after prefill the
+ * prompt's blocks are cached; unreferenced blocks are evicted least recently used first when an admission
+ * needs their space. A sequence then reserves its uncached prompt tokens plus its output, and shared cached
+ * blocks count once against the KV capacity, however many running sequences use them. The step model charges
+ * prefill per computed token only; attention over the cached prefix is in the decode context term, as before.
+ * Requests without token ids bypass the cache, so workloads without content run exactly as without it.
+ *
  * <p>Running, waiting and KV usage follow from this state. Each pod counts the output tokens it generates
  * per virtual second (the simulator's measure of work done). A restart ends the instance
  * ({@link #killAll()}); the simulation creates a fresh, cold one under the same id. Not thread-safe.
@@ -70,6 +79,11 @@ final class SimPod {
     private long plannedPrefill;
     private int plannedDecode;
     private int busyServers;
+    /** The prefix cache (content workloads on the engine model), or null. */
+    final PrefixCache cache;
+    /** Prompt tokens of admitted requests with content, and of those the tokens found in the cache. */
+    long admittedPromptTokens;
+    long cachedPromptTokens;
 
     // Latency observations since the last scrape (what the deltas of vLLM's histograms carry).
     double ttftSum;
@@ -97,6 +111,7 @@ final class SimPod {
         this.engine = scenario.podModel() == Scenario.PodModel.ENGINE;
         this.maxSeqs = scenario.maxNumSeqs();
         this.warmupFactor = scenario.warmupFactor();
+        this.cache = engine && scenario.workload().hasContent() ? new PrefixCache(scenario.kvCapacityTokens()) : null;
     }
 
     /** Sequences in the running batch (engine) or in service (exponential). */
@@ -108,10 +123,18 @@ final class SimPod {
         return waitingCount;
     }
 
-    /** KV-cache usage fraction: prompt tokens prefilled plus tokens generated, over the capacity. */
+    /**
+     * KV-cache usage fraction: prompt tokens prefilled plus tokens generated, over the capacity. With the prefix
+     * cache: blocks in use by running sequences (their private reservations plus referenced cache blocks, each
+     * counted once) over the capacity, as vLLM's {@code kv_cache_usage_perc} leaves unreferenced cached blocks out.
+     */
     double kvUsage() {
         if (!engine) {
             return (double) busyServers / maxSeqs;
+        }
+        if (cache != null) {
+            long inUse = kvReserved + (long) PrefixCache.BLOCK_TOKENS * cache.pinnedBlocks();
+            return Math.min(1.0, (double) inUse / scenario.kvCapacityTokens());
         }
         long used = prefillDoneTokens + sumPromptMinusEntry + (long) decodeCount * (step + 1);
         return Math.min(1.0, (double) used / scenario.kvCapacityTokens());
@@ -141,8 +164,8 @@ final class SimPod {
                 if (engine) {
                     prefilling.remove(r);
                     prefillRemainingSum -= r.prefillRemaining;
-                    prefillDoneTokens -= r.promptTokens - r.prefillRemaining;
-                    kvReserved -= r.kvReservation();
+                    prefillDoneTokens -= r.prefillTokens - r.prefillRemaining;
+                    release(r, false);
                 }
                 // Exponential model: the server stays busy until the service-end event (work already spent).
                 break;
@@ -150,7 +173,7 @@ final class SimPod {
                 removeFromHeap(r);
                 decodeCount--;
                 sumPromptMinusEntry -= r.promptTokens - r.decodeEntryStep;
-                kvReserved -= r.kvReservation();
+                release(r, false);
                 break;
             default:
                 break;
@@ -167,7 +190,13 @@ final class SimPod {
                 waiting.pollFirst();
                 continue;
             }
-            if (kvReserved + head.kvReservation() > scenario.kvCapacityTokens()) {
+            boolean cached = cache != null && head.tokens != null;
+            long need = head.kvReservation();
+            if (cached) {
+                int m = cache.match(head);
+                need -= (long) PrefixCache.BLOCK_TOKENS * m;
+            }
+            if (cached ? !cache.fits(head, kvReserved, need) : kvReserved + need > scenario.kvCapacityTokens()) {
                 if (prefilling.isEmpty() && decodeCount == 0) {
                     waiting.pollFirst();
                     waitingCount--;
@@ -181,9 +210,19 @@ final class SimPod {
             waitingCount--;
             head.state = SimRequest.PREFILL;
             head.admitted = now;
+            if (cached) {
+                cache.pin(head);
+                cache.evictToFit(kvReserved + need);
+                head.cachedTokens = head.matchedBlocks * PrefixCache.BLOCK_TOKENS;
+                head.prefillTokens = head.promptTokens - head.cachedTokens;
+                head.prefillRemaining = head.prefillTokens;
+                admittedPromptTokens += head.promptTokens;
+                cachedPromptTokens += head.cachedTokens;
+            }
+            head.kvHeld = need;
             prefilling.addLast(head);
             prefillRemainingSum += head.prefillRemaining;
-            kvReserved += head.kvReservation();
+            kvReserved += need;
         }
         int decode = decodeCount;
         if (decode == 0 && prefilling.isEmpty()) {
@@ -222,12 +261,17 @@ final class SimPod {
             left -= granted;
             if (r.prefillRemaining == 0) {
                 it.remove();
-                prefillDoneTokens -= r.promptTokens;
+                prefillDoneTokens -= r.prefillTokens;
+                if (r.pins != null) {
+                    long moved = cache.insertPrompt(r);
+                    r.kvHeld -= moved;
+                    kvReserved -= moved;
+                }
                 r.firstToken = now;
                 generated++;
                 sim.onFirstToken(this, r, now);
                 if (r.outputTokens <= 1) {
-                    kvReserved -= r.kvReservation();
+                    release(r, true);
                     r.state = SimRequest.DONE;
                     sim.onComplete(this, r, now);
                 } else {
@@ -245,12 +289,25 @@ final class SimPod {
             removeFromHeap(r);
             decodeCount--;
             sumPromptMinusEntry -= r.promptTokens - r.decodeEntryStep;
-            kvReserved -= r.kvReservation();
+            release(r, true);
             r.state = SimRequest.DONE;
             sim.onComplete(this, r, now);
         }
         tokens[Math.min(tokens.length - 1, (int) now)] += generated;
         startStep(now);
+    }
+
+    /**
+     * Frees what an ending sequence holds: its private KV reservation and, with the prefix cache, its block
+     * references ({@code completed}: a finished sequence also caches its output's whole blocks).
+     */
+    private void release(SimRequest r, boolean completed) {
+        kvReserved -= r.kvHeld;
+        r.kvHeld = 0;
+        if (r.pins != null) {
+            cache.release(r, completed);
+            cache.evictToFit(kvReserved);
+        }
     }
 
     /**

@@ -22,6 +22,14 @@ final class SimRequest {
     final boolean coldWindow;
     /** The gateway replica (router index) the request arrived at. */
     final int router;
+    /** The prompt's token ids (content workloads), or null: such a request bypasses the pod's prefix cache. */
+    final int[] tokens;
+    /** The token ids the request will generate (content workloads), or null. */
+    final int[] outputIds;
+    /** The session key routers see (multi-turn), or null. */
+    final String sessionKey;
+    /** The workload's session this request is a turn of (multi-turn), or null. */
+    final Object session;
 
     int pod = -1;
     /** The pod instance serving the request (a restarted pod is a new instance under the same index). */
@@ -35,6 +43,20 @@ final class SimRequest {
     double admitted = Double.NaN;
     double firstToken = Double.NaN;
     int prefillRemaining;
+    /** Prompt tokens the pod computes: the prompt less the cached prefix (set on admission). */
+    int prefillTokens;
+    /** Prompt tokens found in the pod's prefix cache on admission. */
+    int cachedTokens;
+    /** KV tokens this sequence holds privately (not as shared cache blocks); released when it ends. */
+    long kvHeld;
+    /** Chained hashes of the prompt's whole blocks, computed on the first cache lookup. */
+    long[] blockHashes;
+    /** Cache blocks this sequence holds a reference on (matched on admission, inserted after prefill). */
+    PrefixCache.Block[] pins;
+    int pinCount;
+    /** Scratch of the last lookup: leading blocks matched and how many of them were unreferenced. */
+    int matchedBlocks;
+    int matchedFree;
     /** Engine step at whose end the first token was produced. */
     long decodeEntryStep;
     /** Engine step at whose end the last token is produced. */
@@ -43,6 +65,11 @@ final class SimRequest {
 
     SimRequest(long id, double arrival, int promptTokens, int outputTokens, double serviceSeconds, boolean coldWindow,
             int router) {
+        this(id, arrival, promptTokens, outputTokens, serviceSeconds, coldWindow, router, null, null, null, null);
+    }
+
+    SimRequest(long id, double arrival, int promptTokens, int outputTokens, double serviceSeconds, boolean coldWindow,
+            int router, int[] tokens, int[] outputIds, String sessionKey, Object session) {
         this.id = id;
         this.arrival = arrival;
         this.promptTokens = promptTokens;
@@ -51,6 +78,11 @@ final class SimRequest {
         this.coldWindow = coldWindow;
         this.router = router;
         this.prefillRemaining = promptTokens;
+        this.prefillTokens = promptTokens;
+        this.tokens = tokens;
+        this.outputIds = outputIds;
+        this.sessionKey = sessionKey;
+        this.session = session;
     }
 
     /** KV-cache tokens reserved when admitted: the whole sequence, so that admitted requests never preempt. */

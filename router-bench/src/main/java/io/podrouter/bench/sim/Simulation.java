@@ -54,6 +54,7 @@ public final class Simulation {
     private static final int SCRAPE = 4;
     private static final int ACTION = 5;
     private static final int REFRESH = 6;
+    private static final int FOLLOW_UP = 7;
     /** The router rebuilds its tables at its production default interval, in virtual time. */
     private static final double ROUTER_REFRESH_SECONDS = Router.DEFAULT_METRICS_REFRESH_INTERVAL.toNanos() / 1e9;
     private static final String MODEL = "llama-3.1-8b";
@@ -127,6 +128,8 @@ public final class Simulation {
     private double lastEventTime;
     private long events;
     private boolean ran;
+    private long outputTokensDone;
+    private double lastCompletion;
 
     /**
      * Prepares a run; builds the routers through {@code config}. Utilisation is measured against
@@ -136,12 +139,13 @@ public final class Simulation {
      *                                  names a pod that does not exist at that time
      */
     public Simulation(Scenario scenario, RouterConfig config, StrategyKind kind) {
-        this(scenario, config, kind, Capacity.of(scenario));
+        this(scenario, config, kind, scenario.workload().hasContent() ? Double.NaN : Capacity.of(scenario));
     }
 
     /**
      * As {@link #Simulation(Scenario, RouterConfig, StrategyKind)} with the pod's capacity in output tokens
-     * per second given; NaN leaves utilisation NaN.
+     * per second given; NaN leaves utilisation NaN (as for workloads with content: their capacity depends on the
+     * prefix-cache hit rate, which depends on the router).
      */
     Simulation(Scenario scenario, RouterConfig config, StrategyKind kind, double capacityTokensPerSecond) {
         this.s = Objects.requireNonNull(scenario, "scenario: null");
@@ -157,7 +161,7 @@ public final class Simulation {
                     .clock(clock)
                     .random(RandomSource.seeded(scenario.seed() * 0x9E3779B97F4A7C15L + 0x0C0FFEE + r * 0x632BE59BD9B4E019L))
                     .metricsRefreshInterval(Duration.ZERO);
-            if (!config.configure(kind, b)) {
+            if (!config.configure(kind, b, clock)) {
                 throw new IllegalArgumentException("config " + config.label() + " does not apply to " + kind.label());
             }
             routers[r] = b.build();
@@ -333,6 +337,9 @@ public final class Simulation {
                     arrive((Workload.Arrival) queue.topRef, t);
                     scheduleNextArrival();
                     break;
+                case FOLLOW_UP:
+                    arrive((Workload.Arrival) queue.topRef, t);
+                    break;
                 case STEP_END:
                     ((SimPod) queue.topRef).endStep(t);
                     break;
@@ -464,7 +471,8 @@ public final class Simulation {
     private void arrive(Workload.Arrival a, double t) {
         boolean cold = inColdWindow(t);
         int router = routers.length == 1 ? 0 : routerChoice.nextInt(routers.length);
-        SimRequest r = new SimRequest(requests, t, a.promptTokens(), a.outputTokens(), a.serviceSeconds(), cold, router);
+        SimRequest r = new SimRequest(requests, t, a.promptTokens(), a.outputTokens(), a.serviceSeconds(), cold, router,
+                a.tokens(), a.outputIds(), a.sessionKey(), a.session());
         requests++;
         if (t >= windowStart && t < windowEnd) {
             windowRequests++;
@@ -479,7 +487,7 @@ public final class Simulation {
     private void route(SimRequest r, double t) {
         PodSelection selection;
         try {
-            selection = routers[r.router].selectPod(baseRequest.withPromptTokens(r.promptTokens), candidates[r.router]);
+            selection = routers[r.router].selectPod(request(r), candidates[r.router]);
         } catch (NoPodAvailableException e) {
             r.pending = true;
             pending.addLast(r);
@@ -513,6 +521,21 @@ public final class Simulation {
         }
         inSystem++;
         pod.accept(r, t);
+    }
+
+    /**
+     * What the router sees: the prompt length, and with content also the output length as {@code max_tokens}, the
+     * session key and the token ids (set last: each {@code with} copies the ids).
+     */
+    private InferenceRequest request(SimRequest r) {
+        if (r.tokens == null) {
+            return baseRequest.withPromptTokens(r.promptTokens);
+        }
+        InferenceRequest q = baseRequest.withPromptTokens(r.promptTokens).withMaxOutputTokens(r.outputTokens);
+        if (r.sessionKey != null) {
+            q = q.withSessionKey(r.sessionKey);
+        }
+        return q.withTokenIds(r.tokens);
     }
 
     private void drainPending(double t) {
@@ -616,7 +639,15 @@ public final class Simulation {
                 podE2eCount[r.pod]++;
             }
         }
+        if (r.session != null) {
+            Workload.Arrival next = workload.followUp(r, t, success);
+            if (next != null) {
+                queue.schedule(next.time(), FOLLOW_UP, 0, next);
+            }
+        }
         if (success) {
+            outputTokensDone += r.outputTokens;
+            lastCompletion = Math.max(lastCompletion, t);
             double tpot = r.outputTokens > 1 ? (t - r.firstToken) / (r.outputTokens - 1) : 0;
             if (ttft <= s.sloTtftSeconds() && tpot <= s.sloTpotSeconds()) {
                 good++;
@@ -747,6 +778,14 @@ public final class Simulation {
             added[p] = p >= s.initialPods();
         }
         double[] share = new double[] {newShare(0, 10), newShare(10, 30), newShare(30, 60)};
+        long admittedPrompt = 0;
+        long cachedPrompt = 0;
+        for (SimPod p : instances) {
+            admittedPrompt += p.admittedPromptTokens;
+            cachedPrompt += p.cachedPromptTokens;
+        }
+        double hitRate = admittedPrompt == 0 ? Double.NaN : (double) cachedPrompt / admittedPrompt;
+        double outputPerSecond = lastCompletion > 0 ? outputTokensDone / lastCompletion : Double.NaN;
         double[] p99 = new double[seconds];
         for (int sec = 0; sec < seconds; sec++) {
             p99[sec] = e2eBySecond[sec] == null ? Double.NaN : e2eBySecond[sec].percentile(0.99);
@@ -762,7 +801,7 @@ public final class Simulation {
                 delays.stream().mapToDouble(Double::doubleValue).toArray(),
                 completed == 0 ? Double.NaN : sojournSum / completed, completed == 0 ? Double.NaN : waitSum / completed,
                 lastEventTime > 0 ? inSystemArea / lastEventTime : Double.NaN, completed, lastEventTime, events, wall,
-                assigned.toArray(new int[0][]), p99, added, windowStart, windowEnd, coldWindowEnd);
+                assigned.toArray(new int[0][]), p99, added, windowStart, windowEnd, coldWindowEnd, outputPerSecond, hitRate);
     }
 
     /** Share of the routings in [firstAction + a, firstAction + b) that went to cold-started pods; NaN when none. */

@@ -15,7 +15,14 @@ public enum StrategyKind {
     /** Fewest requests in flight ({@link io.podrouter.strategies.LeastRequestStrategy}, exact). */
     LEAST_REQUEST(false),
     /** Ready pods in turn ({@link io.podrouter.strategies.RoundRobinStrategy}). */
-    ROUND_ROBIN(false);
+    ROUND_ROBIN(false),
+    /**
+     * Cache-aware routing of requests with content: podrouter's composition
+     * ({@link io.podrouter.strategies.compose.CacheAware}) against the field's algorithms and round robin, one
+     * {@link RouterConfig} each. Runs on the content workloads ({@code workload=shared-prefix} or
+     * {@code multi-turn}); it reads no scraped metric itself, though some peers do.
+     */
+    CACHE_AWARE(false);
 
     private final boolean metricDriven;
 
@@ -33,6 +40,15 @@ public enum StrategyKind {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
+    /**
+     * The kinds {@code strategies=all} means: {@link #CACHE_AWARE} for workloads with content (the cold-start
+     * comparison of the other kinds is defined on the length workloads), the other four otherwise.
+     */
+    public static StrategyKind[] defaults(boolean contentWorkload) {
+        return contentWorkload ? new StrategyKind[] {CACHE_AWARE}
+                : new StrategyKind[] {LEAST_LATENCY, LEAST_KV_CACHE, LEAST_REQUEST, ROUND_ROBIN};
+    }
+
     /** The kind for a label such as {@code least-latency}; unknown names throw. */
     public static StrategyKind parse(String label) {
         for (StrategyKind k : values()) {
@@ -41,6 +57,6 @@ public enum StrategyKind {
             }
         }
         throw new IllegalArgumentException("strategy: " + label
-                + " (expected: least-latency, least-kv-cache, least-request or round-robin)");
+                + " (expected: least-latency, least-kv-cache, least-request, round-robin or cache-aware)");
     }
 }

@@ -22,12 +22,43 @@ import java.util.SplittableRandom;
  * starting with {@code #} skipped) replaces both; arrival times must be non-decreasing and lengths at
  * least 1, otherwise reading throws {@link IllegalArgumentException} naming the line.
  *
+ * <p>Workloads with content ({@link WorkloadSpec}): with {@code workload=shared-prefix} each arrival (same
+ * arrival processes) draws a group and a prompt of that group uniformly at random, and carries the prompt's
+ * token ids (the group's system prompt, then the prompt's question) and the ids of the output it will
+ * generate. With {@code workload=multi-turn}, {@link #next()} gives the sessions' first turns (Poisson at
+ * {@code baseRate}, {@code sessions} of them) and {@link #followUp} the next turn of a session once a turn
+ * ended; see {@link WorkloadSpec} for the rules. Token ids are uniform in [0, {@value #VOCABULARY}) (Llama 3's
+ * vocabulary size, rounded down), drawn from streams of their own (per group, per prompt, per session), so the
+ * content of a prompt does not depend on the order in which requests were drawn.
+ *
  * <p>Not thread-safe. Closes the trace file when exhausted or on {@link #close()}.
  */
 final class Workload implements AutoCloseable {
 
-    /** One generated request: arrival time, lengths and an exponential service draw. */
-    record Arrival(double time, int promptTokens, int outputTokens, double serviceSeconds) {
+    /** Token ids are drawn from [0, VOCABULARY). */
+    static final int VOCABULARY = 128_000;
+
+    /**
+     * One generated request: arrival time, lengths and an exponential service draw; with content, the prompt's
+     * and the output's token ids, the session key and the session (multi-turn), else null.
+     */
+    record Arrival(double time, int promptTokens, int outputTokens, double serviceSeconds, int[] tokens, int[] outputIds,
+                   String sessionKey, Object session) {
+        Arrival(double time, int promptTokens, int outputTokens, double serviceSeconds) {
+            this(time, promptTokens, outputTokens, serviceSeconds, null, null, null, null);
+        }
+    }
+
+    /** A multi-turn session: its key, its own random stream and the turns done. */
+    static final class Session {
+        final String key;
+        final SplittableRandom random;
+        int turn;
+
+        Session(String key, SplittableRandom random) {
+            this.key = key;
+            this.random = random;
+        }
     }
 
     private final Scenario s;
@@ -40,11 +71,20 @@ final class Workload implements AutoCloseable {
     private final SplittableRandom stateRandom;
     private boolean on;
     private double stateUntil = Double.NEGATIVE_INFINITY;
+    private final WorkloadSpec spec;
+    private final SplittableRandom outputRandom;
+    private int[][] groupPrefixes;
+    private long sessionsStarted;
 
     Workload(Scenario scenario) {
         this.s = scenario;
         this.random = new SplittableRandom(scenario.seed() ^ 0x57A7E_10ADL);
         this.stateRandom = new SplittableRandom(scenario.seed() ^ 0x0A0FF_5EEDL);
+        this.spec = scenario.workload();
+        this.outputRandom = new SplittableRandom(scenario.seed() ^ 0x0C7E47L);
+        if (spec.kind() == WorkloadSpec.Kind.SHARED_PREFIX) {
+            this.groupPrefixes = new int[spec.prefixGroups()][];
+        }
         if (scenario.arrival() == Scenario.Arrival.TRACE) {
             try {
                 this.trace = Files.newBufferedReader(Path.of(scenario.traceFile()), StandardCharsets.UTF_8);
@@ -61,7 +101,8 @@ final class Workload implements AutoCloseable {
         if (exhausted || (s.maxRequests() > 0 && generated >= s.maxRequests())) {
             return finish();
         }
-        Arrival a = trace != null ? nextFromTrace() : nextGenerated();
+        Arrival a = trace != null ? nextFromTrace()
+                : spec.kind() == WorkloadSpec.Kind.MULTI_TURN ? nextSessionStart() : nextGenerated();
         if (a == null || a.time() >= s.durationSeconds()) {
             return finish();
         }
@@ -100,9 +141,98 @@ final class Workload implements AutoCloseable {
             break;
         }
         clock = t;
+        return draw(t);
+    }
+
+    /** The request arriving at {@code t}: lengths from the profile, or a shared-prefix prompt. */
+    private Arrival draw(double t) {
+        if (spec.kind() == WorkloadSpec.Kind.SHARED_PREFIX) {
+            return sharedPrefix(t);
+        }
         int prompt = s.lengths().drawPrompt(random, s.maxPromptTokens());
         int output = s.lengths().drawOutput(random, s.maxOutputTokens(), prompt);
         return new Arrival(t, prompt, output, exponentialService());
+    }
+
+    private Arrival sharedPrefix(double t) {
+        int group = random.nextInt(spec.prefixGroups());
+        int prompt = random.nextInt(spec.promptsPerGroup());
+        int[] prefix = groupPrefixes[group];
+        if (prefix == null) {
+            prefix = groupPrefixes[group] = tokens(new SplittableRandom(mix(s.seed(), 0x5157E3L, group)), spec.systemPromptTokens());
+        }
+        int[] ids = java.util.Arrays.copyOf(prefix, prefix.length + spec.questionTokens());
+        SplittableRandom q = new SplittableRandom(mix(s.seed(), 0x0E5710L + group, prompt));
+        for (int i = prefix.length; i < ids.length; i++) {
+            ids[i] = q.nextInt(VOCABULARY);
+        }
+        int[] output = tokens(outputRandom, spec.outputTokens());
+        return new Arrival(t, ids.length, output.length, 0, ids, output, null, null);
+    }
+
+    /** The next session's first turn (Poisson starts at baseRate), or null after {@code sessions} starts. */
+    private Arrival nextSessionStart() {
+        if (sessionsStarted >= spec.sessions() || !(s.baseRate() > 0)) {
+            return null;
+        }
+        clock += -Math.log(1 - random.nextDouble()) / s.baseRate();
+        return startSession(clock);
+    }
+
+    private Arrival startSession(double t) {
+        long n = sessionsStarted++;
+        Session session = new Session("session-" + n, new SplittableRandom(mix(s.seed(), 0x5E5510L, n)));
+        return turn(session, t, new int[0], new int[0]);
+    }
+
+    /** The session's next turn: the conversation so far ({@code prompt} then {@code output}) plus new tokens. */
+    private Arrival turn(Session session, double t, int[] prompt, int[] output) {
+        session.turn++;
+        int[] ids = new int[prompt.length + output.length + spec.turnTokens()];
+        System.arraycopy(prompt, 0, ids, 0, prompt.length);
+        System.arraycopy(output, 0, ids, prompt.length, output.length);
+        for (int i = prompt.length + output.length; i < ids.length; i++) {
+            ids[i] = session.random.nextInt(VOCABULARY);
+        }
+        int[] out = tokens(session.random, spec.outputTokens());
+        return new Arrival(t, ids.length, out.length, 0, ids, out, session.key, session);
+    }
+
+    /**
+     * Multi-turn: what follows request {@code r} of a session, which ended at {@code t} ({@code success}: it
+     * completed): the session's next turn {@code thinkTimeSeconds} later, or when the session is over (all its turns
+     * done, or this one failed) a new session's first turn at that time. Null when that time is at or after the
+     * scenario's duration, when {@code maxRequests} is reached, or for a request without a session.
+     */
+    Arrival followUp(SimRequest r, double t, boolean success) {
+        if (!(r.session instanceof Session) || (s.maxRequests() > 0 && generated >= s.maxRequests())) {
+            return null;
+        }
+        double at = t + spec.thinkTimeSeconds();
+        if (at >= s.durationSeconds()) {
+            return null;
+        }
+        Session session = (Session) r.session;
+        generated++;
+        if (success && session.turn < spec.turnsPerSession()) {
+            return turn(session, at, r.tokens, r.outputIds);
+        }
+        return startSession(at);
+    }
+
+    private static int[] tokens(SplittableRandom random, int n) {
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = random.nextInt(VOCABULARY);
+        }
+        return out;
+    }
+
+    private static long mix(long seed, long salt, long n) {
+        long z = seed * 0x9E3779B97F4A7C15L + salt * 0xBF58476D1CE4E5B9L + n * 0x94D049BB133111EBL;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
     }
 
     /** The mean arrival rate at time {@code t}: baseRate, then a linear ramp of {@code ramp} s to stepRate. */
@@ -179,9 +309,7 @@ final class Workload implements AutoCloseable {
             }
         }
         clock = t;
-        int prompt = s.lengths().drawPrompt(random, s.maxPromptTokens());
-        int output = s.lengths().drawOutput(random, s.maxOutputTokens(), prompt);
-        return new Arrival(t, prompt, output, exponentialService());
+        return draw(t);
     }
 
     private double exponentialService() {

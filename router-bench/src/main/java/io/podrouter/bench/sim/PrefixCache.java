@@ -1,7 +1,5 @@
 package io.podrouter.bench.sim;
 
-import java.util.HashMap;
-
 /**
  * One pod instance's automatic prefix cache, modelled on vLLM's: KV blocks of {@value #BLOCK_TOKENS} tokens,
  * each identified by a hash chained over the whole prefix (block i's hash is a function of block i-1's hash
@@ -47,7 +45,7 @@ final class PrefixCache {
     }
 
     private final long capacityTokens;
-    private final HashMap<Long, Block> blocks = new HashMap<>();
+    private final BlockTable blocks = new BlockTable();
     /** Least recently used unreferenced block (evicted first). */
     private Block lruHead;
     private Block lruTail;
@@ -105,6 +103,21 @@ final class PrefixCache {
         long[] out = new long[tokens.length / BLOCK_TOKENS];
         long h = 0;
         for (int b = 0; b < out.length; b++) {
+            h = chain(h, tokens, b * BLOCK_TOKENS);
+            out[b] = h;
+        }
+        return out;
+    }
+
+    /**
+     * Chained hashes of the whole blocks of {@code tokens}, given {@code known}: the hashes of a prefix of them
+     * (the whole blocks of a shorter token sequence that {@code tokens} starts with). Only the blocks after those are
+     * hashed.
+     */
+    static long[] hashesAfter(long[] known, int[] tokens) {
+        long[] out = java.util.Arrays.copyOf(known, tokens.length / BLOCK_TOKENS);
+        long h = known.length == 0 ? 0 : known[known.length - 1];
+        for (int b = known.length; b < out.length; b++) {
             h = chain(h, tokens, b * BLOCK_TOKENS);
             out[b] = h;
         }
@@ -239,6 +252,91 @@ final class PrefixCache {
         }
         r.pins = null;
         r.pinCount = 0;
+    }
+
+    /**
+     * Blocks by hash: open addressing with linear probing on the long key (no boxing; a prompt's lookup costs
+     * one probe sequence per block), deletion by backward shift, grown at half full.
+     */
+    static final class BlockTable {
+        private Block[] slots = new Block[1024];
+        private int size;
+
+        Block get(long hash) {
+            int mask = slots.length - 1;
+            for (int i = spread(hash) & mask; ; i = (i + 1) & mask) {
+                Block b = slots[i];
+                if (b == null || b.hash == hash) {
+                    return b;
+                }
+            }
+        }
+
+        boolean containsKey(long hash) {
+            return get(hash) != null;
+        }
+
+        /** Adds {@code b}, whose hash must not be present. */
+        void put(long hash, Block b) {
+            if (2 * (size + 1) > slots.length) {
+                Block[] old = slots;
+                slots = new Block[old.length * 2];
+                size = 0;
+                for (Block o : old) {
+                    if (o != null) {
+                        insert(o);
+                    }
+                }
+            }
+            insert(b);
+        }
+
+        private void insert(Block b) {
+            int mask = slots.length - 1;
+            int i = spread(b.hash) & mask;
+            while (slots[i] != null) {
+                i = (i + 1) & mask;
+            }
+            slots[i] = b;
+            size++;
+        }
+
+        void remove(long hash) {
+            int mask = slots.length - 1;
+            int i = spread(hash) & mask;
+            while (slots[i] != null && slots[i].hash != hash) {
+                i = (i + 1) & mask;
+            }
+            if (slots[i] == null) {
+                return;
+            }
+            slots[i] = null;
+            size--;
+            // Backward shift: move later entries of the probe run into the hole when their home allows it.
+            int hole = i;
+            for (int j = (i + 1) & mask; slots[j] != null; j = (j + 1) & mask) {
+                int home = spread(slots[j].hash) & mask;
+                boolean movable = hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
+                if (movable) {
+                    slots[hole] = slots[j];
+                    slots[j] = null;
+                    hole = j;
+                }
+            }
+        }
+
+        int size() {
+            return size;
+        }
+
+        private static int spread(long h) {
+            return (int) (h ^ (h >>> 32));
+        }
+    }
+
+    /** Cached blocks (referenced or not). */
+    int size() {
+        return blocks.size();
     }
 
     private void append(Block b) {

@@ -473,6 +473,7 @@ public final class Simulation {
         int router = routers.length == 1 ? 0 : routerChoice.nextInt(routers.length);
         SimRequest r = new SimRequest(requests, t, a.promptTokens(), a.outputTokens(), a.serviceSeconds(), cold, router,
                 a.tokens(), a.outputIds(), a.sessionKey(), a.session());
+        r.blockHashes = a.blockHashes();
         requests++;
         if (t >= windowStart && t < windowEnd) {
             windowRequests++;

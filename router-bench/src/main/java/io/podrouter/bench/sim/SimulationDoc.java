@@ -39,15 +39,27 @@ public final class SimulationDoc {
             throw new IllegalArgumentException("doc: " + doc + " (expected: the markers " + BEGIN + " and " + END + ")");
         }
         List<SuiteSummary.Row> rows = SuiteSummary.parse(csv);
+        // The scenario files beside the doc say which workload each scenario has (for the cache-aware targets).
+        Path parent = doc.toAbsolutePath().getParent();
+        java.util.Map<String, WorkloadSpec.Kind> workloads = CacheSummary.workloads(parent.resolve("scenarios"));
         // The summary beside the CSV is rewritten too, so that it always matches the doc.
-        Files.writeString(suiteDir.resolve("summary.md"), SuiteSummary.markdown(rows), StandardCharsets.UTF_8);
-        String generated = generate(rows, run);
+        Files.writeString(suiteDir.resolve("summary.md"), SuiteSummary.markdown(rows, workloads), StandardCharsets.UTF_8);
+        String generated = generate(rows, run, workloads);
         Files.writeString(doc, text.substring(0, a + BEGIN.length()) + "\n" + generated + text.substring(b),
                 StandardCharsets.UTF_8);
     }
 
     /** The generated Markdown for {@code rows}; {@code run} is the suite's wall-time line (may be empty). */
     static String generate(List<SuiteSummary.Row> rows, String run) {
+        return generate(rows, run, java.util.Map.of());
+    }
+
+    /**
+     * The generated Markdown: the cold-start sections from the rows of the metric, least-request and round-robin
+     * kinds, then the cache-aware comparison ({@link CacheSummary}) when there are rows of it.
+     */
+    static String generate(List<SuiteSummary.Row> allRows, String run, java.util.Map<String, WorkloadSpec.Kind> workloads) {
+        List<SuiteSummary.Row> rows = SuiteSummary.coldStartRows(allRows);
         StringBuilder sb = new StringBuilder();
         if (!run.isEmpty()) {
             sb.append("Last full run: ").append(run).append(".\n\n");
@@ -63,6 +75,14 @@ public final class SimulationDoc {
         table(sb, rows, "goodput", "Goodput (share of all requests meeting the TTFT and TPOT SLO), mean over seeds", 3);
         table(sb, rows, "new_pod_share", "Cold-started pods' share of routed requests in the scale-out window, mean over "
                 + "seeds (their share of pod-time in brackets)", 3);
+        String cache = CacheSummary.markdown(allRows, workloads);
+        if (!cache.isEmpty()) {
+            sb.append("### Cache-aware routing: podrouter's default composition against the field's algorithms\n\n")
+                    .append("Strategy `cache-aware` on the scenarios with token ids; means over seeds. The new-pod share is of the "
+                            + "requests routed 0-10, 10-30 and 30-60 s after the first change of the pod set, with the new pods' "
+                            + "share of pod-time in the scale-out window in brackets.\n\n")
+                    .append(cache).append('\n');
+        }
         sb.append("### Scenario parameters\n\nEach is a `--key=value` option or a `key=value` line of a scenario file.\n\n")
                 .append("| key | default | meaning |\n|---|---|---|\n");
         Scenario.PARAMETERS.forEach((key, v) -> sb.append("| `").append(key).append("` | ")

@@ -139,7 +139,7 @@ public final class SimulatorMain {
         double wall = (System.nanoTime() - start) / 1e9;
         Files.createDirectories(out);
         Files.writeString(out.resolve("suite.csv"), csv, StandardCharsets.UTF_8);
-        String summary = SuiteSummary.markdown(SuiteSummary.parse(csv));
+        String summary = SuiteSummary.markdown(SuiteSummary.parse(csv), CacheSummary.workloads(scenarios));
         Files.writeString(out.resolve("summary.md"), summary, StandardCharsets.UTF_8);
         long rows = csv.lines().count() - 1;
         String run = String.format(Locale.ROOT, "%d runs (%d scenarios x %d seeds) in %.1f s wall on %d threads, %d cores%n",

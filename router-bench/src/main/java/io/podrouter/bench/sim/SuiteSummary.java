@@ -189,8 +189,12 @@ public final class SuiteSummary {
         return rows.stream().anyMatch(r -> r.strategy().equals(strategy) && r.config().equals(config));
     }
 
-    /** The summary as Markdown: the comparison table, then the target verdicts. */
-    public static String markdown(List<Row> rows) {
+    /**
+     * The cold-start summary as Markdown: the comparison table, then the target verdicts. Rows of the cache-aware
+     * comparison are left out ({@link CacheSummary} has their own).
+     */
+    public static String markdown(List<Row> all) {
+        List<Row> rows = coldStartRows(all);
         StringBuilder sb = new StringBuilder();
         sb.append("| strategy | podrouter vs | measure | runs | mean ratio | worst ratio | wins / losses |\n");
         sb.append("|---|---|---|---|---|---|---|\n");
@@ -272,6 +276,20 @@ public final class SuiteSummary {
             }
         }
         return sb.toString();
+    }
+
+    /** The rows of the cold-start comparison (every strategy but the cache-aware kind). */
+    static List<Row> coldStartRows(List<Row> rows) {
+        return rows.stream().filter(r -> !r.strategy().equals(CacheSummary.STRATEGY)).toList();
+    }
+
+    /**
+     * The summary file's text: the cold-start summary, then the cache-aware comparison when the rows have it
+     * ({@code workloads}: each scenario's workload by name, for the cache targets).
+     */
+    public static String markdown(List<Row> rows, Map<String, WorkloadSpec.Kind> workloads) {
+        String cache = CacheSummary.markdown(rows, workloads);
+        return cache.isEmpty() ? markdown(rows) : markdown(rows) + "\n" + cache;
     }
 
     private static String list(List<String> items) {

@@ -43,9 +43,9 @@ final class Workload implements AutoCloseable {
      * and the output's token ids, the session key and the session (multi-turn), else null.
      */
     record Arrival(double time, int promptTokens, int outputTokens, double serviceSeconds, int[] tokens, int[] outputIds,
-                   String sessionKey, Object session) {
+                   String sessionKey, Object session, long[] blockHashes) {
         Arrival(double time, int promptTokens, int outputTokens, double serviceSeconds) {
-            this(time, promptTokens, outputTokens, serviceSeconds, null, null, null, null);
+            this(time, promptTokens, outputTokens, serviceSeconds, null, null, null, null, null);
         }
     }
 
@@ -74,6 +74,7 @@ final class Workload implements AutoCloseable {
     private final WorkloadSpec spec;
     private final SplittableRandom outputRandom;
     private int[][] groupPrefixes;
+    private long[][] groupHashes;
     private long sessionsStarted;
 
     Workload(Scenario scenario) {
@@ -84,6 +85,7 @@ final class Workload implements AutoCloseable {
         this.outputRandom = new SplittableRandom(scenario.seed() ^ 0x0C7E47L);
         if (spec.kind() == WorkloadSpec.Kind.SHARED_PREFIX) {
             this.groupPrefixes = new int[spec.prefixGroups()][];
+            this.groupHashes = new long[spec.prefixGroups()][];
         }
         if (scenario.arrival() == Scenario.Arrival.TRACE) {
             try {
@@ -160,6 +162,7 @@ final class Workload implements AutoCloseable {
         int[] prefix = groupPrefixes[group];
         if (prefix == null) {
             prefix = groupPrefixes[group] = tokens(new SplittableRandom(mix(s.seed(), 0x5157E3L, group)), spec.systemPromptTokens());
+            groupHashes[group] = PrefixCache.hashes(prefix);
         }
         int[] ids = java.util.Arrays.copyOf(prefix, prefix.length + spec.questionTokens());
         SplittableRandom q = new SplittableRandom(mix(s.seed(), 0x0E5710L + group, prompt));
@@ -167,7 +170,9 @@ final class Workload implements AutoCloseable {
             ids[i] = q.nextInt(VOCABULARY);
         }
         int[] output = tokens(outputRandom, spec.outputTokens());
-        return new Arrival(t, ids.length, output.length, 0, ids, output, null, null);
+        // The group's system-prompt blocks hash the same in every prompt of the group: only the rest is hashed here.
+        return new Arrival(t, ids.length, output.length, 0, ids, output, null, null,
+                PrefixCache.hashesAfter(groupHashes[group], ids));
     }
 
     /** The next session's first turn (Poisson starts at baseRate), or null after {@code sessions} starts. */
@@ -182,11 +187,11 @@ final class Workload implements AutoCloseable {
     private Arrival startSession(double t) {
         long n = sessionsStarted++;
         Session session = new Session("session-" + n, new SplittableRandom(mix(s.seed(), 0x5E5510L, n)));
-        return turn(session, t, new int[0], new int[0]);
+        return turn(session, t, new int[0], new int[0], new long[0]);
     }
 
     /** The session's next turn: the conversation so far ({@code prompt} then {@code output}) plus new tokens. */
-    private Arrival turn(Session session, double t, int[] prompt, int[] output) {
+    private Arrival turn(Session session, double t, int[] prompt, int[] output, long[] promptHashes) {
         session.turn++;
         int[] ids = new int[prompt.length + output.length + spec.turnTokens()];
         System.arraycopy(prompt, 0, ids, 0, prompt.length);
@@ -195,7 +200,9 @@ final class Workload implements AutoCloseable {
             ids[i] = session.random.nextInt(VOCABULARY);
         }
         int[] out = tokens(session.random, spec.outputTokens());
-        return new Arrival(t, ids.length, out.length, 0, ids, out, session.key, session);
+        // The previous prompt's whole blocks are a prefix of this one: their hashes carry over.
+        return new Arrival(t, ids.length, out.length, 0, ids, out, session.key, session,
+                PrefixCache.hashesAfter(promptHashes, ids));
     }
 
     /**
@@ -215,7 +222,7 @@ final class Workload implements AutoCloseable {
         Session session = (Session) r.session;
         generated++;
         if (success && session.turn < spec.turnsPerSession()) {
-            return turn(session, at, r.tokens, r.outputIds);
+            return turn(session, at, r.tokens, r.outputIds, r.blockHashes != null ? r.blockHashes : new long[0]);
         }
         return startSession(at);
     }

@@ -55,7 +55,7 @@ public final class Report {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"config", "strategy", "requests", "failed", "cold-fail", "ttft-p50", "ttft-p99",
             "ttft-p99-so", "e2e-p99", "goodput", "util", "fluct-sd", "fluct-cv", "spread", "new-share(fair)",
-            "0-10/10-30/30-60s", "first-req mean/max s"});
+            "0-10/10-30/30-60s", "first-req mean/max s", "out-tok/s", "prefix-hit"});
         for (RunResult r : runs) {
             rows.add(new String[] {
                 r.config().label(), r.strategy().label(), Long.toString(r.requests()), Long.toString(r.failed()),
@@ -63,7 +63,7 @@ public final class Report {
                 num(r.e2eP99(), 2), pct(r.goodput()), pct(r.utilisation()), num(r.fluctuationSd(), 3),
                 num(r.fluctuationCv(), 3), num(r.podSpread(), 2), pct(r.newPodShare()) + " (" + pct(r.newPodFairShare()) + ")",
                 pct(r.newPodSharePhases()[0]) + "/" + pct(r.newPodSharePhases()[1]) + "/" + pct(r.newPodSharePhases()[2]),
-                firstRequests(r.firstRequestDelays())});
+                firstRequests(r.firstRequestDelays()), num(r.outputTokensPerSecond(), 0), pct(r.prefixHitRate())});
         }
         int[] width = new int[rows.get(0).length];
         for (String[] row : rows) {

@@ -10,7 +10,13 @@ import io.podrouter.strategies.LeastRequestStrategy;
 import io.podrouter.strategies.MissingMetricPolicy;
 import io.podrouter.strategies.RoundRobinStrategy;
 import io.podrouter.strategies.compose.CacheAware;
+import io.podrouter.strategies.compose.ComposedStrategy;
+import io.podrouter.strategies.compose.LoadGateFilter;
+import io.podrouter.strategies.compose.LoadScorer;
+import io.podrouter.strategies.compose.LoraAffinityScorer;
+import io.podrouter.strategies.compose.Pickers;
 import io.podrouter.strategies.compose.PrefixCacheScorer;
+import io.podrouter.strategies.compose.SessionAffinityScorer;
 
 import java.util.Locale;
 
@@ -94,6 +100,42 @@ public enum RouterConfig {
             return false;
         }
         withoutColdStartHandling(b).strategy(new RoundRobinStrategy());
+        return true;
+    }),
+
+    /**
+     * Ablation of podrouter's cache-aware composition: {@code CacheAware.defaults()} without its load gate (prefix 3,
+     * in-flight tokens 2, session 2, LoRA 1, max score). Cache-aware kind only; not in the default run.
+     */
+    PODROUTER_NO_GATE("podrouter-no-gate", false, (kind, b, clock) -> {
+        if (kind != StrategyKind.CACHE_AWARE) {
+            return false;
+        }
+        b.strategy(ComposedStrategy.builder(CacheAware.NAME)
+                .scorer(PrefixCacheScorer.builder().clock(clock).build(), 3)
+                .scorer(LoadScorer.inFlightTokens(), 2)
+                .scorer(new SessionAffinityScorer(), 2)
+                .scorer(new LoraAffinityScorer(), 1)
+                .picker(Pickers.maxScore())
+                .build());
+        return true;
+    }),
+
+    /**
+     * Ablation of podrouter's cache-aware composition: {@code CacheAware.defaults()} without its in-flight token
+     * load scorer (gate, prefix 3, session 2, LoRA 1, max score). Cache-aware kind only; not in the default run.
+     */
+    PODROUTER_NO_LOAD_SCORE("podrouter-no-load-score", false, (kind, b, clock) -> {
+        if (kind != StrategyKind.CACHE_AWARE) {
+            return false;
+        }
+        b.strategy(ComposedStrategy.builder(CacheAware.NAME)
+                .filter(new LoadGateFilter())
+                .scorer(PrefixCacheScorer.builder().clock(clock).build(), 3)
+                .scorer(new SessionAffinityScorer(), 2)
+                .scorer(new LoraAffinityScorer(), 1)
+                .picker(Pickers.maxScore())
+                .build());
         return true;
     }),
 

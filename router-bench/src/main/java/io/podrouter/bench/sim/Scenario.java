@@ -169,7 +169,7 @@ public record Scenario(
         p.put("systemPromptTokens", new String[] {"2048", "workload=shared-prefix: tokens of each group's system prompt"});
         p.put("questionTokens", new String[] {"256", "workload=shared-prefix: tokens of each prompt's question"});
         p.put("outputTokens", new String[] {"256", "workload=shared-prefix or multi-turn: output tokens per request"});
-        p.put("sessions", new String[] {"64", "workload=multi-turn: concurrent chat sessions (starts at baseRate; an ended session is replaced)"});
+        p.put("sessions", new String[] {"64", "workload=multi-turn: concurrent chat sessions (starts Poisson at baseRate; an ended session is replaced; arrival, stepRate, loadStepAt and ramp do not apply)"});
         p.put("turnsPerSession", new String[] {"5", "workload=multi-turn: turns per session"});
         p.put("turnTokens", new String[] {"256", "workload=multi-turn: new tokens per turn (the prompt is the conversation so far plus these)"});
         p.put("thinkTimeSeconds", new String[] {"5", "workload=multi-turn: seconds from a response to the session's next turn"});
@@ -370,6 +370,15 @@ public record Scenario(
         if (raw.get("outputTokens") != null && kind == WorkloadSpec.Kind.LENGTHS) {
             throw new IllegalArgumentException("outputTokens: " + raw.get("outputTokens")
                     + " (expected: only with workload=shared-prefix or multi-turn; lengths take maxOutputTokens)");
+        }
+        if (kind == WorkloadSpec.Kind.MULTI_TURN) {
+            // Session starts are Poisson at baseRate; the other arrival keys would be silently ignored.
+            for (String key : List.of("arrival", "stepRate", "loadStepAt", "ramp")) {
+                if (raw.get(key) != null) {
+                    throw new IllegalArgumentException(key + ": " + raw.get(key)
+                            + " (expected: not with workload=multi-turn; its session starts are Poisson at baseRate)");
+                }
+            }
         }
         if (kind != WorkloadSpec.Kind.LENGTHS && raw.get("lengths") != null) {
             throw new IllegalArgumentException("lengths: " + raw.get("lengths") + " (expected: only with workload=lengths)");

@@ -65,7 +65,7 @@ class CacheWorkloadTest {
     @Test
     void aSessionsNextTurnIsTheWholeConversationPlusNewTokensUntilItsLastTurn() {
         Scenario s = scenario("workload", "multi-turn", "sessions", "2", "turnsPerSession", "3", "turnTokens", "10",
-                "outputTokens", "4", "thinkTimeSeconds", "2", "baseRate", "1", "stepRate", "1", "duration", "100");
+                "outputTokens", "4", "thinkTimeSeconds", "2", "baseRate", "1", "duration", "100");
         try (Workload w = new Workload(s)) {
             Workload.Arrival first = w.next();
             Workload.Arrival second = w.next();
@@ -115,6 +115,8 @@ class CacheWorkloadTest {
                 .hasMessage("thinkTimeSeconds: -1.0 (expected: >= 0)");
         assertThatThrownBy(() -> scenario("workload", "shared-prefix", "arrival", "trace", "traceFile", "x.csv"))
                 .hasMessage("arrival: trace (expected: workload=lengths; a trace has no token ids)");
+        assertThatThrownBy(() -> scenario("workload", "multi-turn", "stepRate", "10"))
+                .hasMessage("stepRate: 10 (expected: not with workload=multi-turn; its session starts are Poisson at baseRate)");
         assertThatThrownBy(() -> scenario("workload", "shared-prefix", "podModel", "exponential"))
                 .hasMessageContaining("workload: shared-prefix (expected: podModel=engine");
         // strategies=all means the cache-aware comparison on content workloads, the cold-start kinds otherwise.

@@ -1,6 +1,7 @@
 package io.podrouter.bench.sim;
 
 import io.podrouter.api.strategy.SelectionStrategy;
+import io.podrouter.bench.cachepeers.CachePeers;
 import io.podrouter.core.Router;
 import io.podrouter.core.coldstart.ColdStartHistoryPredictor;
 import io.podrouter.core.coldstart.SlowStart;
@@ -90,6 +91,22 @@ public enum RouterConfig {
                 : podrouterDefault(kind));
         return true;
     }),
+
+    /**
+     * llm-d's default scheduling profile (prefix cache 3, queue 2, KV cache 2, max score), as modelled in
+     * {@link CachePeers}. Cache-aware kind only; like the other peers, with the simulation's virtual clock for its
+     * index's time-to-live and podrouter's cold-start handling off.
+     */
+    LLM_D("llm-d", false, (kind, b, clock) -> peer("llm-d", kind, b, clock)),
+
+    /** SGLang's gateway cache-aware policy (64 / 1.5 / 0.3), as modelled in {@link CachePeers}. Cache-aware kind only. */
+    SGLANG("sglang", false, (kind, b, clock) -> peer("sglang", kind, b, clock)),
+
+    /** AIBrix's prefix-cache router (gate 16, mean + 2 sigma), as modelled in {@link CachePeers}. Cache-aware kind only. */
+    AIBRIX("aibrix", false, (kind, b, clock) -> peer("aibrix", kind, b, clock)),
+
+    /** NVIDIA Dynamo's KV router cost function, as modelled in {@link CachePeers}. Cache-aware kind only. */
+    DYNAMO("dynamo", false, (kind, b, clock) -> peer("dynamo", kind, b, clock)),
 
     /**
      * Round robin for the cache-aware comparison: {@link RoundRobinStrategy} with the router's cold-start
@@ -193,7 +210,7 @@ public enum RouterConfig {
      * comparison, and the cache-aware comparison's configurations (each applies to its kinds only).
      */
     public static RouterConfig[] mainConfigs() {
-        return new RouterConfig[] {REJECT, SKIP, SEED_RANDOM, PLAIN, PODROUTER, CACHE_ROUND_ROBIN};
+        return new RouterConfig[] {REJECT, SKIP, SEED_RANDOM, PLAIN, PODROUTER, LLM_D, SGLANG, AIBRIX, DYNAMO, CACHE_ROUND_ROBIN};
     }
 
     /** Configures a builder for one strategy kind. */
@@ -302,6 +319,15 @@ public enum RouterConfig {
     static Router.Builder withoutColdStartHandling(Router.Builder b) {
         return b.withoutPrediction().slowStart(SlowStart.disabled()).coldStartInFlightCap(Integer.MAX_VALUE)
                 .boundedColdShare(false).withoutOutlierDetection();
+    }
+
+    /** A peer of the cache-aware comparison, on the simulation's clock (nanoseconds of virtual time). */
+    private static boolean peer(String label, StrategyKind kind, Router.Builder b, VirtualClock clock) {
+        if (kind != StrategyKind.CACHE_AWARE) {
+            return false;
+        }
+        CachePeers.configure(label, b, () -> Math.round(clock.seconds() * 1e9));
+        return true;
     }
 
     private static boolean naive(StrategyKind kind, Router.Builder b, NaiveMetricStrategy.Mode mode) {

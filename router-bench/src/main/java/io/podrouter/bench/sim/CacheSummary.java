@@ -14,7 +14,8 @@ import java.util.Set;
  * {@code cache-aware} alone: per scenario and configuration the means over seeds, then the targets as verdicts.
  *
  * <p><b>Targets</b> (each "met" or "missed" with its figures; means over the seeds of a scenario, every
- * configuration other than {@code podrouter} counts as a peer, round robin included):
+ * configuration other than {@code podrouter} and its ablations ({@code podrouter-...}) counts as a peer, round robin
+ * included):
  * <ol>
  *   <li>on every shared-prefix and multi-turn scenario without a change of the pod set, podrouter's
  *       {@code output_tokens_per_s} at least the best peer's and its {@code ttft_p99_s} at most the best peer's
@@ -110,8 +111,7 @@ public final class CacheSummary {
                 continue;
             }
             List<String> peers = new ArrayList<>(configs(rows));
-            peers.remove(PODROUTER);
-            peers.removeIf(c -> !has(rows, scenario, c));
+            peers.removeIf(c -> c.startsWith(PODROUTER) || !has(rows, scenario, c)); // podrouter and its ablations
             if (peers.isEmpty()) {
                 continue;
             }

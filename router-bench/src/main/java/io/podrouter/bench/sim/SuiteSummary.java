@@ -289,6 +289,9 @@ public final class SuiteSummary {
      */
     public static String markdown(List<Row> rows, Map<String, WorkloadSpec.Kind> workloads) {
         String cache = CacheSummary.markdown(rows, workloads);
+        if (coldStartRows(rows).isEmpty()) {
+            return cache; // a run of cache scenarios only
+        }
         return cache.isEmpty() ? markdown(rows) : markdown(rows) + "\n" + cache;
     }
 

@@ -156,6 +156,34 @@ public enum RouterConfig {
         return true;
     }),
 
+    /**
+     * podrouter's cache-aware composition with a prefix index of 65,536 blocks per pod instead of the default
+     * 16,384 ({@code PrefixCacheScorer.builder().blocksPerPod(65_536)}): whether the index's capacity, not the
+     * rules, limits the hit rate. Cache-aware kind only; not in the default run.
+     */
+    PODROUTER_INDEX_64K("podrouter-index-64k", false, (kind, b, clock) -> {
+        if (kind != StrategyKind.CACHE_AWARE) {
+            return false;
+        }
+        b.strategy(CacheAware.withPrefixScorer(PrefixCacheScorer.builder().clock(clock).blocksPerPod(65_536).build()));
+        return true;
+    }),
+
+    /** {@link #PODROUTER_INDEX_64K} without the load gate: both findings of the ablations at once. Cache-aware kind only. */
+    PODROUTER_INDEX_64K_NO_GATE("podrouter-index-64k-no-gate", false, (kind, b, clock) -> {
+        if (kind != StrategyKind.CACHE_AWARE) {
+            return false;
+        }
+        b.strategy(ComposedStrategy.builder(CacheAware.NAME)
+                .scorer(PrefixCacheScorer.builder().clock(clock).blocksPerPod(65_536).build(), 3)
+                .scorer(LoadScorer.inFlightTokens(), 2)
+                .scorer(new SessionAffinityScorer(), 2)
+                .scorer(new LoraAffinityScorer(), 1)
+                .picker(Pickers.maxScore())
+                .build());
+        return true;
+    }),
+
     // Ablations of "podrouter": the library's defaults with one cold-start option changed, so that each
     // mechanism's effect can be read off the suite. Not in the default run ("configs=all"); name them, or use
     // "configs=sweep".

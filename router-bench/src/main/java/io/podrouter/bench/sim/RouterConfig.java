@@ -121,66 +121,53 @@ public enum RouterConfig {
     }),
 
     /**
-     * Ablation of podrouter's cache-aware composition: {@code CacheAware.defaults()} without its load gate (prefix 3,
-     * in-flight tokens 2, session 2, LoRA 1, max score). Cache-aware kind only; not in the default run.
+     * Ablation of podrouter's cache-aware composition: {@code CacheAware.defaults()} with the request-count
+     * imbalance rule added ({@code new LoadGateFilter()}: least loaded only when in-flight counts differ by more
+     * than 16 and 1.5x, AIBrix's and SGLang's thresholds) in place of the 2-sigma guard alone. Cache-aware kind
+     * only; not in the default run.
      */
-    PODROUTER_NO_GATE("podrouter-no-gate", false, (kind, b, clock) -> {
+    PODROUTER_IMBALANCE_GATE("podrouter-imbalance-gate", false, (kind, b, clock) -> {
         if (kind != StrategyKind.CACHE_AWARE) {
             return false;
         }
-        b.strategy(ComposedStrategy.builder(CacheAware.NAME)
-                .scorer(PrefixCacheScorer.builder().clock(clock).build(), 3)
-                .scorer(LoadScorer.inFlightTokens(), 2)
-                .scorer(new SessionAffinityScorer(), 2)
-                .scorer(new LoraAffinityScorer(), 1)
-                .picker(Pickers.maxScore())
-                .build());
+        b.strategy(composition(new LoadGateFilter(), PrefixCacheScorer.builder().clock(clock).build(), true));
         return true;
     }),
 
     /**
-     * Ablation of podrouter's cache-aware composition: {@code CacheAware.defaults()} without its in-flight token
-     * load scorer (gate, prefix 3, session 2, LoRA 1, max score). Cache-aware kind only; not in the default run.
+     * Ablation: {@code CacheAware.defaults()} with a prefix index of 16,384 blocks per pod (half the default).
+     * Cache-aware kind only; not in the default run.
+     */
+    PODROUTER_INDEX_16K("podrouter-index-16k", false, (kind, b, clock) -> {
+        if (kind != StrategyKind.CACHE_AWARE) {
+            return false;
+        }
+        b.strategy(CacheAware.withPrefixScorer(PrefixCacheScorer.builder().clock(clock).blocksPerPod(16_384).build()));
+        return true;
+    }),
+
+    /**
+     * Ablation: {@code CacheAware.defaults()} without its in-flight token load scorer. Cache-aware kind only; not
+     * in the default run.
      */
     PODROUTER_NO_LOAD_SCORE("podrouter-no-load-score", false, (kind, b, clock) -> {
         if (kind != StrategyKind.CACHE_AWARE) {
             return false;
         }
-        b.strategy(ComposedStrategy.builder(CacheAware.NAME)
-                .filter(new LoadGateFilter())
-                .scorer(PrefixCacheScorer.builder().clock(clock).build(), 3)
-                .scorer(new SessionAffinityScorer(), 2)
-                .scorer(new LoraAffinityScorer(), 1)
-                .picker(Pickers.maxScore())
-                .build());
+        b.strategy(composition(LoadGateFilter.outlierGuard(), PrefixCacheScorer.builder().clock(clock).build(), false));
         return true;
     }),
 
     /**
-     * podrouter's cache-aware composition with a prefix index of 65,536 blocks per pod instead of the default
-     * 16,384 ({@code PrefixCacheScorer.builder().blocksPerPod(65_536)}): whether the index's capacity, not the
-     * rules, limits the hit rate. Cache-aware kind only; not in the default run.
+     * The composition podrouter shipped as its cache-aware default before the simulator had a prefix cache: the
+     * imbalance rule and a 16,384-block index. Cache-aware kind only; not in the default run.
      */
-    PODROUTER_INDEX_64K("podrouter-index-64k", false, (kind, b, clock) -> {
+    PODROUTER_PREVIOUS("podrouter-previous", false, (kind, b, clock) -> {
         if (kind != StrategyKind.CACHE_AWARE) {
             return false;
         }
-        b.strategy(CacheAware.withPrefixScorer(PrefixCacheScorer.builder().clock(clock).blocksPerPod(65_536).build()));
-        return true;
-    }),
-
-    /** {@link #PODROUTER_INDEX_64K} without the load gate: both findings of the ablations at once. Cache-aware kind only. */
-    PODROUTER_INDEX_64K_NO_GATE("podrouter-index-64k-no-gate", false, (kind, b, clock) -> {
-        if (kind != StrategyKind.CACHE_AWARE) {
-            return false;
-        }
-        b.strategy(ComposedStrategy.builder(CacheAware.NAME)
-                .scorer(PrefixCacheScorer.builder().clock(clock).blocksPerPod(65_536).build(), 3)
-                .scorer(LoadScorer.inFlightTokens(), 2)
-                .scorer(new SessionAffinityScorer(), 2)
-                .scorer(new LoraAffinityScorer(), 1)
-                .picker(Pickers.maxScore())
-                .build());
+        b.strategy(composition(new LoadGateFilter(),
+                PrefixCacheScorer.builder().clock(clock).blocksPerPod(16_384).build(), true));
         return true;
     }),
 
@@ -341,6 +328,15 @@ public enum RouterConfig {
             default:
                 return new RoundRobinStrategy();
         }
+    }
+
+    /** {@code CacheAware}'s parts with another filter or index, optionally without the token load scorer. */
+    private static SelectionStrategy composition(LoadGateFilter gate, PrefixCacheScorer prefix, boolean tokenLoad) {
+        ComposedStrategy.Builder c = ComposedStrategy.builder(CacheAware.NAME).filter(gate).scorer(prefix, 3);
+        if (tokenLoad) {
+            c.scorer(LoadScorer.inFlightTokens(), 2);
+        }
+        return c.scorer(new SessionAffinityScorer(), 2).scorer(new LoraAffinityScorer(), 1).picker(Pickers.maxScore()).build();
     }
 
     /** Turns off the router's cold-start handling, so that a configuration routes as routers did before it. */

@@ -43,7 +43,7 @@ class CacheSummaryTest {
                 + row("so", 1, "podrouter", 1000, 8.0, 8.0, 0.5) + row("so", 1, "llm-d", 1000, 10.0, 10.0, 0.5)
                 + row("so", 1, "round-robin", 1000, 9.0, 9.0, 0.5)
                 // an ablation of podrouter is listed but is no peer
-                + row("so", 1, "podrouter-no-gate", 1000, 1.0, 1.0, 0.5)
+                + row("so", 1, "podrouter-imbalance-gate", 1000, 1.0, 1.0, 0.5)
                 // a row of another strategy is left out
                 + row("sp", 1, "plain", 1, 1, 1, Double.NaN).replace(",cache-aware,", ",round-robin,");
         List<SuiteSummary.Row> rows = SuiteSummary.parse(csv);
@@ -55,7 +55,7 @@ class CacheSummaryTest {
         assertThat(md).contains("| 3 scale-out | so | podrouter ttft_p99_scaleout_s <= 0.8x every peer's | 8.00 s vs best peer 9.00 s "
                 + "(round-robin); ratio to each: llm-d 0.80x, round-robin 0.89x | **missed** |");
         assertThat(md).contains("| so | podrouter | 1 | 1000 | ").contains("25.0 % / - / - (50.0 %)");
-        assertThat(md).doesNotContain("| sp | plain |").contains("| so | podrouter-no-gate | 1 | 1000 | ");
+        assertThat(md).doesNotContain("| sp | plain |").contains("| so | podrouter-imbalance-gate | 1 | 1000 | ");
         // Without the workloads no verdict can be given, and the summary says so.
         assertThat(CacheSummary.markdown(rows, Map.of())).contains("| 1 | - | steady shared-prefix or multi-turn scenario | "
                 + "none in this run | not judged |");

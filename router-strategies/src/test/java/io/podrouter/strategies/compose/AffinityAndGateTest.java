@@ -153,9 +153,24 @@ class AffinityAndGateTest {
     }
 
     @Test
+    void outlierGuardKeepsOnlyTheSigmaRule() {
+        View v = new View(4, 1);
+        v.inFlight[0] = 40; // an imbalance of 40 and 40x: the imbalance rule would keep pod 1 only
+        v.inFlight[1] = 1;
+        v.inFlight[2] = 20;
+        v.inFlight[3] = 20;
+        boolean[] keep = {true, true, true, true};
+        LoadGateFilter.outlierGuard().filter(REQ, v, keep);
+        assertThat(keep).containsExactly(true, true, true, true); // 4 pods: nothing is 2 sigma above the mean
+        assertThat(LoadGateFilter.outlierGuard()).hasToString("load-gate(2.0 sigma)");
+    }
+
+    @Test
     void gateStopsAffinityFromOverloadingThePodThatHoldsTheCache() {
         MutableClock clock = new MutableClock();
-        ComposedStrategy s = CacheAware.withPrefixScorer(PrefixCacheScorer.builder().clock(clock).blocksPerPod(1024).build());
+        ComposedStrategy s = ComposedStrategy.builder("gated").filter(new LoadGateFilter())
+                .scorer(PrefixCacheScorer.builder().clock(clock).blocksPerPod(1024).build(), 3)
+                .scorer(LoadScorer.inFlightTokens(), 2).picker(Pickers.maxScore()).build();
         View v = new View(4, 3).preparedFor(s);
         String system = "s".repeat(4096);
         int home = v.route(s, REQ.withPrompt(system + "q0"));

@@ -25,7 +25,8 @@ package io.podrouter.strategies.compose;
  * requests whose prefix another pod holds stay there. A new pod therefore takes over groups as they appear
  * rather than being handed whole prompts to prefill while it warms up; when every request matches a warm
  * pod's cache it gets little traffic until loads differ (in the simulator's shared-prefix scale-out, 8 %,
- * 14 % and 19 % of requests 0-10, 10-30 and 30-60 s after Ready, against an even split of 50 %).
+ * 15 % and 25 % of requests 0-10, 10-30 and 30-60 s after Ready, against an even split of 50 %, while the warm
+ * pods kept up at a 94 % hit rate).
  */
 public final class CacheAware {
 

@@ -485,7 +485,9 @@ class GatewayHardeningTest {
      */
     private static void assertEjectionCostBounded(List<LoadDriver.Result> results, long ejectedAt, String badPod) {
         List<LoadDriver.Result> afterEjection = results.stream().filter(r -> r.sentAtNanos() > ejectedAt).toList();
-        assertThat(afterEjection).hasSizeGreaterThan(150);
+        // Enough requests after the ejection to see one reach the bad pod if the router still sent any there
+        // (it would be 1 in 3 by load); not a throughput claim, which a loaded machine would fail.
+        assertThat(afterEjection).hasSizeGreaterThanOrEqualTo(5 * LOAD_CLIENTS);
         long failedAfter = afterEjection.stream().filter(r -> !r.ok()).count();
         assertThat((double) failedAfter / afterEjection.size()).as("failed share after the ejection (first: %s)",
                         afterEjection.stream().filter(r -> !r.ok()).map(LoadDriver.Result::problem).findFirst().orElse("none"))

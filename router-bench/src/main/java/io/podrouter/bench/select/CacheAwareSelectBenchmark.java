@@ -79,7 +79,7 @@ public class CacheAwareSelectBenchmark {
         BenchFixture fixture = BenchFixture.create(pods, MetricsMode.PRESENT, 42);
         router = Router.builder()
                 .metricsSource(fixture.source())
-                .strategy(strategy(PrefixCacheScorer.builder().blocksPerPod(4096).build()))
+                .strategy(strategy(PrefixCacheScorer.withDefaults()))
                 .clock(BenchFixture.clock())
                 .metricsRefreshInterval(Duration.ZERO)
                 .build();

@@ -52,7 +52,7 @@ public class PrefixScoreBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         BenchFixture fixture = BenchFixture.create(pods, MetricsMode.PRESENT, 42);
-        scorer = PrefixCacheScorer.builder().blocksPerPod(4096).build();
+        scorer = PrefixCacheScorer.withDefaults();
         prepared = scorer.prepare(fixture.pods());
         view = new ReadyView(fixture.pods());
         requests = CacheAwareSelectBenchmark.requests(promptChars, 7);

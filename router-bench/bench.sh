@@ -3,7 +3,7 @@
 # balancers gRPC-java / Ribbon / Finagle, and two baselines), the cache-aware selection and prefix
 # scoring benchmarks and the Prometheus parser benchmark, then writes router-bench/RESULTS.md.
 #
-# Run it on a quiet machine: about 18 minutes on 2 cores (161 selection configurations, one fork each;
+# Run it on a quiet machine: about 15 minutes on 2 cores (161 selection configurations, one fork each;
 # 18 cache-aware configurations, three forks each, because their JIT-compiled hashing loops vary
 # between JVMs; 3 x 300 ms warm-up, 5 x 300 ms measurement, -prof gc; five short iterations rather
 # than three long ones, because JMH's 99.9 % error uses Student's t, whose factor falls from 31.6 at 3

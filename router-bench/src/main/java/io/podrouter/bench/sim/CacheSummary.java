@@ -125,10 +125,10 @@ public final class CacheSummary {
                 double peerTtft = mean(rows, scenario, bestTtft, "ttft_p99_s");
                 verdict(sb, "1 throughput", scenario, "podrouter output tokens/s >= best peer's",
                         SuiteSummary.fmt(tokens, 0) + " vs " + SuiteSummary.fmt(peerTokens, 0) + " (" + bestTokens + ") = "
-                                + SuiteSummary.fmt(tokens / peerTokens, 2) + "x", tokens >= peerTokens);
+                                + SuiteSummary.fmt(tokens / peerTokens, 3) + "x", tokens >= peerTokens);
                 verdict(sb, "1 TTFT p99", scenario, "podrouter TTFT p99 <= best peer's",
                         SuiteSummary.fmt(ttft, 2) + " s vs " + SuiteSummary.fmt(peerTtft, 2) + " s (" + bestTtft + ") = "
-                                + SuiteSummary.fmt(ttft / peerTtft, 2) + "x", ttft <= peerTtft);
+                                + SuiteSummary.fmt(ttft / peerTtft, 3) + "x", ttft <= peerTtft);
                 if (kind == WorkloadSpec.Kind.SHARED_PREFIX && has(rows, scenario, ROUND_ROBIN)) {
                     judged2++;
                     double rr = mean(rows, scenario, ROUND_ROBIN, "output_tokens_per_s");

@@ -49,8 +49,8 @@ class CacheSummaryTest {
         List<SuiteSummary.Row> rows = SuiteSummary.parse(csv);
         String md = CacheSummary.markdown(rows, Map.of("sp", WorkloadSpec.Kind.SHARED_PREFIX, "so", WorkloadSpec.Kind.SHARED_PREFIX));
         assertThat(md).contains("| sp | llm-d | 2 | 1700 | ");
-        assertThat(md).contains("| 1 throughput | sp | podrouter output tokens/s >= best peer's | 1600 vs 1700 (llm-d) = 0.94x | **missed** |");
-        assertThat(md).contains("| 1 TTFT p99 | sp | podrouter TTFT p99 <= best peer's | 1.00 s vs 2.00 s (llm-d) = 0.50x | met |");
+        assertThat(md).contains("| 1 throughput | sp | podrouter output tokens/s >= best peer's | 1600 vs 1700 (llm-d) = 0.941x | **missed** |");
+        assertThat(md).contains("| 1 TTFT p99 | sp | podrouter TTFT p99 <= best peer's | 1.00 s vs 2.00 s (llm-d) = 0.500x | met |");
         assertThat(md).contains("| 2 vs round robin | sp | podrouter output tokens/s >= 1.5x round robin's | 1600 vs 1000 = 1.60x | met |");
         assertThat(md).contains("| 3 scale-out | so | podrouter ttft_p99_scaleout_s <= 0.8x every peer's | 8.00 s vs best peer 9.00 s "
                 + "(round-robin); ratio to each: llm-d 0.80x, round-robin 0.89x | **missed** |");

@@ -89,7 +89,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * chain whose first strategy ranks by metrics gives cold pods a {@linkplain Builder#boundedColdShare
  * bounded share} of the traffic (between half and all of their fair share, steered by the in-flight
  * counts the router keeps itself), and a cold pod's in-flight requests are
- * {@linkplain Builder#coldStartInFlightCap capped} until its first completions come back (the burst guard). Opt-in: metrics
+ * {@linkplain Builder#coldStartInFlightCap capped} until its first completions come back (the burst guard; also
+ * for chains that {@linkplain SelectionStrategy#keepsAffinity keep affinity}). Opt-in: metrics
  * {@linkplain Builder#metricsPredictor prediction} and a {@linkplain Builder#slowStart slow-start ramp}.
  * A pod that had metrics and lost them is not cold but suspect: it is never predicted, and gets at most
  * its fair share through the strategy's missing-metric policy. The router records
@@ -195,10 +196,12 @@ public final class Router implements PodSelector, AutoCloseable {
         this.open = b.maxInFlightAge.isZero() ? null : new java.util.concurrent.ConcurrentLinkedQueue<>();
         this.outliers = b.outlierDetection == null ? null : new OutlierDetector(b.outlierDetection, b.clock, telemetry,
                 listener != null ? listener : new RouterEventListener() { }, () -> (int) handles.estimatedSize());
-        // The burst guard's default applies to metric-ranking chains only: round-robin and least-request keep
-        // their own logic for cold pods (least-request counts in-flight at selection, so it cannot burst), and
-        // on the simulator suite the guard made round-robin worse than without it in 5 of 70 runs.
-        int coldCap = b.coldInFlightCapSet || chain[0].ranksByMetrics() ? b.coldInFlightCap : Integer.MAX_VALUE;
+        // The burst guard's default applies to chains that do not back off from a warming pod: metric rankings
+        // (metrics lag) and affinity (ignores load). Round-robin and least-request keep their own logic for cold
+        // pods (least-request counts in-flight at selection, so it cannot burst), and on the simulator suite the
+        // guard made round-robin worse than without it in 5 of 70 runs.
+        int coldCap = b.coldInFlightCapSet || chain[0].ranksByMetrics() || chain[0].keepsAffinity()
+                ? b.coldInFlightCap : Integer.MAX_VALUE;
         ColdStartConfig cold = new ColdStartConfig(b.slowStart, b.predictor, b.warmup, warmupExecutor, coldCap,
                 telemetry, listener);
         this.tableBuilder = new TableBuilder(new MetricsReader(metricsSource, b.maxMetricsAge, b.logInterval), cold, b.random);
@@ -894,8 +897,9 @@ public final class Router implements PodSelector, AutoCloseable {
          * without piling its slow first requests (lazy compilation, empty caches) onto it. The warm mean
          * keeps the guard from ever holding a cold pod below what an average pod carries, which on a busy
          * fleet would push the excess onto the warm pods. By default the guard applies when the chain's
-         * first strategy {@linkplain SelectionStrategy#ranksByMetrics ranks by metrics}; round-robin and
-         * least-request keep their own logic unless this is set explicitly. {@code Integer.MAX_VALUE}
+         * first strategy {@linkplain SelectionStrategy#ranksByMetrics ranks by metrics} or
+         * {@linkplain SelectionStrategy#keepsAffinity keeps affinity} (prefix, session or LoRA affinity, which
+         * ignore load); round-robin and least-request keep their own logic unless this is set explicitly. {@code Integer.MAX_VALUE}
          * disables the guard; less than 1 throws.
          */
         public Builder coldStartInFlightCap(int cap) {

@@ -417,6 +417,48 @@ class FaultToleranceTest extends VirtualClockRouterTest {
         assertThat(kv.inFlight("cold2")).isLessThanOrEqualTo(8);
     }
 
+    @Test
+    void theBurstCapAppliesByDefaultToAChainThatKeepsAffinity() {
+        List<Pod> fleet = new ArrayList<>(pods(1));
+        fleet.add(Pod.ready("cold", "h", 9000, clock.instant()));
+        // A strategy that always prefers the cold pod for what it holds, whatever its load (as a session or
+        // prefix affinity would): it does not rank by metrics, yet the guard holds the cold pod at 8.
+        io.podrouter.api.strategy.SelectionStrategy sticky = new io.podrouter.api.strategy.SelectionStrategy() {
+            @Override
+            public String name() {
+                return "sticky";
+            }
+
+            @Override
+            public boolean ranksByMetrics() {
+                return false;
+            }
+
+            @Override
+            public boolean keepsAffinity() {
+                return true;
+            }
+
+            @Override
+            public long pick(io.podrouter.api.InferenceRequest request, io.podrouter.api.strategy.CandidateView v) {
+                for (int i = 0; i < v.size(); i++) {
+                    if (v.isReady(i) && v.pod(i).id().equals("cold")) {
+                        return io.podrouter.api.strategy.SelectionStrategy.chosen(i);
+                    }
+                }
+                return io.podrouter.api.strategy.SelectionStrategy.chosen(v.readyIndex(0));
+            }
+        };
+        source.answers.put("pod-0", busy(0.5)); // pod-0 is warm: it has metrics
+        Router router = track(defaults(sticky).build());
+        Candidates set = router.candidates(fleet);
+        for (int r = 0; r < 100; r++) {
+            router.selectPod(REQ, set);
+        }
+        assertThat(router.inFlight("cold")).isEqualTo(Router.DEFAULT_COLD_START_IN_FLIGHT_CAP);
+        assertThat(router.inFlight("pod-0")).isEqualTo(100 - Router.DEFAULT_COLD_START_IN_FLIGHT_CAP);
+    }
+
     /**
      * A gateway that starts with pods already serving and passes {@code readySince = now} for them must not
      * teach the predictor that cold pods look like busy warm ones (it then starved the next cold pod: 0 of

@@ -36,6 +36,15 @@ public interface Scorer {
         return false;
     }
 
+    /**
+     * Whether the score prefers a pod for what it holds (a cached prefix, a session, an adapter) rather than for
+     * its load; a composition with such a scorer {@linkplain SelectionStrategy#keepsAffinity() keeps affinity}.
+     * Default false.
+     */
+    default boolean keepsAffinity() {
+        return false;
+    }
+
     /** Whether the composition must forward {@link #selected} and {@link #completed} to this scorer. Default false. */
     default boolean observesSelections() {
         return false;

@@ -53,6 +53,17 @@ public interface SelectionStrategy {
     }
 
     /**
+     * Whether the strategy may keep sending requests to a pod for what it holds (a cached prefix, a session,
+     * a LoRA adapter) whatever its load. The router applies its burst guard to cold pods by default when the
+     * first strategy of the chain keeps affinity or ranks by metrics: neither backs off when a warming pod
+     * falls behind (affinity ignores load, metrics lag), while least-request does by construction and
+     * round-robin gives a fixed share. Default false.
+     */
+    default boolean keepsAffinity() {
+        return false;
+    }
+
+    /**
      * Chooses a candidate for {@code request}.
      *
      * @param request    the request; never null

@@ -47,6 +47,7 @@ public final class ComposedStrategy implements SelectionStrategy {
     private final double weightSum;
     private final Picker picker;
     private final boolean ranksByMetrics;
+    private final boolean keepsAffinity;
     private final boolean observes;
     private final boolean tokens;
     private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
@@ -60,17 +61,20 @@ public final class ComposedStrategy implements SelectionStrategy {
         boolean metrics = false;
         boolean obs = false;
         boolean tok = false;
+        boolean affinity = false;
         for (int k = 0; k < scorers.length; k++) {
             sum += weights[k];
             metrics |= scorers[k].usesMetrics();
             obs |= scorers[k].observesSelections();
             tok |= scorers[k].usesInFlightTokens();
+            affinity |= scorers[k].keepsAffinity();
         }
         this.weightSum = sum;
         this.picker = b.picker;
         this.ranksByMetrics = metrics;
         this.observes = obs;
         this.tokens = tok;
+        this.keepsAffinity = affinity;
     }
 
     /** A builder; at least one scorer is required, the picker defaults to {@link Pickers#maxScore()}. */
@@ -87,6 +91,12 @@ public final class ComposedStrategy implements SelectionStrategy {
     @Override
     public boolean ranksByMetrics() {
         return ranksByMetrics;
+    }
+
+    /** True when a scorer {@linkplain Scorer#keepsAffinity() keeps affinity} (prefix, session, LoRA). */
+    @Override
+    public boolean keepsAffinity() {
+        return keepsAffinity;
     }
 
     @Override

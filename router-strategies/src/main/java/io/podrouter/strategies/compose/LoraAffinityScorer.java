@@ -51,6 +51,12 @@ public final class LoraAffinityScorer implements Scorer {
         this.labelKey = labelKey;
     }
 
+    /** True: the score is for what the pod holds, not for its load. */
+    @Override
+    public boolean keepsAffinity() {
+        return true;
+    }
+
     @Override
     public String name() {
         return "lora-affinity";

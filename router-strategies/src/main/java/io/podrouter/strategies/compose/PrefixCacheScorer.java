@@ -132,6 +132,12 @@ public final class PrefixCacheScorer implements Scorer {
         return new Builder();
     }
 
+    /** True: the score is for what the pod holds, not for its load. */
+    @Override
+    public boolean keepsAffinity() {
+        return true;
+    }
+
     @Override
     public String name() {
         return "prefix-cache";

@@ -24,6 +24,12 @@ import java.util.List;
  */
 public final class SessionAffinityScorer implements Scorer {
 
+    /** True: the score is for what the pod holds, not for its load. */
+    @Override
+    public boolean keepsAffinity() {
+        return true;
+    }
+
     @Override
     public String name() {
         return "session-affinity";

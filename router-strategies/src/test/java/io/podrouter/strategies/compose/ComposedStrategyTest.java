@@ -215,4 +215,13 @@ class ComposedStrategyTest {
         ComposedStrategy s = ComposedStrategy.builder("t").scorer(LoadScorer.inFlightTokens(), 1).build();
         assertThat(SelectionStrategy.index(s.pick(REQ, v))).isEqualTo(1);
     }
+
+    @Test
+    void aCompositionKeepsAffinityExactlyWhenOneOfItsScorersDoes() {
+        assertThat(CacheAware.defaults().keepsAffinity()).isTrue();
+        assertThat(ComposedStrategy.builder("load").scorer(LoadScorer.inFlightTokens(), 1).build().keepsAffinity()).isFalse();
+        assertThat(ComposedStrategy.builder("session").scorer(new SessionAffinityScorer(), 1).build().keepsAffinity()).isTrue();
+        assertThat(ComposedStrategy.builder("lora").scorer(new LoraAffinityScorer(), 1).build()
+                .keepsAffinity()).isTrue();
+    }
 }

@@ -28,8 +28,8 @@ import io.podrouter.api.strategy.CandidateView;
  * requests: the rule then fires as soon as the warm pods hold 17 requests each and routes by load alone,
  * ignoring the caches exactly when hits would relieve the warm pods, and sends the requests to pods that are
  * still warming up with empty caches. In podrouter's simulator (a shared-prefix scale-out, 4 warm pods + 4 new,
- * seeds 1-5) the default composition with the first rule added had a TTFT p99 in the scale-out window of 12.2 s,
- * without it 0.11 s; with a pod restart 6.8 s against 1.4 s, in multi-turn chat a TTFT p99 of 0.49 s against
+ * seeds 1-5) the default composition with the first rule added had a TTFT p99 in the scale-out window of 12.0 s,
+ * without it 0.11 s; with a pod restart 5.4 s against 1.3 s, in multi-turn chat a TTFT p99 of 0.49 s against
  * 0.17 s, and on steady shared-prefix load at 60 and 80 req/s the same figures with and without it
  * (SIMULATION.md, ablation {@code podrouter-imbalance-gate}).
  *

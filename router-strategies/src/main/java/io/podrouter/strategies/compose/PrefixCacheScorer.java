@@ -75,7 +75,7 @@ public final class PrefixCacheScorer implements Scorer {
      * number of KV blocks at start-up; with 16-token blocks 32,768 covers 524k tokens of KV cache). A smaller
      * index forgets blocks in the middle of cached chains and the score, which counts leading blocks, then
      * undercounts the match: in podrouter's simulator (servers of 29,000 blocks, shared-prefix load at 60
-     * req/s) 16,384 blocks cut the prefix hit rate from 93.0 % to 79.0 % and doubled the TTFT p99.
+     * req/s) 16,384 blocks cut the prefix hit rate from 93.0 % to 79.0 % and raised the TTFT p99 from 0.19 s to 0.41 s.
      */
     public static final int DEFAULT_BLOCKS_PER_POD = 32_768;
     /** Default {@code maxBlocks}. */

@@ -11,8 +11,8 @@ import io.podrouter.api.strategy.Scorer;
  *
  * <p>Scraped metrics are read as llm-d reads them: a pod that was never scraped has zero-valued metrics
  * there, so here a missing value (NaN in {@link CandidateView}, for any reason: never scraped, stale,
- * absent) counts as 0. Such a pod looks idle: the shortest queue and an empty KV cache (the inference
- * extension's issue 1497).
+ * absent) counts as 0. Such a pod looks idle: the shortest queue and an empty KV cache (reported to the
+ * Gateway API inference extension as kubernetes-sigs/gateway-api-inference-extension#1497).
  *
  * <p>All three are thread-safe and stateless apart from the prefix scorer's index.
  */

@@ -15,6 +15,8 @@
  * {@link io.podrouter.bench.sim.SuiteSummary} for the cold-start comparison,
  * {@link io.podrouter.bench.sim.CacheSummary} for the cache-aware one), and {@link io.podrouter.bench.sim.SimulationDoc} regenerates
  * the tables of {@code router-bench/SIMULATION.md}, where the model and its cited numbers are described.
+ * {@link io.podrouter.bench.sim.ScenarioGenerator} draws scenario families from documented ranges and
+ * {@link io.podrouter.bench.sim.FamilyReport} reports a family's runs as per-run ratios with bootstrap intervals.
  *
  * <p>Nothing in this package is thread-safe unless stated: one simulation runs on one thread; different
  * simulations may run on different threads.

@@ -20,22 +20,22 @@ fi
 scenarios=$PWD/router-bench/families/$family/scenarios
 out=$PWD/router-bench/family-results/$name
 mkdir -p "$out"
-mvn -q -B -pl router-bench -am compile
+commit=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- router-bench router-core router-strategies router-api || echo " (with uncommitted changes)")
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 start=$(date -u +%FT%TZ)
-mvn -q -B -o -pl router-bench -am exec:java -Dexec.args="--suite=$scenarios --seeds=1,2,3 --out=$out $*"
+mvn -q -B -o -pl router-bench -am compile exec:java -Dexec.args="--suite=$scenarios --seeds=1,2,3 --out=$out $*"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 {
-  echo "family $family, scenarios router-bench/families/$family/scenarios, seeds 1,2,3, commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- router-bench router-core router-strategies router-api || echo ' (with uncommitted changes)')"
+  echo "family $family, scenarios router-bench/families/$family/scenarios, seeds 1,2,3, commit $commit"
   cat "$out/suite-run.txt"
   echo "started $start; load average (1, 5, 15 min) before $load_before, after $load_after"
 } > "$out/run.txt"
 rm -f "$out/suite-run.txt"
 if [[ $family == test ]]; then
   # summary.md and ratios.svg, and the family part of SIMULATION.md from them
-  mvn -q -B -o -pl router-bench -am exec:java \
+  mvn -q -B -o -pl router-bench -am compile exec:java \
     -Dexec.args="--familyDoc=$out --suite=$scenarios --title=$name --doc=$PWD/router-bench/SIMULATION.md"
 else
-  mvn -q -B -o -pl router-bench -am exec:java -Dexec.args="--familyReport=$out --suite=$scenarios --title=$name"
+  mvn -q -B -o -pl router-bench -am compile exec:java -Dexec.args="--familyReport=$out --suite=$scenarios --title=$name"
 fi
 echo "family $family: output in $out"

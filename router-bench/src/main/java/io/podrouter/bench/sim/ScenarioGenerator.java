@@ -24,7 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * procedure with the scenario's own workload otherwise), which is deterministic too; nothing depends on the
  * wall clock or on threads.
  *
- * <p><b>Bounds.</b> So that a family of a few hundred scenarios runs in minutes, a fleet never exceeds
+ * <p><b>Bounds.</b> To bound the run time of a family of a few hundred scenarios, a fleet never exceeds
  * {@value #MAX_PODS} pods nor a capacity of {@value #MAX_FLEET_RATE} requests/s (the initial fleet's range
  * shrinks for workloads whose pods serve many requests per second), and durations cover the changes plus the
  * longest metric delay and the measurement window's settling time, rounded up to 10 s.

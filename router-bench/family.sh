@@ -6,6 +6,9 @@
 # Usage: router-bench/family.sh train|test [NAME] [extra suite arguments, e.g. --threads=1]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The suite runs inside Maven's JVM: a bounded heap, so that a shared machine's other JVMs are not pushed out of memory
+# (the default, a quarter of the RAM, got this run killed by the kernel's OOM killer beside other builds).
+export MAVEN_OPTS="${MAVEN_OPTS:--Xmx3g}"
 family=${1:?usage: router-bench/family.sh train|test [NAME] [--threads=N]}
 case "$family" in
   train|test) ;;

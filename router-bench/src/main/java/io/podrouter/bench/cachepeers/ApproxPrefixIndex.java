@@ -79,12 +79,40 @@ final class ApproxPrefixIndex {
         }
     }
 
+    /** Whether {@code pod}'s table holds {@code hash}, not expired (an expired block is dropped). */
+    boolean holds(Pod pod, long hash) {
+        Table t = tables.get(key(pod));
+        if (t == null) {
+            return false;
+        }
+        synchronized (t) {
+            long at = t.blocks.get(hash);
+            if (at == LongLruMap.ABSENT) {
+                return false;
+            }
+            if (expired(at, nanoClock.getAsLong())) {
+                t.blocks.remove(hash);
+                return false;
+            }
+            return true;
+        }
+    }
+
     /** Records {@code hashes[0..count)} for {@code pod} as sent now. */
     void record(Pod pod, long[] hashes, int count) {
+        record(pod, hashes, count, capacityPerPod);
+    }
+
+    /**
+     * Records {@code hashes[0..count)} for {@code pod} as sent now; a pod without a table gets one of
+     * {@code capacityIfNew} blocks (&lt;= 0: the index's {@code capacityPerPod}), which it keeps.
+     */
+    void record(Pod pod, long[] hashes, int count, int capacityIfNew) {
         if (count == 0) {
             return;
         }
-        Table t = tables.computeIfAbsent(key(pod), k -> new Table(capacityPerPod));
+        int capacity = capacityIfNew > 0 ? capacityIfNew : capacityPerPod;
+        Table t = tables.computeIfAbsent(key(pod), k -> new Table(capacity));
         long now = nanoClock.getAsLong();
         synchronized (t) {
             for (int b = 0; b < count; b++) {
@@ -95,6 +123,12 @@ final class ApproxPrefixIndex {
                 t.blocks.removeOldest();
             }
         }
+    }
+
+    /** The capacity of {@code pod}'s table, or 0 when it has none. For tests. */
+    int capacity(Pod pod) {
+        Table t = tables.get(key(pod));
+        return t == null ? 0 : t.capacity;
     }
 
     /** Blocks held for {@code pod} (expired ones included until met). For tests. */
@@ -123,8 +157,10 @@ final class ApproxPrefixIndex {
     /** One pod's blocks (hash to time recorded) in recording order, least recent first. */
     private static final class Table {
         final LongLruMap blocks;
+        final int capacity;
 
         Table(int capacity) {
+            this.capacity = capacity;
             blocks = new LongLruMap(capacity);
         }
     }

@@ -22,6 +22,11 @@ package io.podrouter.bench.sim;
  * references are dropped, last block first, so that a chain's tail is evicted before its head
  * ({@link #release}). A restarted pod is a new instance with an empty cache.
  *
+ * <p><b>Events.</b> With a {@link Listener} ({@link #listener}), every block that becomes cached is reported
+ * as stored and every evicted one as removed, at the moment it happens, as vLLM's KV-cache events
+ * ({@code BlockStored}, {@code BlockRemoved}) report them to a router that subscribes (a restart clears
+ * the cache without events: the old instance is gone).
+ *
  * <p><b>Cost.</b> Lookups, insertions and releases run once per admission or end of a sequence (a blocked
  * head of the queue is looked up again at each step it waits), O(blocks of the prompt); never per step.
  *
@@ -44,8 +49,19 @@ final class PrefixCache {
         }
     }
 
+    /** Receives the cache's block events, on the simulation thread. */
+    interface Listener {
+        /** The block {@code hash} is now cached. */
+        void stored(long hash);
+
+        /** The block {@code hash} was evicted. */
+        void removed(long hash);
+    }
+
     private final long capacityTokens;
     private final BlockTable blocks = new BlockTable();
+    /** Null when nobody listens (most configurations): then events cost nothing. */
+    private Listener listener;
     /** Least recently used unreferenced block (evicted first). */
     private Block lruHead;
     private Block lruTail;
@@ -58,6 +74,11 @@ final class PrefixCache {
             throw new IllegalArgumentException("kvCapacityTokens: " + capacityTokens + " (expected: >= " + BLOCK_TOKENS + ")");
         }
         this.capacityTokens = capacityTokens;
+    }
+
+    /** Sets (or, with null, removes) the listener of this cache's block events. */
+    void listener(Listener l) {
+        this.listener = l;
     }
 
     /** Cached blocks referenced by running sequences. */
@@ -189,6 +210,9 @@ final class PrefixCache {
             blocks.remove(b.hash);
             free--;
             evictions++;
+            if (listener != null) {
+                listener.removed(b.hash);
+            }
         }
     }
 
@@ -212,6 +236,9 @@ final class PrefixCache {
             pinned++;
             r.pins[r.pinCount++] = b;
             moved += BLOCK_TOKENS;
+            if (listener != null) {
+                listener.stored(h);
+            }
         }
         return moved;
     }
@@ -238,6 +265,9 @@ final class PrefixCache {
                         blocks.put(tail[i], b);
                         append(b);
                         free++;
+                        if (listener != null) {
+                            listener.stored(tail[i]);
+                        }
                     }
                 }
             }

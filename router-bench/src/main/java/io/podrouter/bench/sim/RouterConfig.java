@@ -2,6 +2,7 @@ package io.podrouter.bench.sim;
 
 import io.podrouter.api.strategy.SelectionStrategy;
 import io.podrouter.bench.cachepeers.CachePeers;
+import io.podrouter.bench.cachepeers.PeerFeed;
 import io.podrouter.core.Router;
 import io.podrouter.core.coldstart.ColdStartHistoryPredictor;
 import io.podrouter.core.coldstart.SlowStart;
@@ -94,19 +95,37 @@ public enum RouterConfig {
 
     /**
      * llm-d's default scheduling profile (prefix cache 3, queue 2, KV cache 2, max score), as modelled in
-     * {@link CachePeers}. Cache-aware kind only; like the other peers, with the simulation's virtual clock for its
-     * index's time-to-live and podrouter's cold-start handling off.
+     * {@link CachePeers}, reading metrics from its own 50 ms poller. Cache-aware kind only; like the other peers,
+     * with the simulation's virtual clock for its index's time-to-live and podrouter's cold-start handling off.
      */
-    LLM_D("llm-d", false, (kind, b, clock) -> peer("llm-d", kind, b, clock)),
+    LLM_D("llm-d", (kind, b, clock, feed) -> peer("llm-d", kind, b, clock, feed)),
 
     /** SGLang's gateway cache-aware policy (64 / 1.5 / 0.3), as modelled in {@link CachePeers}. Cache-aware kind only. */
-    SGLANG("sglang", false, (kind, b, clock) -> peer("sglang", kind, b, clock)),
+    SGLANG("sglang", (kind, b, clock, feed) -> peer("sglang", kind, b, clock, feed)),
 
-    /** AIBrix's prefix-cache router (gate 16, mean + 2 sigma), as modelled in {@link CachePeers}. Cache-aware kind only. */
-    AIBRIX("aibrix", false, (kind, b, clock) -> peer("aibrix", kind, b, clock)),
+    /**
+     * AIBrix's prefix-cache router as its code sets it (gate 8, mean + 1 sigma, one 200k-block index of
+     * 4-character blocks), as modelled in {@link CachePeers}. Cache-aware kind only.
+     */
+    AIBRIX("aibrix", (kind, b, clock, feed) -> peer("aibrix", kind, b, clock, feed)),
 
-    /** NVIDIA Dynamo's KV router cost function, as modelled in {@link CachePeers}. Cache-aware kind only. */
-    DYNAMO("dynamo", false, (kind, b, clock) -> peer("dynamo", kind, b, clock)),
+    /**
+     * AIBrix's prefix-cache router as its README describes it (gate 16, mean + 2 sigma, 16-token blocks, an index
+     * per pod), as modelled in {@link CachePeers}. Cache-aware kind only.
+     */
+    AIBRIX_TUNED("aibrix-tuned", (kind, b, clock, feed) -> peer("aibrix-tuned", kind, b, clock, feed)),
+
+    /**
+     * NVIDIA Dynamo's KV router cost function with its default KV events (the simulated caches' own events, 20 ms
+     * late), as modelled in {@link CachePeers}. Cache-aware kind only.
+     */
+    DYNAMO("dynamo", (kind, b, clock, feed) -> peer("dynamo", kind, b, clock, feed)),
+
+    /**
+     * NVIDIA Dynamo's KV router in approximate mode ({@code --no-kv-events}: the cache predicted from its own
+     * decisions for 120 s), as modelled in {@link CachePeers}. Cache-aware kind only.
+     */
+    DYNAMO_APPROX("dynamo-approx", (kind, b, clock, feed) -> peer("dynamo-approx", kind, b, clock, feed)),
 
     /**
      * Round robin for the cache-aware comparison: {@link RoundRobinStrategy} with the router's cold-start
@@ -225,7 +244,8 @@ public enum RouterConfig {
      * comparison, and the cache-aware comparison's configurations (each applies to its kinds only).
      */
     public static RouterConfig[] mainConfigs() {
-        return new RouterConfig[] {REJECT, SKIP, SEED_RANDOM, PLAIN, PODROUTER, LLM_D, SGLANG, AIBRIX, DYNAMO, CACHE_ROUND_ROBIN};
+        return new RouterConfig[] {REJECT, SKIP, SEED_RANDOM, PLAIN, PODROUTER, LLM_D, SGLANG, AIBRIX, AIBRIX_TUNED, DYNAMO,
+            DYNAMO_APPROX, CACHE_ROUND_ROBIN};
     }
 
     /** Configures a builder for one strategy kind. */
@@ -241,13 +261,49 @@ public enum RouterConfig {
         boolean configure(StrategyKind kind, Router.Builder builder, VirtualClock clock);
     }
 
+    /** Configures a builder for one strategy kind with what the simulated fleet offers the peers. */
+    @FunctionalInterface
+    interface PeerConfigurer {
+        /** As {@link BuilderConfigurer#configure}, with {@code feed} for configurations that read more than the router's view. */
+        boolean configure(StrategyKind kind, Router.Builder builder, VirtualClock clock, PeerFeed feed);
+    }
+
+    /** For {@link #appliesTo}: a fleet that publishes KV events but never has any. */
+    private static final PeerFeed SCRATCH_FEED = new PeerFeed() {
+        @Override
+        public io.podrouter.api.MetricsSource polledMetrics() {
+            return null;
+        }
+
+        @Override
+        public int kvCacheBlocks(io.podrouter.api.Pod pod) {
+            return 0;
+        }
+
+        @Override
+        public boolean subscribe(KvEventListener listener) {
+            return true;
+        }
+
+        @Override
+        public int kvBlockHashes(io.podrouter.api.InferenceRequest request, long[] out) {
+            return 0;
+        }
+    };
+
     private final String label;
     private final boolean failsWhenNoStrategyDecides;
-    private final BuilderConfigurer configurer;
+    private final PeerConfigurer configurer;
 
     RouterConfig(String label, boolean failsWhenNoStrategyDecides, BuilderConfigurer configurer) {
         this.label = label;
         this.failsWhenNoStrategyDecides = failsWhenNoStrategyDecides;
+        this.configurer = (kind, b, clock, feed) -> configurer.configure(kind, b, clock);
+    }
+
+    RouterConfig(String label, PeerConfigurer configurer) {
+        this.label = label;
+        this.failsWhenNoStrategyDecides = false;
         this.configurer = configurer;
     }
 
@@ -267,15 +323,29 @@ public enum RouterConfig {
 
     /** Whether this configuration applies to {@code kind}: configures a scratch builder to find out. */
     public boolean appliesTo(StrategyKind kind) {
-        return configurer.configure(kind, Router.builder(), new VirtualClock());
+        return configurer.configure(kind, Router.builder(), new VirtualClock(), SCRATCH_FEED);
     }
 
     /**
-     * Configures {@code builder} for {@code kind} with {@code clock} as the clock of strategies that keep time;
-     * false when the configuration does not apply.
+     * Configures {@code builder} for {@code kind} with {@code clock} as the clock of strategies that keep time and
+     * no fleet feed ({@link PeerFeed#none()}); false when the configuration does not apply.
+     *
+     * @throws IllegalArgumentException for {@link #DYNAMO}, which needs KV events: use
+     *                                  {@link #configure(StrategyKind, Router.Builder, VirtualClock, PeerFeed)}
      */
     public boolean configure(StrategyKind kind, Router.Builder builder, VirtualClock clock) {
-        return configurer.configure(kind, builder, clock);
+        return configure(kind, builder, clock, PeerFeed.none());
+    }
+
+    /**
+     * Configures {@code builder} for {@code kind} with {@code clock} as the clock of strategies that keep time and
+     * {@code feed} as what the fleet offers the peers (llm-d's polled metrics, Dynamo's KV events); false when the
+     * configuration does not apply.
+     *
+     * @throws IllegalArgumentException for {@link #DYNAMO} when {@code feed} publishes no KV events
+     */
+    public boolean configure(StrategyKind kind, Router.Builder builder, VirtualClock clock, PeerFeed feed) {
+        return configurer.configure(kind, builder, clock, feed);
     }
 
     /** The configuration with this label; unknown labels throw. */
@@ -346,11 +416,11 @@ public enum RouterConfig {
     }
 
     /** A peer of the cache-aware comparison, on the simulation's clock (nanoseconds of virtual time). */
-    private static boolean peer(String label, StrategyKind kind, Router.Builder b, VirtualClock clock) {
+    private static boolean peer(String label, StrategyKind kind, Router.Builder b, VirtualClock clock, PeerFeed feed) {
         if (kind != StrategyKind.CACHE_AWARE) {
             return false;
         }
-        CachePeers.configure(label, b, () -> Math.round(clock.seconds() * 1e9));
+        CachePeers.configure(label, b, () -> Math.round(clock.seconds() * 1e9), feed);
         return true;
     }
 

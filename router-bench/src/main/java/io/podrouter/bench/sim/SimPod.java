@@ -112,6 +112,9 @@ final class SimPod {
         this.maxSeqs = scenario.maxNumSeqs();
         this.warmupFactor = scenario.warmupFactor();
         this.cache = engine && scenario.workload().hasContent() ? new PrefixCache(scenario.kvCapacityTokens()) : null;
+        if (cache != null) {
+            cache.listener(sim.peerFeed().cacheListener(id, readyAt));
+        }
     }
 
     /** Sequences in the running batch (engine) or in service (exponential). */

@@ -76,6 +76,7 @@ public final class Simulation {
     private final VirtualClock clock = new VirtualClock();
     private final EventQueue queue = new EventQueue();
     private final SimMetricsSource metrics;
+    private final SimPeerFeed peerFeed;
     private final Router[] routers;
     private final Candidates[] candidates;
     private final SplittableRandom routerChoice;
@@ -153,6 +154,7 @@ public final class Simulation {
         this.kind = Objects.requireNonNull(kind, "kind: null");
         this.capacity = capacityTokensPerSecond;
         this.metrics = new SimMetricsSource(scenario);
+        this.peerFeed = new SimPeerFeed(scenario, clock, pods);
         this.routers = new Router[scenario.routers()];
         this.candidates = new Candidates[routers.length];
         for (int r = 0; r < routers.length; r++) {
@@ -161,7 +163,7 @@ public final class Simulation {
                     .clock(clock)
                     .random(RandomSource.seeded(scenario.seed() * 0x9E3779B97F4A7C15L + 0x0C0FFEE + r * 0x632BE59BD9B4E019L))
                     .metricsRefreshInterval(Duration.ZERO);
-            if (!config.configure(kind, b, clock)) {
+            if (!config.configure(kind, b, clock, peerFeed)) {
                 throw new IllegalArgumentException("config " + config.label() + " does not apply to " + kind.label());
             }
             routers[r] = b.build();
@@ -577,6 +579,11 @@ public final class Simulation {
 
     void scheduleServiceEnd(SimPod pod, SimRequest r, double at) {
         queue.schedule(at, SERVICE_END, pod.index, r);
+    }
+
+    /** What the cache-aware peers see of the fleet beyond the router's view (polled metrics, KV events). */
+    SimPeerFeed peerFeed() {
+        return peerFeed;
     }
 
     void onFirstToken(SimPod pod, SimRequest r, double t) {

@@ -42,27 +42,34 @@ class CachePeersTest {
 
     @Test
     void labelsAreInReportOrder() {
-        assertThat(CachePeers.labels()).containsExactly("llm-d", "sglang", "aibrix", "dynamo");
+        assertThat(CachePeers.labels()).containsExactly("llm-d", "sglang", "aibrix", "aibrix-tuned", "dynamo", "dynamo-approx");
     }
 
     @Test
     void anUnknownLabelIsRejectedNamingTheChoices() {
         assertThatThrownBy(() -> CachePeers.configure("vllm", Router.builder()))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("peer: vllm (expected: llm-d, sglang, aibrix or dynamo)");
+                .hasMessage("peer: vllm (expected: llm-d, sglang, aibrix, aibrix-tuned, dynamo or dynamo-approx)");
         assertThatThrownBy(() -> CachePeers.configure(null, Router.builder()))
                 .isInstanceOf(NullPointerException.class);
         assertThatThrownBy(() -> CachePeers.configure("LLM-D", Router.builder()))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
+    @Test
+    void dynamoWithoutKvEventsIsRejectedPointingAtTheApproximateMode() {
+        assertThatThrownBy(() -> CachePeers.configure("dynamo", Router.builder()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("peer: dynamo (expected: a PeerFeed that publishes KV events, or dynamo-approx)");
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"llm-d", "sglang", "aibrix", "dynamo"})
+    @ValueSource(strings = {"llm-d", "sglang", "aibrix", "aibrix-tuned", "dynamo", "dynamo-approx"})
     void eachCallConfiguresANewInstanceNamedForThePeer(String label) {
         Router.Builder b1 = builder(1);
         Router.Builder b2 = builder(1);
-        CachePeers.configure(label, b1);
-        CachePeers.configure(label, b2);
+        CachePeers.configure(label, b1, () -> 0L, new TestFeed());
+        CachePeers.configure(label, b2, () -> 0L, new TestFeed());
         try (Router r1 = b1.build(); Router r2 = b2.build()) {
             assertThat(r1.strategies()).hasSize(1);
             assertThat(r1.strategies().get(0).name()).isEqualTo(label);
@@ -71,7 +78,7 @@ class CachePeersTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"llm-d", "sglang", "aibrix", "dynamo"})
+    @ValueSource(strings = {"llm-d", "sglang", "aibrix", "aibrix-tuned", "dynamo-approx"})
     void throughARealRouterTheSecondRequestWithAPrefixFollowsTheFirst(String label) {
         Router.Builder b = builder(7);
         CachePeers.configure(label, b, () -> 0L);
@@ -84,6 +91,52 @@ class CachePeersTest {
                 PodSelection next = router.selectPod(tokens(prompt(1, 8, 2 + k, 2)), candidates);
                 assertThat(next.pod()).as("request %d", k).isEqualTo(first.pod());
                 next.complete(Outcome.SUCCESS, 1_000_000L);
+            }
+        }
+    }
+
+    @Test
+    void throughARealRouterDynamoFollowsTheKvEventsOfTheFirstRequestsPod() {
+        Router.Builder b = builder(7);
+        TestFeed feed = new TestFeed();
+        java.util.concurrent.atomic.AtomicLong nanos = new java.util.concurrent.atomic.AtomicLong();
+        CachePeers.configure("dynamo", b, nanos::get, feed);
+        try (Router router = b.build()) {
+            var candidates = router.candidates(pods(4));
+            router.refreshMetrics();
+            var firstRequest = tokens(prompt(1, 10));
+            PodSelection first = router.selectPod(firstRequest, candidates);
+            first.firstToken();
+            feed.store(first.pod(), firstRequest, 10);
+            nanos.addAndGet(20_000_000L); // the events' 20 ms on their way to the router
+            first.complete(Outcome.SUCCESS, 1_000_000L);
+            for (int k = 0; k < 3; k++) {
+                PodSelection next = router.selectPod(tokens(prompt(1, 8, 2 + k, 2)), candidates);
+                assertThat(next.pod()).as("request %d", k).isEqualTo(first.pod());
+                next.complete(Outcome.SUCCESS, 1_000_000L);
+            }
+        }
+    }
+
+    @Test
+    void llmdReadsTheFeedsPolledMetricsInsteadOfTheBuilders() {
+        Router.Builder b = builder(1);
+        PeerFeed polled = new TestFeed() {
+            @Override
+            public io.podrouter.api.MetricsSource polledMetrics() {
+                return (pod, model) -> MetricsLookup.present(PodMetrics.observedAt(NOW)
+                        .withWaitingRequests(pod.id().equals("p0") ? 0 : 9).withKvCacheUsage(0.1).withRunningRequests(0));
+            }
+        };
+        CachePeers.configure("llm-d", b, () -> 0L, polled);
+        try (Router router = b.build()) {
+            var candidates = router.candidates(pods(3));
+            router.refreshMetrics();
+            for (int k = 0; k < 5; k++) {
+                // no prefix anywhere yet (distinct groups): the queue scorer decides, from the polled queues
+                PodSelection s = router.selectPod(tokens(prompt(10 + k, 4)), candidates);
+                assertThat(s.pod().id()).isEqualTo("p0");
+                s.complete(Outcome.SUCCESS, 1_000_000L);
             }
         }
     }

@@ -156,4 +156,55 @@ class LlmdTest {
         prefix.score(r, v, null, out);
         assertThat(out).containsExactly(1.0, 0.0); // llm-d issue 2853: the index still points at the empty cache
     }
+
+    @Test
+    void blocksAre64TokensAndThePartialLastBlockIsHashed() {
+        TestView v = new TestView(2, 1);
+        LlmdScorers.Prefix prefix = new LlmdScorers.Prefix(nanos::get);
+        int[] ids = java.util.Arrays.copyOf(prompt(1, 10), 2 * 64 + 10); // 2 whole blocks of 64 and 10 tokens
+        prefix.selected(tokens(ids), v, null, 0);
+        assertThat(prefix.index().size(v.pod(0))).isEqualTo(3);
+        double[] out = new double[2];
+        int[] other = ids.clone();
+        other[2 * 64 + 5]++; // a different tail: the third block differs
+        prefix.score(tokens(other), v, null, out);
+        assertThat(out[0]).isEqualTo(2.0 / 3);
+        other = ids.clone();
+        other[63]++; // the first 64-token block differs: nothing matches
+        prefix.score(tokens(other), v, null, out);
+        assertThat(out[0]).isZero();
+    }
+
+    @Test
+    void atMost2048BlocksOf64TokensAreMatched() {
+        TestView v = new TestView(2, 1);
+        LlmdScorers.Prefix prefix = new LlmdScorers.Prefix(nanos::get);
+        assertThat(LlmdScorers.Prefix.MAX_BLOCKS).isEqualTo(2048);
+        int[] ids = prompt(1, 131_072 / 16 + 100); // 132,672 tokens
+        prefix.selected(tokens(ids), v, null, 0);
+        assertThat(prefix.index().size(v.pod(0))).isEqualTo(2048);
+        int[] other = ids.clone();
+        other[131_072 + 7]++; // differs only after the cap: indistinguishable
+        double[] out = new double[2];
+        prefix.score(tokens(other), v, null, out);
+        assertThat(out[0]).isEqualTo(1.0);
+        other[131_071]++; // inside the last matched block
+        prefix.score(tokens(other), v, null, out);
+        assertThat(out[0]).isEqualTo(2047.0 / 2048);
+    }
+
+    @Test
+    void aServersIndexIsSizedFromItsKvCacheBlocksWhenItsMetricsShowThem() {
+        TestView v = new TestView(2, 1);
+        TestFeed feed = new TestFeed();
+        feed.blocks.put("p0", 29_187);
+        LlmdScorers.Prefix prefix = new LlmdScorers.Prefix(nanos::get, feed);
+        prefix.selected(tokens(prompt(1, 4)), v, null, 0);
+        prefix.selected(tokens(prompt(1, 4)), v, null, 1); // p1's metrics show no block count yet
+        assertThat(prefix.index().capacity(v.pod(0))).isEqualTo(29_187);
+        assertThat(prefix.index().capacity(v.pod(1))).isEqualTo(31_250);
+        feed.blocks.put("p1", 100);
+        prefix.selected(tokens(prompt(2, 4)), v, null, 1);
+        assertThat(prefix.index().capacity(v.pod(1))).isEqualTo(31_250); // sized once, when created
+    }
 }

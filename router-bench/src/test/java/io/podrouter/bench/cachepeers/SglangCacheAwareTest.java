@@ -100,4 +100,46 @@ class SglangCacheAwareTest {
         assertThat(v.route(s, r)).isEqualTo(0); // 70 - 6 = 64: balanced, and p0's match wins
         assertThat(s.index().size(v.pod(2))).isEqualTo(10); // recorded while imbalanced too
     }
+
+    @Test
+    void aMatchSharedByTwoWorkersStaysWithTheWorkerThatFirstHeldIt() {
+        TestView v = new TestView(3, 5);
+        SglangCacheAware s = new SglangCacheAware(nanos::get);
+        InferenceRequest r = tokens(prompt(1, 10));
+        s.selected(r, v, 1); // p1 creates the path: its tenant
+        s.selected(r, v, 0); // p0 holds the same path later
+        v.inFlight[0] = 0;
+        v.inFlight[1] = 3; // busier, but balanced (3 - 0 <= 64)
+        for (int k = 0; k < 40; k++) {
+            assertThat(s.pick(r, v)).as("pick %d", k).isEqualTo(1); // never p0, not at random
+        }
+    }
+
+    @Test
+    void whenTheTenantIsNotReadyTheRequestGoesToTheLeastLoaded() {
+        TestView v = new TestView(3, 5);
+        SglangCacheAware s = new SglangCacheAware(nanos::get);
+        InferenceRequest r = tokens(prompt(1, 10));
+        s.selected(r, v, 1);
+        s.selected(r, v, 0);
+        v.pods.set(1, v.pod(1).markedNotReady());
+        v.inFlight[0] = 2;
+        v.inFlight[2] = 1;
+        assertThat(s.pick(r, v)).isEqualTo(2); // not p0, although p0 holds the prefix too
+    }
+
+    @Test
+    void leastLoadTiesGoToTheWorkerThatWasSentFewerRequests() {
+        TestView v = new TestView(3, 1);
+        SglangCacheAware s = new SglangCacheAware(nanos::get);
+        s.selected(tokens(prompt(5, 10)), v, 0);
+        s.selected(tokens(prompt(6, 10)), v, 0);
+        s.selected(tokens(prompt(7, 10)), v, 1);
+        // all three at load 0 (the requests completed): p2 has processed none
+        assertThat(s.pick(tokens(prompt(9, 10)), v)).isEqualTo(2);
+        s.selected(tokens(prompt(8, 10)), v, 2);
+        s.selected(tokens(prompt(8, 10)), v, 2);
+        // p1 and p2 ... p1 processed 1, p2 2, p0 2: p1
+        assertThat(s.pick(tokens(prompt(9, 10)), v)).isEqualTo(1);
+    }
 }

@@ -139,8 +139,8 @@ class CacheWorkloadTest {
         assertThat(second).isEqualTo(first);
         List<SuiteSummary.Row> rows = SuiteSummary.parse(first);
         assertThat(rows).allMatch(r -> r.strategy().equals("cache-aware"));
-        assertThat(rows.subList(0, 6)).extracting(SuiteSummary.Row::config)
-                .containsExactly("podrouter", "llm-d", "sglang", "aibrix", "dynamo", "round-robin");
+        assertThat(rows.subList(0, 8)).extracting(SuiteSummary.Row::config)
+                .containsExactly("podrouter", "llm-d", "sglang", "aibrix", "aibrix-tuned", "dynamo", "dynamo-approx", "round-robin");
         assertThat(rows).allMatch(r -> r.get("prefix_hit_rate") > 0 && r.get("output_tokens_per_s") > 0);
     }
 }

@@ -188,6 +188,63 @@ class PrefixCacheTest {
     }
 
     @Test
+    void aListenerHearsEveryBlockStoredAndEvictedWhenItHappens() {
+        PrefixCache c = new PrefixCache(96); // 6 blocks
+        java.util.List<String> events = new java.util.ArrayList<>();
+        c.listener(new PrefixCache.Listener() {
+            @Override
+            public void stored(long hash) {
+                events.add("+" + hash);
+            }
+
+            @Override
+            public void removed(long hash) {
+                events.add("-" + hash);
+            }
+        });
+        long[] reserved = {0};
+        SimRequest a = request(tokens(33, 1), 1); // 2 whole blocks
+        admit(c, a, reserved);
+        assertThat(events).isEmpty(); // nothing is cached before prefill
+        runToCompletion(c, a, reserved);
+        assertThat(events).containsExactly("+" + a.blockHashes[0], "+" + a.blockHashes[1]);
+        SimRequest b = request(tokens(33, 1_000), 1);
+        admit(c, b, reserved);
+        runToCompletion(c, b, reserved);
+        events.clear();
+        SimRequest d = request(tokens(33, 2_000), 1);
+        admit(c, d, reserved); // evicts a's second block (see the LRU test above)
+        assertThat(events).containsExactly("-" + a.blockHashes[1]);
+        SimRequest again = request(tokens(33, 1), 1);
+        events.clear();
+        admit(c, again, reserved); // admission stores nothing (it may evict to make room)
+        assertThat(events).allMatch(e -> e.startsWith("-"));
+    }
+
+    @Test
+    void generatedBlocksAreReportedWhenTheSequenceEnds() {
+        PrefixCache c = new PrefixCache(100_000);
+        java.util.List<Long> stored = new java.util.ArrayList<>();
+        c.listener(new PrefixCache.Listener() {
+            @Override
+            public void stored(long hash) {
+                stored.add(hash);
+            }
+
+            @Override
+            public void removed(long hash) {
+                throw new AssertionError("nothing is evicted");
+            }
+        });
+        long[] reserved = {0};
+        SimRequest a = request(tokens(32, 1), 17); // 2 prompt blocks; prompt + output - 1 = 48 tokens: 3 blocks
+        admit(c, a, reserved);
+        runToCompletion(c, a, reserved);
+        assertThat(stored).hasSize(3);
+        assertThat(stored).allMatch(c::contains);
+    }
+
+    @Test
     void workloadsWithoutTokenIdsNeverTouchTheCache() {
         Map<String, String> p = new HashMap<>();
         p.put("chart", "false");

@@ -12,7 +12,7 @@ import static io.podrouter.bench.cachepeers.TestView.prompt;
 import static io.podrouter.bench.cachepeers.TestView.tokens;
 import static org.assertj.core.api.Assertions.assertThat;
 
-class AibrixPrefixCacheTest {
+class AibrixTunedTest {
 
     private final AtomicLong nanos = new AtomicLong();
 
@@ -20,7 +20,7 @@ class AibrixPrefixCacheTest {
     void aRunningGapAbove16IsLeastRequestEvenAgainstAFullMatch() {
         TestView v = new TestView(2, 1);
         InferenceRequest r = tokens(prompt(1, 10));
-        AibrixPrefixCache s = new AibrixPrefixCache(nanos::get);
+        AibrixTuned s = new AibrixTuned(nanos::get);
         s.selected(r, v, 0);
         v.inFlight[0] = 17;
         v.inFlight[1] = 0;
@@ -34,7 +34,7 @@ class AibrixPrefixCacheTest {
         // one pod at 10, nine at 0: mean 1, sigma 3, limit 7
         TestView v = new TestView(10, 1);
         InferenceRequest r = tokens(prompt(1, 10));
-        AibrixPrefixCache s = new AibrixPrefixCache(nanos::get);
+        AibrixTuned s = new AibrixTuned(nanos::get);
         s.selected(r, v, 9);
         v.inFlight[9] = 10;
         Set<Integer> chosen = new HashSet<>();
@@ -49,7 +49,7 @@ class AibrixPrefixCacheTest {
         // one pod at 10, three at 0: mean 2.5, sigma 4.33, limit 11.2
         TestView v = new TestView(4, 1);
         InferenceRequest r = tokens(prompt(1, 10));
-        AibrixPrefixCache s = new AibrixPrefixCache(nanos::get);
+        AibrixTuned s = new AibrixTuned(nanos::get);
         s.selected(r, v, 3);
         v.inFlight[3] = 10;
         assertThat(s.pick(r, v)).isEqualTo(3);
@@ -58,7 +58,7 @@ class AibrixPrefixCacheTest {
     @Test
     void aHigherMatchBeatsFewerRunningAndEqualMatchesGoToFewerRunning() {
         TestView v = new TestView(3, 1);
-        AibrixPrefixCache s = new AibrixPrefixCache(nanos::get);
+        AibrixTuned s = new AibrixTuned(nanos::get);
         InferenceRequest full = tokens(prompt(1, 10));
         s.selected(tokens(prompt(1, 5)), v, 0); // p0: 50 %
         s.selected(full, v, 1);                 // p1: 100 %
@@ -73,7 +73,7 @@ class AibrixPrefixCacheTest {
     @Test
     void noMatchIsLeastRequestAndTheIndexLearnsTheDecision() {
         TestView v = new TestView(3, 1);
-        AibrixPrefixCache s = new AibrixPrefixCache(nanos::get);
+        AibrixTuned s = new AibrixTuned(nanos::get);
         v.inFlight[0] = 2;
         v.inFlight[1] = 1;
         v.inFlight[2] = 1;
@@ -86,7 +86,7 @@ class AibrixPrefixCacheTest {
     @Test
     void aNewPodWithoutMetricsIsACandidateAtZeroRunning() {
         TestView v = new TestView(3, 1); // no scraped metrics anywhere: AIBrix's prefix-cache reads its own counts
-        AibrixPrefixCache s = new AibrixPrefixCache(nanos::get);
+        AibrixTuned s = new AibrixTuned(nanos::get);
         v.inFlight[0] = 20;
         v.inFlight[1] = 20;
         InferenceRequest r = tokens(prompt(1, 10));
@@ -97,7 +97,7 @@ class AibrixPrefixCacheTest {
     @Test
     void entriesIdleFor20MinutesNoLongerMatch() {
         TestView v = new TestView(4, 1);
-        AibrixPrefixCache s = new AibrixPrefixCache(nanos::get);
+        AibrixTuned s = new AibrixTuned(nanos::get);
         InferenceRequest r = tokens(prompt(1, 10));
         s.selected(r, v, 3);
         v.inFlight[3] = 1;

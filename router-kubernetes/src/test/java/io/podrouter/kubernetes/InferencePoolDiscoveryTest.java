@@ -33,8 +33,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 @EnableKubernetesMockClient(https = false, crud = true)
 class InferencePoolDiscoveryTest {
 
-    KubernetesClient client;
-    KubernetesMockServer server;
+    // Static: one mock server per class (starting and stopping one per test costs seconds on a busy machine).
+    static KubernetesClient client;
+    static KubernetesMockServer server;
+
+    @org.junit.jupiter.api.BeforeEach
+    void emptyTheNamespace() {
+        K8sFixtures.clear(client);
+    }
 
     private final List<InferencePoolDiscovery> started = new ArrayList<>();
     private final List<List<io.podrouter.api.Pod>> published = new CopyOnWriteArrayList<>();

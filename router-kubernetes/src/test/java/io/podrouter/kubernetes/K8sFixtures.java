@@ -57,6 +57,13 @@ final class K8sFixtures {
                 .build();
     }
 
+    /** Deletes every pod and pool the tests create, so that tests can share one mock server. */
+    static void clear(KubernetesClient client) {
+        client.pods().inNamespace(NS).delete();
+        client.pods().inNamespace("other").delete();
+        client.genericKubernetesResources(InferencePoolDiscovery.INFERENCE_POOL).inNamespace(NS).delete();
+    }
+
     static void createPool(KubernetesClient client, GenericKubernetesResource pool) {
         client.genericKubernetesResources(InferencePoolDiscovery.INFERENCE_POOL).inNamespace(NS).resource(pool).create();
     }

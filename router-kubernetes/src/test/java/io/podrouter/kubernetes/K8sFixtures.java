@@ -61,7 +61,13 @@ final class K8sFixtures {
     static void clear(KubernetesClient client) {
         client.pods().inNamespace(NS).delete();
         client.pods().inNamespace("other").delete();
-        client.genericKubernetesResources(InferencePoolDiscovery.INFERENCE_POOL).inNamespace(NS).delete();
+        var pools = client.genericKubernetesResources(InferencePoolDiscovery.INFERENCE_POOL).inNamespace(NS);
+        for (GenericKubernetesResource p : pools.list().getItems()) {
+            // A finalizer would keep it (marked for deletion) past delete().
+            p.getMetadata().setFinalizers(List.of());
+            pools.resource(p).update();
+            pools.withName(p.getMetadata().getName()).delete();
+        }
     }
 
     static void createPool(KubernetesClient client, GenericKubernetesResource pool) {

@@ -156,8 +156,11 @@ abstract class AbstractPodDiscovery implements PodDiscovery {
                 healthTask.cancel(false);
             }
         }
-        for (Tracked t : tracked) {
-            untrack(t);
+        // Under the rebuild lock: a rebuild in progress (which may start an informer) finishes first.
+        synchronized (rebuildLock) {
+            for (Tracked t : tracked) {
+                untrack(t);
+            }
         }
         if (ownsScheduler) {
             scheduler.shutdownNow();

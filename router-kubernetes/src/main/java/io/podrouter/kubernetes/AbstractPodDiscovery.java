@@ -112,6 +112,8 @@ abstract class AbstractPodDiscovery implements PodDiscovery {
         long deadline = System.nanoTime() + startTimeout.toNanos();
         try {
             startInformers(deadline);
+            // isStale() is accurate on return, also when list attempts failed before the informers synced.
+            runOnScheduler(this::checkHealth, deadline, "first health check");
             synchronized (lifecycleLock) {
                 if (!closed) {
                     long period = stalenessCheck.toNanos();
@@ -240,8 +242,10 @@ abstract class AbstractPodDiscovery implements PodDiscovery {
                 f = t.informer.start().toCompletableFuture();
                 f.whenComplete((v, e) -> {
                     if (e == null) {
-                        // Synced means listed and watching; the health check must not miss a loss right after.
+                        // Synced means listed and watching: errors before that are over, and the health check
+                        // must not miss a loss right after.
                         t.watched = true;
+                        t.failing = false;
                     }
                     markDirty();
                 });
@@ -276,18 +280,22 @@ abstract class AbstractPodDiscovery implements PodDiscovery {
     /** Runs a rebuild on the scheduler now and waits for it (start-up only). */
     final void rebuildNow(long deadlineNanos) {
         rebuildPending.set(false);
+        runOnScheduler(this::runRebuild, deadlineNanos, "first rebuild");
+    }
+
+    private void runOnScheduler(Runnable task, long deadlineNanos, String what) {
         try {
-            scheduler.submit(this::runRebuild).get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+            scheduler.submit(task).get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            throw new DiscoveryStartException(description + ": first rebuild did not finish within " + startTimeout
+            throw new DiscoveryStartException(description + ": " + what + " did not finish within " + startTimeout
                     + " (expected: listeners that return promptly)", null);
         } catch (ExecutionException e) {
-            throw new DiscoveryStartException(description + ": first rebuild failed: " + e.getCause(), e.getCause());
+            throw new DiscoveryStartException(description + ": " + what + " failed: " + e.getCause(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new DiscoveryStartException(description + ": interrupted during the first rebuild", e);
+            throw new DiscoveryStartException(description + ": interrupted during the " + what, e);
         } catch (RejectedExecutionException e) {
-            throw new DiscoveryStartException(description + ": scheduler rejected the first rebuild", e);
+            throw new DiscoveryStartException(description + ": scheduler rejected the " + what, e);
         }
     }
 

@@ -114,7 +114,7 @@ class LabelSelectorDiscoveryTest {
     }
 
     /**
-     * 1,000 pods created not Ready, then made Ready, 300 of them then deleted, from 4 threads: the final set is
+     * 1,000 pods created not Ready, then made Ready, 300 of them then deleted, from 2 threads: the final set is
      * exact, and the number of rebuilds is bounded by the debounce. The bound holds on any machine: each
      * rebuild is scheduled at least one debounce after the previous one started (a rebuild is only scheduled
      * when none is pending), so over an elapsed time E there are at most E / debounce + 2 of them (the start-up
@@ -128,13 +128,17 @@ class LabelSelectorDiscoveryTest {
                 .matchLabels(Map.of("app", "vllm")).targetPorts(8000).debounce(debounce).build()) {
             long t0 = System.nanoTime();
             d.start();
-            ExecutorService pool = Executors.newFixedThreadPool(4);
-            try {
-                runAll(pool, 1000, i -> client.pods().inNamespace(NS)
+            ExecutorService pool = Executors.newFixedThreadPool(2);
+            // The writer's own client waits longer than the default 10 s: on a loaded machine the mock server
+            // can fall behind while it pushes thousands of watch events.
+            try (KubernetesClient writer = new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(
+                    new io.fabric8.kubernetes.client.ConfigBuilder(client.getConfiguration())
+                            .withRequestTimeout(120_000).build()).build()) {
+                runAll(pool, 1000, i -> writer.pods().inNamespace(NS)
                         .resource(pod("p" + i, labels, ip(i), false, T0)).create());
-                runAll(pool, 1000, i -> client.pods().inNamespace(NS)
+                runAll(pool, 1000, i -> writer.pods().inNamespace(NS)
                         .resource(pod("p" + i, labels, ip(i), true, T0.plusSeconds(i))).updateStatus());
-                runAll(pool, 300, i -> client.pods().inNamespace(NS).withName("p" + (i * 3)).delete());
+                runAll(pool, 300, i -> writer.pods().inNamespace(NS).withName("p" + (i * 3)).delete());
             } finally {
                 pool.shutdown();
             }

@@ -58,7 +58,7 @@ public final class PickerStats {
         completions.get(outcome).increment();
     }
 
-    void fallbackServed() {
+    void recordFallbackServed() {
         fallbackServed.increment();
     }
 
@@ -81,7 +81,7 @@ public final class PickerStats {
     }
 
     /** Responses served by a fallback endpoint rather than the first one named. */
-    public long fallbackServed() {
+    public long fallbacksServed() {
         return fallbackServed.sum();
     }
 
@@ -112,7 +112,7 @@ public final class PickerStats {
         }
         out.append("# HELP podrouter_extproc_fallback_served_total Responses served by a fallback endpoint.\n")
                 .append("# TYPE podrouter_extproc_fallback_served_total counter\n")
-                .append("podrouter_extproc_fallback_served_total ").append(Long.toString(fallbackServed())).append('\n')
+                .append("podrouter_extproc_fallback_served_total ").append(Long.toString(fallbacksServed())).append('\n')
                 .append("# HELP podrouter_extproc_open_streams ext_proc streams open now.\n")
                 .append("# TYPE podrouter_extproc_open_streams gauge\n")
                 .append("podrouter_extproc_open_streams ").append(Integer.toString(openStreams())).append('\n');

@@ -14,7 +14,6 @@ import io.podrouter.api.PodSelection;
 import io.podrouter.extproc.proto.BodyMutation;
 import io.podrouter.extproc.proto.BodyResponse;
 import io.podrouter.extproc.proto.CommonResponse;
-import io.podrouter.extproc.proto.HeaderMap;
 import io.podrouter.extproc.proto.HeaderMutation;
 import io.podrouter.extproc.proto.HeaderValue;
 import io.podrouter.extproc.proto.HeaderValueOption;
@@ -255,7 +254,7 @@ final class PickerStream implements StreamObserver<ProcessingRequest> {
             if (served.equalsIgnoreCase(EndpointPicker.endpoint(pod))) {
                 // the data plane went down the list: the endpoints before this one did not answer
                 complete(Outcome.FAILURE, -1);
-                picker.stats.fallbackServed();
+                picker.stats.recordFallbackServed();
                 InferenceRequest req = request;
                 if (req != null) {
                     try {
@@ -313,8 +312,12 @@ final class PickerStream implements StreamObserver<ProcessingRequest> {
         responseEnded();
     }
 
+    /** The first byte of the pod's response body: the router can tell prefill from decode from here on. */
     private void firstToken() {
-        // reported through PodSelection.firstToken() once router-api has it; nothing else reads it here
+        PodSelection s = selection;
+        if (s != null) {
+            s.firstToken();
+        }
     }
 
     private void responseEnded() {
@@ -452,14 +455,9 @@ final class PickerStream implements StreamObserver<ProcessingRequest> {
         int need = length + chunk.size();
         byte[] b = buf;
         if (need > b.length) {
-            b = Arrays.copyOf(b, Math.max(need, Math.min(Integer.MAX_VALUE - 8, b.length * 2L > need ? b.length * 2 : need)));
+            b = Arrays.copyOf(b, (int) Math.max(need, Math.min(Integer.MAX_VALUE - 8L, b.length * 2L)));
         }
         chunk.copyTo(b, length);
         return b;
-    }
-
-    @SuppressWarnings("unused")
-    private static HeaderMap noHeaders() {
-        return HeaderMap.getDefaultInstance();
     }
 }

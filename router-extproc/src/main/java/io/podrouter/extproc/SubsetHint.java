@@ -103,6 +103,23 @@ final class SubsetHint {
         return endpoints.isEmpty() && hosts.isEmpty();
     }
 
+    /** The hint's value as given, for messages: {@code [a, b]}, {@code "a,b"}, or {@code (none)}. */
+    static String describe(Metadata metadata) {
+        Struct ns = metadata.getFilterMetadataMap().get(EndpointPicker.SUBSET_NAMESPACE);
+        Value v = ns == null ? null : ns.getFieldsMap().get(EndpointPicker.SUBSET_KEY);
+        if (v == null) {
+            return "(none)";
+        }
+        if (v.hasListValue()) {
+            List<String> items = new ArrayList<>();
+            for (Value e : v.getListValue().getValuesList()) {
+                items.add(e.hasStringValue() ? e.getStringValue() : e.getKindCase().name());
+            }
+            return items.toString();
+        }
+        return v.hasStringValue() ? '"' + v.getStringValue() + '"' : v.getKindCase().name();
+    }
+
     String key() {
         return key;
     }

@@ -14,6 +14,7 @@ import io.podrouter.strategies.LeastRequestStrategy;
 import io.podrouter.strategies.RandomStrategy;
 import io.podrouter.strategies.RoundRobinStrategy;
 import io.podrouter.strategies.compose.CacheAware;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +40,7 @@ public final class PickerMain implements AutoCloseable {
     private final EndpointPickerServer server;
     private final Router router;
 
-    private PickerMain(PickerOptions o) throws IOException {
+    private PickerMain(PickerOptions o, @Nullable KubernetesClient givenClient) throws IOException {
         try {
             PrometheusScraper scraper = PrometheusScraper.builder().interval(o.scrapeInterval()).build();
             resources.add(scraper);
@@ -65,8 +66,11 @@ public final class PickerMain implements AutoCloseable {
             if (o.poolName() != null && o.poolNamespace() != null) {
                 model = o.model() != null ? o.model() : o.poolName();
                 DiscoveryPodSource discovered = new DiscoveryPodSource(model, scraper::updateTargets);
-                KubernetesClient client = new KubernetesClientBuilder().build();
-                resources.add(client);
+                KubernetesClient client = givenClient;
+                if (client == null) {
+                    client = new KubernetesClientBuilder().build();
+                    resources.add(client);
+                }
                 InferencePoolDiscovery discovery = InferencePoolDiscovery.builder(client, o.poolNamespace(), o.poolName())
                         .model(model).listener(discovered).build();
                 resources.add(discovery);
@@ -147,7 +151,12 @@ public final class PickerMain implements AutoCloseable {
      * @throws IOException              when a port cannot be bound or TLS cannot be set up
      */
     public static PickerMain start(String... args) throws IOException {
-        return new PickerMain(PickerOptions.parse(args));
+        return new PickerMain(PickerOptions.parse(args), null);
+    }
+
+    /** As {@link #start(String...)} with a given Kubernetes client (not closed by the picker). */
+    static PickerMain start(KubernetesClient client, String... args) throws IOException {
+        return new PickerMain(PickerOptions.parse(args), client);
     }
 
     /** The bound ext_proc port. */
@@ -198,7 +207,7 @@ public final class PickerMain implements AutoCloseable {
             System.out.print(PickerOptions.USAGE);
             return;
         }
-        PickerMain picker = new PickerMain(options);
+        PickerMain picker = new PickerMain(options, null);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             picker.close();

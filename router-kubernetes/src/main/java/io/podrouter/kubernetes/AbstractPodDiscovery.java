@@ -179,11 +179,17 @@ abstract class AbstractPodDiscovery implements PodDiscovery {
     }
 
     /**
-     * Registers an informer (not yet started): its events mark the state dirty, its list/watch errors are
-     * retried forever and make the discovery stale until it watches again.
+     * Registers an informer (not started): its events mark the state dirty, its list/watch errors are retried
+     * forever and make the discovery stale until it watches again.
      */
-    final <T> Tracked track(SharedIndexInformer<T> informer, String what) {
+    final Tracked track(SharedIndexInformer<?> informer, String what) {
         Tracked t = new Tracked(informer, what);
+        configure(informer, t);
+        tracked.add(t);
+        return t;
+    }
+
+    private <T> void configure(SharedIndexInformer<T> informer, Tracked t) {
         informer.exceptionHandler((isStarted, error) -> {
             t.lastError = error;
             t.failing = true;
@@ -214,8 +220,6 @@ abstract class AbstractPodDiscovery implements PodDiscovery {
                 markDirty();
             }
         });
-        tracked.add(t);
-        return t;
     }
 
     /** Stops and forgets an informer. */
@@ -228,12 +232,19 @@ abstract class AbstractPodDiscovery implements PodDiscovery {
     /** Starts the informer (once) and marks the state dirty when its first list has been loaded. */
     final CompletableFuture<Void> startTracked(Tracked t) {
         synchronized (t) {
-            if (t.startFuture == null) {
-                CompletableFuture<Void> f = t.informer.start().toCompletableFuture();
-                f.whenComplete((v, e) -> markDirty());
+            CompletableFuture<Void> f = t.startFuture;
+            if (f == null) {
+                f = t.informer.start().toCompletableFuture();
+                f.whenComplete((v, e) -> {
+                    if (e == null) {
+                        // Synced means listed and watching; the health check must not miss a loss right after.
+                        t.watched = true;
+                    }
+                    markDirty();
+                });
                 t.startFuture = f;
             }
-            return t.startFuture;
+            return f;
         }
     }
 
@@ -300,6 +311,13 @@ abstract class AbstractPodDiscovery implements PodDiscovery {
             // Cleared before reading the caches: an event from now on schedules another rebuild.
             rebuildPending.set(false);
             rebuilds.incrementAndGet();
+            for (Tracked t : tracked) {
+                if (!t.informer.hasSynced()) {
+                    // Loading (first list, new selector): keep what is published;
+                    // the informer's sync marks the state dirty again.
+                    return;
+                }
+            }
             Map<String, List<Pod>> next;
             try {
                 next = rebuild();
@@ -358,6 +376,13 @@ abstract class AbstractPodDiscovery implements PodDiscovery {
         }
     }
 
+    /**
+     * Updates {@link #isStale()}: stale while an informer reports list/watch errors or has been seen not
+     * watching on {@value #MISSES_BEFORE_STALE} checks in a row; fresh again once every informer watches. The
+     * informer itself resumes its watch from the last resource version it saw (the API server then replays
+     * what happened meanwhile, or answers 410 Gone and the informer lists everything again, reporting pods
+     * deleted meanwhile through {@code onDelete(pod, true)}); either way its events trigger a rebuild.
+     */
     private void checkHealth() {
         synchronized (rebuildLock) {
             if (closed) {
@@ -418,7 +443,7 @@ abstract class AbstractPodDiscovery implements PodDiscovery {
         volatile @Nullable Throwable lastError;
         volatile boolean failing;
         volatile boolean stopped;
-        boolean watched;
+        volatile boolean watched;
         int misses;
         @Nullable CompletableFuture<Void> startFuture;
 

@@ -170,7 +170,8 @@ public final class InferencePoolDiscovery extends AbstractPodDiscovery {
                 LOG.info("{}: selector changed from {} to {}; resyncing pods", description(), podSelector, s.matchLabels());
                 untrack(pods);
             }
-            pods = track(client.pods().inNamespace(namespace).withLabels(s.matchLabels()).runnableInformer(0),
+            Map<String, String> selector = s.matchLabels();
+            pods = track(client.pods().inNamespace(namespace).withLabels(selector).runnableInformer(0),
                     "pods matching " + s.matchLabels());
             podInformer = pods;
             podSelector = s.matchLabels();

@@ -44,7 +44,7 @@ class ApiSurfaceTest {
     static void importMainClasses() {
         library = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
                 .importPackages("io.podrouter.api", "io.podrouter.core", "io.podrouter.strategies",
-                        "io.podrouter.prometheus", "io.podrouter.micrometer", "io.podrouter.examples");
+                        "io.podrouter.prometheus", "io.podrouter.micrometer", "io.podrouter.kubernetes", "io.podrouter.examples");
     }
 
     @Test

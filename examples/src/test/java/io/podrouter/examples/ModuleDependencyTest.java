@@ -15,7 +15,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /**
  * The published modules depend one way, toward the API, as their poms say: podrouter-api on no other
  * podrouter module, podrouter-strategies, podrouter-prometheus and podrouter-core on podrouter-api only,
- * the optional podrouter-micrometer on podrouter-core and podrouter-api only, and nothing on it.
+ * the optional podrouter-micrometer on podrouter-core and podrouter-api only, and nothing on it;
+ * podrouter-kubernetes on podrouter-api only (plus fabric8).
  * Checked on the compiled classes (what a consumer actually loads), so an import the pom happens to allow
  * transitively still fails here. Lives in examples because it is the module that sees all of them.
  */
@@ -26,6 +27,7 @@ class ModuleDependencyTest {
     private static final String STRATEGIES = "io.podrouter.strategies..";
     private static final String PROMETHEUS = "io.podrouter.prometheus..";
     private static final String MICROMETER = "io.podrouter.micrometer..";
+    private static final String KUBERNETES = "io.podrouter.kubernetes..";
     private static final String BENCH = "io.podrouter.bench..";
     private static final String EXAMPLES = "io.podrouter.examples..";
 
@@ -35,14 +37,14 @@ class ModuleDependencyTest {
     static void importLibraryClasses() {
         classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
                 .importPackages("io.podrouter.api", "io.podrouter.core", "io.podrouter.strategies", "io.podrouter.prometheus",
-                        "io.podrouter.micrometer");
+                        "io.podrouter.micrometer", "io.podrouter.kubernetes");
     }
 
     @Test
     void everyLibraryModuleIsOnTheClasspath() {
         // guards the rules below against passing vacuously on an empty import
         for (String pkg : new String[] {"io.podrouter.api", "io.podrouter.core", "io.podrouter.strategies",
-                "io.podrouter.prometheus", "io.podrouter.prometheus.text", "io.podrouter.micrometer"}) {
+                "io.podrouter.prometheus", "io.podrouter.prometheus.text", "io.podrouter.micrometer", "io.podrouter.kubernetes"}) {
             assertThat(classes.stream().anyMatch(c -> c.getPackageName().equals(pkg))).as(pkg).isTrue();
         }
     }
@@ -60,7 +62,7 @@ class ModuleDependencyTest {
     @Test
     void apiImportsNoOtherPodrouterModule() {
         check(noClasses().that().resideInAPackage(API)
-                .should().dependOnClassesThat().resideInAnyPackage(CORE, STRATEGIES, PROMETHEUS, MICROMETER, BENCH, EXAMPLES));
+                .should().dependOnClassesThat().resideInAnyPackage(CORE, STRATEGIES, PROMETHEUS, MICROMETER, KUBERNETES, BENCH, EXAMPLES));
     }
 
     @Test
@@ -85,6 +87,12 @@ class ModuleDependencyTest {
     void micrometerImportsOnlyTheCoreAndTheApi() {
         check(noClasses().that().resideInAPackage(MICROMETER)
                 .should().dependOnClassesThat().resideInAnyPackage(STRATEGIES, PROMETHEUS, BENCH, EXAMPLES));
+    }
+
+    @Test
+    void kubernetesImportsOnlyTheApi() {
+        check(noClasses().that().resideInAPackage(KUBERNETES)
+                .should().dependOnClassesThat().resideInAnyPackage(CORE, STRATEGIES, PROMETHEUS, MICROMETER, BENCH, EXAMPLES));
     }
 
     @Test

@@ -36,4 +36,32 @@ public interface PodDiscoveryListener {
      */
     default void staleChanged(boolean stale) {
     }
+
+    /**
+     * A listener that hands {@code consumer} the endpoints of all models together (sorted by id) each time one
+     * model's list changes: the shape a metrics scraper wants, e.g. {@code allPods(scraper::updateTargets)}
+     * with podrouter's {@code PrometheusScraper}, which scrapes every pod whatever its model. Safe to register on
+     * several discoveries (calls are serialised); the union then covers all of them, assuming distinct pod ids.
+     *
+     * @param consumer receives an immutable list; null throws {@link NullPointerException}
+     */
+    static PodDiscoveryListener allPods(java.util.function.Consumer<List<Pod>> consumer) {
+        java.util.Objects.requireNonNull(consumer, "consumer: null (expected: a consumer of the union of all models' pods)");
+        java.util.Map<String, List<Pod>> byModel = new java.util.TreeMap<>();
+        return (model, pods) -> {
+            List<Pod> union;
+            synchronized (byModel) {
+                if (pods.isEmpty()) {
+                    byModel.remove(model);
+                } else {
+                    byModel.put(model, pods);
+                }
+                java.util.List<Pod> all = new java.util.ArrayList<>();
+                byModel.values().forEach(all::addAll);
+                all.sort(java.util.Comparator.comparing(Pod::id));
+                union = List.copyOf(all);
+            }
+            consumer.accept(union);
+        };
+    }
 }

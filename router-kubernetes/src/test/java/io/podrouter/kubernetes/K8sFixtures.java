@@ -57,6 +57,19 @@ final class K8sFixtures {
                 .build();
     }
 
+    /** Deletes every pod and pool the tests create, so that tests can share one mock server. */
+    static void clear(KubernetesClient client) {
+        client.pods().inNamespace(NS).delete();
+        client.pods().inNamespace("other").delete();
+        var pools = client.genericKubernetesResources(InferencePoolDiscovery.INFERENCE_POOL).inNamespace(NS);
+        for (GenericKubernetesResource p : pools.list().getItems()) {
+            // A finalizer would keep it (marked for deletion) past delete().
+            p.getMetadata().setFinalizers(List.of());
+            pools.resource(p).update();
+            pools.withName(p.getMetadata().getName()).delete();
+        }
+    }
+
     static void createPool(KubernetesClient client, GenericKubernetesResource pool) {
         client.genericKubernetesResources(InferencePoolDiscovery.INFERENCE_POOL).inNamespace(NS).resource(pool).create();
     }

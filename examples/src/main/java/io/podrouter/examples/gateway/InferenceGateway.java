@@ -404,6 +404,41 @@ public final class InferenceGateway implements AutoCloseable {
     }
 
     /**
+     * Replaces every backend of {@code model} at once (what a discovery source publishes: the model's whole
+     * current list). The model becomes known if it was not; an empty list leaves it known with no backend.
+     * Takes effect for requests that start afterwards.
+     *
+     * @throws NullPointerException     for a null argument or element
+     * @throws IllegalArgumentException for a blank model, duplicate ids, or an id registered for another model
+     * @throws IllegalStateException    after {@link #close()}
+     */
+    public void replaceBackends(String model, List<Pod> pods) {
+        Objects.requireNonNull(model, "model: null (expected: the model the backends serve)");
+        Objects.requireNonNull(pods, "pods: null (expected: a list, possibly empty)");
+        if (model.isBlank()) {
+            throw new IllegalArgumentException("model: blank (expected: the model the backends serve)");
+        }
+        Set<String> ids = new java.util.HashSet<>();
+        for (Pod p : pods) {
+            Objects.requireNonNull(p, "pods: contains null (expected: only pods)");
+            if (!ids.add(p.id())) {
+                throw new IllegalArgumentException("pods: duplicate id '" + p.id() + "' (expected: unique ids)");
+            }
+        }
+        synchronized (backendsLock) {
+            ensureOpen();
+            for (ModelBackends m : models.values()) {
+                if (!m.model.equals(model) && m.pods.stream().anyMatch(p -> ids.contains(p.id()))) {
+                    throw new IllegalArgumentException("pods: an id already serves model '" + m.model
+                            + "' (expected: a unique id per backend)");
+                }
+            }
+            apply(models.computeIfAbsent(model, this::newModel), pods);
+        }
+        LOG.info("model {} now has {} backends", model, pods.size());
+    }
+
+    /**
      * Removes the backend with this id; requests already routed to it finish. The model stays known
      * (with no backend it gets 503).
      *

@@ -230,6 +230,8 @@ final class ProxyExchange {
             return;
         }
         cancel(att.timer);
+        // The first body bytes carry the first token (SSE) or the whole answer; once per attempt (later calls are no-ops).
+        att.selection.firstToken();
         att.awaitingBackend = false;
         att.awaitingClient = true;
         conn.writeChunk(chunk).addListener(f -> {

@@ -42,6 +42,7 @@ public final class PodRouterPool implements AutoCloseable {
     private final Map<String, List<Pod>> bySource = new LinkedHashMap<>();
     private volatile List<Pod> pods = List.of();
     private volatile Candidates candidates;
+    private final List<AutoCloseable> sources = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /**
      * @param name    the pool's name; non-blank
@@ -144,9 +145,22 @@ public final class PodRouterPool implements AutoCloseable {
         return ids;
     }
 
-    /** Closes the scraper and the router (their threads end). Idempotent. */
+    /** Registers a pod source (e.g. a discovery poller) to be closed with the pool. */
+    void addSource(AutoCloseable source) {
+        sources.add(Objects.requireNonNull(source, "source"));
+    }
+
+    /** Closes the pool's pod sources, then the scraper and the router (their threads end). Idempotent. */
     @Override
     public void close() {
+        for (AutoCloseable s : sources) {
+            try {
+                s.close();
+            } catch (Exception e) {
+                LOG.warn("podrouter pool {}: closing a pod source failed: {}", name, e.toString());
+            }
+        }
+        sources.clear();
         scraper.close();
         router.close();
     }

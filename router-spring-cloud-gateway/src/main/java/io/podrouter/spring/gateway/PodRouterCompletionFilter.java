@@ -36,8 +36,10 @@ import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.G
  * client that went away: that is where {@code doFinally} completes the selection, exactly once, as SUCCESS (status
  * below 500), FAILURE (5xx, an error, or a pod failure the gateway filter answered itself) or CANCELLED (the
  * client's connection closed). The response it passes on is a decorator that reports the first non-empty body chunk
- * ({@code PodSelection.firstToken()}, and the point after which no retry is made) and otherwise passes every
- * chunk through untouched, server-sent events included.
+ * ({@code PodSelection.firstToken()}, and the point after which no retry is made) and a body cancelled while
+ * being written (the client's connection closed: Reactor Netty then completes the write without an error, so the
+ * cancel of the body is the one sign of it), and otherwise passes every chunk through untouched, server-sent events
+ * included.
  *
  * <p>Routes that are not podrouter routes ({@link PodRouterPools#poolName}) pass through with no work beyond a
  * map lookup. A podrouter route naming an unknown pool is answered by {@link PodRouterGatewayFilter}.
@@ -113,12 +115,13 @@ public final class PodRouterCompletionFilter implements GlobalFilter, Ordered {
 
         @Override
         public Mono<Void> writeWith(Publisher<? extends DataBuffer> body) {
-            return super.writeWith(Flux.from(body).doOnNext(this::observe));
+            return super.writeWith(Flux.from(body).doOnNext(this::observe).doOnCancel(state::bodyCancelled));
         }
 
         @Override
         public Mono<Void> writeAndFlushWith(Publisher<? extends Publisher<? extends DataBuffer>> body) {
-            return super.writeAndFlushWith(Flux.from(body).map(chunks -> Flux.from(chunks).doOnNext(this::observe)));
+            return super.writeAndFlushWith(Flux.from(body).doOnCancel(state::bodyCancelled)
+                    .map(chunks -> Flux.from(chunks).doOnNext(this::observe).doOnCancel(state::bodyCancelled)));
         }
 
         private void observe(DataBuffer chunk) {

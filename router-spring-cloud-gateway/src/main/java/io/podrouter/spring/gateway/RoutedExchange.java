@@ -35,6 +35,7 @@ final class RoutedExchange {
     private @Nullable PodSelection current;
     private long attemptStart;
     private boolean answerStarted;
+    private boolean bodyCancelled;
     private boolean failed;
     private boolean counted;
     private boolean retryHeld;
@@ -138,8 +139,18 @@ final class RoutedExchange {
     }
 
     /**
+     * The response body's source was cancelled by the server side of the exchange: the client's connection closed
+     * while the answer was being written. Reactor Netty then ends the write normally (it drops what is left), so
+     * this is how a client that leaves mid-stream is told from a complete answer.
+     */
+    synchronized void bodyCancelled() {
+        bodyCancelled = true;
+    }
+
+    /**
      * Ends the exchange: completes the current attempt's selection (if any) and returns the retry budget. Outcome:
-     * CANCEL -> CANCELLED; an error -> CANCELLED when the client connection was closed
+     * CANCEL, or a response body cancelled while written ({@link #bodyCancelled()}) -> CANCELLED; an error ->
+     * CANCELLED when the client connection was closed
      * ({@link AbortedException}), else FAILURE; completion -> FAILURE for a status &gt;= 500 or a failure the
      * filter answered itself, else SUCCESS. Idempotent.
      *
@@ -154,7 +165,7 @@ final class RoutedExchange {
         finished = true;
         if (current != null) {
             Outcome outcome;
-            if (signal == SignalType.CANCEL || (error != null && clientGone(error))) {
+            if (signal == SignalType.CANCEL || bodyCancelled || (error != null && clientGone(error))) {
                 outcome = Outcome.CANCELLED;
             } else if (error != null || failed || (status != null && status >= 500)) {
                 outcome = Outcome.FAILURE;

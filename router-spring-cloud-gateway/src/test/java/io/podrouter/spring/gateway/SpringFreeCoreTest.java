@@ -1,0 +1,35 @@
+package io.podrouter.spring.gateway;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.Test;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The core modules stay free of Spring, Reactor and Jackson: only this module depends on them. */
+class SpringFreeCoreTest {
+
+    private static final String[] SPRING_STACK = {"org.springframework..", "reactor..", "tools.jackson..", "com.fasterxml.."};
+
+    @Test
+    void noCoreModuleDependsOnTheSpringStack() {
+        JavaClasses core = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("io.podrouter.api", "io.podrouter.core", "io.podrouter.strategies", "io.podrouter.prometheus",
+                        "io.podrouter.micrometer");
+        assertThat(core.stream().map(c -> c.getPackageName()).distinct())
+                .contains("io.podrouter.api", "io.podrouter.core", "io.podrouter.strategies", "io.podrouter.prometheus",
+                        "io.podrouter.micrometer");
+        noClasses().should().dependOnClassesThat().resideInAnyPackage(SPRING_STACK).check(core);
+    }
+
+    @Test
+    void theRuleFailsWhereThereAreSuchDependencies() {
+        JavaClasses adapter = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("io.podrouter.spring.gateway");
+        assertThatThrownBy(() -> noClasses().should().dependOnClassesThat().resideInAnyPackage(SPRING_STACK).check(adapter))
+                .isInstanceOf(AssertionError.class).hasMessageContaining("org.springframework.cloud.gateway");
+    }
+}

@@ -24,7 +24,8 @@ import java.util.Objects;
  * every refresh interval, the first time at once.
  *
  * <p>An instance becomes a Ready pod: id = the instance id, or {@code host:port} when it has none; labels = its
- * metadata. A discovery client says nothing about when an instance became ready, so {@code readySince} is the
+ * metadata (entries with a null key or value dropped). Instances without a host or with a port outside 1..65535,
+ * and a second instance with an id already seen, are skipped. A discovery client says nothing about when an instance became ready, so {@code readySince} is the
  * moment this source first saw the instance (the cold-start clock starts then) and stays fixed while the instance
  * stays listed; an instance that leaves and comes back starts cold again. A failed or slow query (over the
  * interval) keeps the last list, logged once per run of failures.
@@ -72,7 +73,15 @@ final class DiscoveryPodSource implements AutoCloseable {
             }
             Instant since = firstSeen.getOrDefault(id, now);
             seen.put(id, since);
-            pods.add(new Pod(id, i.getHost(), i.getPort(), i.getMetadata(), true, since));
+            Map<String, String> labels = new HashMap<>();
+            if (i.getMetadata() != null) {
+                i.getMetadata().forEach((k, v) -> {
+                    if (k != null && v != null) { // a Pod's labels hold no nulls
+                        labels.put(k, v);
+                    }
+                });
+            }
+            pods.add(new Pod(id, i.getHost(), i.getPort(), labels, true, since));
         }
         firstSeen.clear();
         firstSeen.putAll(seen);

@@ -172,8 +172,8 @@ public final class PodRouterGatewayFilter implements GlobalFilter, Ordered {
                         + "', which is not configured (expected: one of " + pools.names() + ")", null, "unknown_pool"), Map.of());
             }
             // a pool that exists but no state: the completion filter is missing, and nothing would complete selections
-            throw new IllegalStateException("podrouter: no routing state on a podrouter route (expected: the "
-                    + "PodRouterCompletionFilter bean beside the PodRouterGatewayFilter)");
+            return Mono.error(new IllegalStateException("podrouter: no routing state on a podrouter route (expected: the "
+                    + "PodRouterCompletionFilter bean beside the PodRouterGatewayFilter)"));
         }
         ServerHttpRequest request = exchange.getRequest();
         if (!HttpMethod.POST.equals(request.getMethod())) {

@@ -4,8 +4,10 @@
 # selected, selection completed) and through a route to the same backend's fixed URL (/fixed/...), with the same
 # non-streamed completion request (io.podrouter.spring.gateway.OverheadTarget: one fake vLLM backend answering in
 # 10 ms + 1 ms per token). Prints one table row per run: requests per second, latency p50 and p99, errors (socket
-# errors plus non-2xx answers), then the added latency (podrouter minus fixed) per connection count, and the load
-# average. Needs wrk (Debian/Ubuntu: apt-get install wrk).
+# errors plus non-2xx answers) and the CPU time the target JVM (gateway and fake backend) spent per request, then
+# what podrouter adds (podrouter minus fixed: latency p50 and p99, CPU per request) per connection count, and the
+# load average. CPU per request is the figure that a busy machine disturbs least. The warm-up alternates the two
+# routes for 60 s, because the JIT needs that long on a loaded machine. Needs wrk (apt-get install wrk).
 #
 # Usage: router-spring-cloud-gateway/overhead.sh [seconds per run, default 10] [connection counts, default "16 256"]
 set -euo pipefail
@@ -39,27 +41,34 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"model":"llama-3-8b","prompt":"Once upon a time a pod","max_tokens":16}'
 LUA
 
-declare -A P50 P99
+declare -A P50 P99 CPU
+cpu_ms() { awk '{print ($14 + $15) * 10}' "/proc/$TARGET/stat"; } # utime + stime, at 100 ticks per second
 ms() { # wrk's latency (e.g. 812.00us, 27.41ms, 1.02s) in milliseconds
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
 }
 run() { # name path connections seconds
-  local out rps p50 p99 sock non2xx
+  local out rps p50 p99 sock non2xx c0 c1 n
+  c0=$(cpu_ms)
   out=$(wrk -t2 -c"$3" -d"$4"s --timeout 10s --latency -s "$LUA" "http://127.0.0.1:$GATEWAY_PORT$2")
+  c1=$(cpu_ms)
+  n=$(awk '/requests in/ {print $1}' <<<"$out")
   rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
   p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
   sock=$(awk '/Socket errors:/ {gsub(",", ""); print $4 + $6 + $8 + $10}' <<<"$out")
   non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $5}' <<<"$out")
-  P50[$1-$3]=$(ms "$p50"); P99[$1-$3]=$(ms "$p99")
-  printf '| %-9s | %5s | %9s | %8s | %8s | %6s |\n' "$1" "$3" "$rps" "$p50" "$p99" "$(( ${sock:-0} + ${non2xx:-0} ))"
+  P50[$1-$3]=$(ms "$p50"); P99[$1-$3]=$(ms "$p99"); CPU[$1-$3]=$(( (c1 - c0) * 1000 / (n > 0 ? n : 1) ))
+  printf '| %-9s | %5s | %9s | %8s | %8s | %6s | %7s |\n' "$1" "$3" "$rps" "$p50" "$p99" \
+    "$(( ${sock:-0} + ${non2xx:-0} ))" "${CPU[$1-$3]}"
 }
 
-echo "warming up (10 s each route)..." >&2
-run podrouter /podrouter/v1/completions 64 10 >/dev/null
-run fixed /fixed/v1/completions 64 10 >/dev/null
-echo "| route     | conns |     req/s |      p50 |      p99 | errors |"
-echo "|-----------|-------|-----------|----------|----------|--------|"
+echo "warming up (60 s, the routes alternating)..." >&2
+for _ in 1 2 3; do
+  run podrouter /podrouter/v1/completions 64 10 >/dev/null
+  run fixed /fixed/v1/completions 64 10 >/dev/null
+done
+echo "| route     | conns |     req/s |      p50 |      p99 | errors | CPU us/req |"
+echo "|-----------|-------|-----------|----------|----------|--------|------------|"
 for c in $CONNECTIONS; do
   run podrouter /podrouter/v1/completions "$c" "$DURATION"
   run fixed /fixed/v1/completions "$c" "$DURATION"
@@ -67,6 +76,7 @@ done
 echo
 for c in $CONNECTIONS; do
   awk -v c="$c" -v a="${P50[podrouter-$c]}" -v b="${P50[fixed-$c]}" -v x="${P99[podrouter-$c]}" -v y="${P99[fixed-$c]}" \
-    'BEGIN { printf "added by podrouter at %s connections: p50 %+.2f ms, p99 %+.2f ms\n", c, a - b, x - y }'
+    -v u="${CPU[podrouter-$c]}" -v v="${CPU[fixed-$c]}" \
+    'BEGIN { printf "added by podrouter at %s connections: p50 %+.2f ms, p99 %+.2f ms, CPU %+d us per request\n", c, a - b, x - y, u - v }'
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"

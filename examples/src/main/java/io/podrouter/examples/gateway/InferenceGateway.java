@@ -48,7 +48,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -62,11 +61,8 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -171,6 +167,11 @@ public final class InferenceGateway implements AutoCloseable {
     public static final String POD_HEADER = "X-Podrouter-Pod";
     /** Default {@link Builder#maxRequestBytes}: 1 MiB. */
     public static final int DEFAULT_MAX_REQUEST_BYTES = 1 << 20;
+    /**
+     * Default {@link Builder#maxConnectionsPerPod}: 1,024, the default connection limit of Envoy's
+     * per-cluster circuit breaker.
+     */
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_POD = 1024;
     /** Default {@link Builder#maxHeaderBytes}: 16 KiB. */
     public static final int DEFAULT_MAX_HEADER_BYTES = 16 << 10;
     /** Longest request line accepted (method, target, version); longer gets 414. */
@@ -206,7 +207,7 @@ public final class InferenceGateway implements AutoCloseable {
     final Duration totalTimeout;
     final int maxRetries;
     final RetryBudget retryBudget;
-    final HttpClient client;
+    final PodClient pods;
     final LongAdder exchangesInFlight = new LongAdder();
     private final Duration retryAfter;
     private final PrometheusScraper scraper;
@@ -215,7 +216,6 @@ public final class InferenceGateway implements AutoCloseable {
     private final ChannelGroup channels;
     private final Channel serverChannel;
     private final InetSocketAddress address;
-    private final ThreadPoolExecutor clientPool;
     private final ScheduledThreadPoolExecutor refreshScheduler;
     private final Map<String, ModelBackends> models = new ConcurrentHashMap<>();
     private final Object backendsLock = new Object();
@@ -253,7 +253,6 @@ public final class InferenceGateway implements AutoCloseable {
         this.maxRetries = b.maxRetries;
         this.retryBudget = new RetryBudget(b.retryBudgetPercent, b.minRetryConcurrency);
         this.retryAfter = b.retryAfter;
-        this.clientPool = pool("client-", 4);
         this.refreshScheduler = new ScheduledThreadPoolExecutor(1, named(THREAD_PREFIX + "refresh"));
         this.refreshScheduler.setRemoveOnCancelPolicy(true);
         this.loops = new MultiThreadIoEventLoopGroup(b.ioThreads, named(THREAD_PREFIX + "io-"), NioIoHandler.newFactory());
@@ -302,7 +301,7 @@ public final class InferenceGateway implements AutoCloseable {
                 s.close();
             }
             loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            shutdown(clientPool, refreshScheduler);
+            shutdown(refreshScheduler);
             if (e instanceof IOException io) {
                 throw io;
             }
@@ -315,22 +314,11 @@ public final class InferenceGateway implements AutoCloseable {
         this.router = r;
         this.serverChannel = bound;
         this.address = (InetSocketAddress) bound.localAddress();
-        this.client = HttpClient.newBuilder()
-                .executor(clientPool)
-                .connectTimeout(b.connectTimeout)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .version(HttpClient.Version.HTTP_1_1)
-                .build();
+        this.pods = new PodClient(b.connectTimeout, b.maxConnectionsPerPod, b.idleConnectionTimeout);
         for (String model : b.models) {
             models.put(model, newModel(model));
         }
         scraper.start();
-        if (ForkJoinPool.getCommonPoolParallelism() <= 1) {
-            LOG.warn("common ForkJoinPool parallelism is {} (fewer than 3 CPUs): CompletableFuture's default executor then "
-                    + "starts a thread per task, and HttpClient.sendAsync uses it for every backend response, which "
-                    + "roughly halves the gateway's throughput; start the JVM with "
-                    + "-Djava.util.concurrent.ForkJoinPool.common.parallelism=2 (or more)", ForkJoinPool.getCommonPoolParallelism());
-        }
         LOG.info("gateway listening on {} (scrape interval {} ms, strategies {})", address,
                 b.scrapeInterval.toMillis(), router.strategies().stream().map(SelectionStrategy::name).toList());
     }
@@ -500,6 +488,7 @@ public final class InferenceGateway implements AutoCloseable {
         scraper.updateTargets(all);
         m.pods = List.copyOf(pods);
         m.candidates = router.candidates(pods);
+        this.pods.retainOnly(all); // a removed pod's idle connections close; its requests in flight finish
     }
 
     // ----- request handling, on the connection's event loop -----
@@ -737,13 +726,14 @@ public final class InferenceGateway implements AutoCloseable {
         }
         serverChannel.close().syncUninterruptibly();
         channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        pods.close();
         if (!loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS)) {
             LOG.warn("gateway event loops still running 5 s after close");
         }
         scraper.close();
         router.close();
         meters.close();
-        shutdown(clientPool, refreshScheduler);
+        shutdown(refreshScheduler);
         LOG.info("gateway stopped");
     }
 
@@ -760,13 +750,6 @@ public final class InferenceGateway implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    private static ThreadPoolExecutor pool(String kind, int threads) {
-        ThreadPoolExecutor p = new ThreadPoolExecutor(threads, threads, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                named(THREAD_PREFIX + kind));
-        p.allowCoreThreadTimeOut(true);
-        return p;
     }
 
     private static ThreadFactory named(String prefix) {
@@ -801,6 +784,7 @@ public final class InferenceGateway implements AutoCloseable {
         private double retryBudgetPercent = RetryBudget.DEFAULT_PERCENT;
         private int minRetryConcurrency = RetryBudget.DEFAULT_MIN_CONCURRENT;
         private int ioThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
+        private int maxConnectionsPerPod = DEFAULT_MAX_CONNECTIONS_PER_POD;
         private SelectionStrategy[] strategies = {new LeastKvCacheStrategy(), new LeastRequestStrategy()};
         private SlowStart slowStart;
         private final Set<String> models = new TreeSet<>();
@@ -891,7 +875,10 @@ public final class InferenceGateway implements AutoCloseable {
             return this;
         }
 
-        /** How long a keep-alive connection may sit idle between requests before it is closed; default 60 s. Must be &gt; 0. */
+        /**
+         * How long a keep-alive connection may sit idle between requests before it is closed, a client's
+         * connection and a pooled connection to a pod alike; default 60 s. Must be &gt; 0.
+         */
         public Builder idleConnectionTimeout(Duration timeout) {
             this.idleConnectionTimeout = positive("idleConnectionTimeout", timeout);
             return this;
@@ -929,6 +916,21 @@ public final class InferenceGateway implements AutoCloseable {
                 throw new IllegalArgumentException("ioThreads: " + threads + " (expected: >= 1)");
             }
             this.ioThreads = threads;
+            return this;
+        }
+
+        /**
+         * Most connections the gateway keeps open to one pod (its address), connecting ones included; a
+         * request that finds them all busy waits for the next one free, within its response-headers
+         * timeout. Each connection carries one request at a time (HTTP/1.1), so this also bounds the
+         * requests in progress on a pod. Default {@value InferenceGateway#DEFAULT_MAX_CONNECTIONS_PER_POD}.
+         * Must be &gt;= 1.
+         */
+        public Builder maxConnectionsPerPod(int connections) {
+            if (connections < 1) {
+                throw new IllegalArgumentException("maxConnectionsPerPod: " + connections + " (expected: >= 1)");
+            }
+            this.maxConnectionsPerPod = connections;
             return this;
         }
 

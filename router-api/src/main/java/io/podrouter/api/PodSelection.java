@@ -50,6 +50,25 @@ public interface PodSelection extends AutoCloseable {
      */
     boolean complete(Outcome outcome, long latencyNanos);
 
+    /**
+     * Reports that the first token of the answer (for a gateway: the first byte of the pod's response body)
+     * arrived, so that the router and its strategies can tell a request that is still prefilling from one
+     * that is decoding. Optional: a gateway that never calls it loses only that distinction (strategies then
+     * treat the whole request as prefill load until completion). Call it at most once, before
+     * {@link #complete}; calls after the first, or after completion, are ignored and return false.
+     *
+     * <p>Thread-safe and lock-free; may be called from another thread than the one that selected. The router
+     * forwards it to the strategies and scorers that {@linkplain
+     * io.podrouter.api.strategy.SelectionStrategy#observesSelections observe selections} and to the event
+     * listener ({@link RouterEventListener#firstToken}).
+     *
+     * @return true for the first call on an open selection, false (and no effect) otherwise. The default
+     *         implementation, for selections not made by a podrouter router, does nothing and returns false
+     */
+    default boolean firstToken() {
+        return false;
+    }
+
     /** As {@link #complete(Outcome, long)}; a null {@code latency} means unknown. */
     default boolean complete(Outcome outcome, @Nullable Duration latency) {
         long nanos;

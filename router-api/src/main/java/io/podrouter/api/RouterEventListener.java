@@ -74,6 +74,13 @@ public interface RouterEventListener {
     }
 
     /**
+     * The gateway reported the first token of a selection of {@code pod} decided by {@code strategy}
+     * ({@link PodSelection#firstToken()}); at most once per selection, before its {@link #completed}.
+     */
+    default void firstToken(Pod pod, String strategy) {
+    }
+
+    /**
      * A selection departed from its strategy's primary rule. Called on the selection path.
      *
      * @param strategy as in {@link #selected}

@@ -521,6 +521,22 @@ public final class Router implements PodSelector, AutoCloseable {
         }
     }
 
+    /** Called at most once per selection, before its completion, when the gateway reports the first token. */
+    void firstToken(Pod pod, Decision decision, @Nullable InferenceRequest request) {
+        if (request != null) {
+            for (SelectionStrategy o : observers) {
+                try {
+                    o.firstToken(request, pod);
+                } catch (RuntimeException e) {
+                    observerFault(o, "threw from firstToken(): " + e, e);
+                }
+            }
+        }
+        if (listener != null) {
+            listener.firstToken(pod, decision.strategy());
+        }
+    }
+
     /** Called once per selection whose slot was reclaimed (never completed); counts as cancelled for the strategies. */
     void reclaimed(PodHandle handle, Pod pod, InferenceRequest request) {
         if (countsTokens) {

@@ -95,6 +95,15 @@ final class SafeListener implements RouterEventListener {
     }
 
     @Override
+    public void firstToken(Pod pod, String strategy) {
+        try {
+            delegate.firstToken(pod, strategy);
+        } catch (RuntimeException e) {
+            failed("firstToken", e);
+        }
+    }
+
+    @Override
     public void fallback(String strategy, Fallback fallback, @Nullable MissingReason reason) {
         try {
             delegate.fallback(strategy, fallback, reason);

@@ -26,11 +26,13 @@ import java.util.Optional;
  */
 class Selection implements PodSelection {
 
-    private static final VarHandle DONE;
+    private static final VarHandle STATE;
+    private static final int DONE_BIT = 1;
+    private static final int FIRST_TOKEN_BIT = 2;
 
     static {
         try {
-            DONE = MethodHandles.lookup().findVarHandle(Selection.class, "state", int.class);
+            STATE = MethodHandles.lookup().findVarHandle(Selection.class, "state", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -42,8 +44,8 @@ class Selection implements PodSelection {
     /** Routed while the pod was cold: the completion goes to the cold-start telemetry and burst guard. */
     private final boolean cold;
 
-    // 0 until completed, then 1; read and set only through DONE (never written in the constructor, so a
-    // selection costs no fence).
+    // Bit DONE_BIT once completed or reclaimed, bit FIRST_TOKEN_BIT once the first token was reported; read and
+    // set only through STATE (never written in the constructor, so a selection costs no fence).
     @SuppressWarnings("unused")
     private int state;
 
@@ -82,7 +84,7 @@ class Selection implements PodSelection {
     @Override
     public boolean complete(Outcome outcome, long latencyNanos) {
         Objects.requireNonNull(outcome, "outcome: null (expected: SUCCESS, FAILURE or CANCELLED)");
-        if ((int) DONE.getAcquire(this) != 0 || !DONE.compareAndSet(this, 0, 1)) {
+        if (!markDone()) {
             return false;
         }
         handle.release();
@@ -92,7 +94,30 @@ class Selection implements PodSelection {
 
     /** Whether {@link #complete} (or {@link #reclaim}) has taken effect. */
     boolean isDone() {
-        return (int) DONE.getAcquire(this) != 0;
+        return ((int) STATE.getAcquire(this) & DONE_BIT) != 0;
+    }
+
+    /** Sets the done bit; true for the one caller that set it (a CAS loop, since the first-token bit may change). */
+    private boolean markDone() {
+        int s = (int) STATE.getAcquire(this);
+        while ((s & DONE_BIT) == 0) {
+            int witness = (int) STATE.compareAndExchange(this, s, s | DONE_BIT);
+            if (witness == s) {
+                return true;
+            }
+            s = witness;
+        }
+        return false;
+    }
+
+    @Override
+    public boolean firstToken() {
+        // Only from the initial state: after completion, or on a second report, nothing happens.
+        if ((int) STATE.getAcquire(this) != 0 || !STATE.compareAndSet(this, 0, FIRST_TOKEN_BIT)) {
+            return false;
+        }
+        decision.router().firstToken(pod, decision, request());
+        return true;
     }
 
     /**
@@ -102,7 +127,7 @@ class Selection implements PodSelection {
      * @return whether this call freed the slot
      */
     final boolean reclaim() {
-        if ((int) DONE.getAcquire(this) != 0 || !DONE.compareAndSet(this, 0, 1)) {
+        if (!markDone()) {
             return false;
         }
         handle.release();

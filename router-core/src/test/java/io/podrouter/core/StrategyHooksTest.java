@@ -82,6 +82,54 @@ class StrategyHooksTest {
         @Override public void completed(InferenceRequest r, Pod pod, Outcome outcome, long latencyNanos) {
             events.add("completed " + pod.id() + " " + outcome + " " + latencyNanos);
         }
+        @Override public void firstToken(InferenceRequest r, Pod pod) {
+            events.add("first-token " + pod.id());
+        }
+    }
+
+    @Test
+    void firstTokenIsForwardedOnceBeforeCompletionAndIgnoredAfterIt() {
+        Recorder rec = new Recorder(false);
+        List<String> heard = new ArrayList<>();
+        Router router = router(Router.builder().eventListener(new io.podrouter.api.RouterEventListener() {
+            @Override
+            public void firstToken(Pod pod, String strategy) {
+                heard.add(pod.id() + " " + strategy);
+            }
+        }), rec);
+        Candidates c = router.candidates(pods(2));
+        PodSelection s = router.selectPod(InferenceRequest.forModel("m").withPrompt("hello"), c);
+        assertThat(s.firstToken()).isTrue();
+        assertThat(s.firstToken()).isFalse();
+        assertThat(s.complete(Outcome.SUCCESS, 7)).isTrue();
+        assertThat(s.firstToken()).isFalse();
+        assertThat(rec.events).hasSize(3);
+        assertThat(rec.events.get(0)).startsWith("selected pod-0");
+        assertThat(rec.events.subList(1, 3)).containsExactly("first-token pod-0", "completed pod-0 SUCCESS 7");
+        assertThat(heard).containsExactly("pod-0 recorder");
+
+        // Completed without a first token (an error before any byte): the strategy hears only the completion.
+        rec.events.clear();
+        PodSelection failed = router.selectPod(InferenceRequest.forModel("m").withPrompt("hello"), c);
+        failed.complete(Outcome.FAILURE, -1);
+        assertThat(failed.firstToken()).isFalse();
+        assertThat(rec.events).hasSize(2);
+        assertThat(rec.events.get(1)).isEqualTo("completed pod-0 FAILURE -1");
+        assertThat(heard).hasSize(1);
+    }
+
+    @Test
+    void aSelectionWithAFirstTokenStillCompletesExactlyOnce() {
+        Recorder rec = new Recorder(false);
+        Router router = router(Router.builder(), rec);
+        Candidates c = router.candidates(pods(1));
+        PodSelection s = router.selectPod(InferenceRequest.forModel("m"), c);
+        s.firstToken();
+        assertThat(s.complete(Outcome.SUCCESS, 1)).isTrue();
+        assertThat(s.complete(Outcome.FAILURE, 1)).isFalse();
+        s.close();
+        assertThat(rec.events.stream().filter(e -> e.startsWith("completed"))).hasSize(1);
+        assertThat(router.inFlight("pod-0")).isZero();
     }
 
     @Test

@@ -261,6 +261,8 @@ final class ProxyExchange {
             att.awaitingClient = true;
         }
         if (chunk.isReadable()) {
+            // The first body bytes carry the first token (SSE) or the whole answer; later calls are no-ops.
+            att.selection.firstToken();
             att.unflushed = conn.writeChunk(chunk);
         } else {
             chunk.release();
@@ -294,6 +296,7 @@ final class ProxyExchange {
         }
         cancel(att.timer);
         if (last.isReadable()) {
+            att.selection.firstToken(); // a body that came in one piece
             conn.writeChunk(last);
         } else {
             last.release();

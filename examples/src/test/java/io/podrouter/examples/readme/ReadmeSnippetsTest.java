@@ -26,7 +26,8 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * README's Java snippets cannot rot: every {@code ```java} block of README.md must be, below its import
+ * The docs' Java snippets cannot rot: every {@code ```java} block of README.md and of each page under
+ * {@code docs/} must be, below its import
  * lines, a tagged region ({@code // tag::name[]} ... {@code // end::name[]}) of a Java source file that the
  * build compiles (any module's {@code src}), and its import lines must be exactly the imports of that file
  * that the region uses. The regions of this package are also run below.
@@ -43,13 +44,32 @@ class ReadmeSnippetsTest {
     }
 
     @Test
-    void everyJavaBlockOfTheReadmeIsACompiledRegionWithTheImportsItUses() throws IOException {
-        String readme = Files.readString(ROOT.resolve("README.md"));
+    void everyJavaBlockOfTheReadmeAndTheDocsPagesIsACompiledRegionWithTheImportsItUses() throws IOException {
         List<Region> regions = regions();
         assertThat(regions).extracting(Region::name)
                 .contains("quickstart", "scraper", "gateway", "cache-aware", "micrometer", "listener");
+        List<Path> pages = new ArrayList<>();
+        pages.add(ROOT.resolve("README.md"));
+        Path docs = ROOT.resolve("docs");
+        if (Files.isDirectory(docs)) {
+            try (Stream<Path> list = Files.list(docs)) {
+                list.filter(p -> p.toString().endsWith(".md")).sorted().forEach(pages::add);
+            }
+        }
         List<String> problems = new ArrayList<>();
-        Matcher m = JAVA_BLOCK.matcher(readme);
+        int blocks = 0;
+        for (Path page : pages) {
+            blocks += checkJavaBlocks(page, regions, problems);
+        }
+        assertThat(blocks).as("java blocks in README.md and docs/*.md").isGreaterThanOrEqualTo(6);
+        assertThat(problems).as("java blocks of README.md and docs/*.md").isEmpty();
+    }
+
+    /** Checks every java block of one page against the tagged regions; returns how many blocks it has. */
+    private static int checkJavaBlocks(Path page, List<Region> regions, List<String> problems) throws IOException {
+        String text = Files.readString(page);
+        String where = ROOT.relativize(page).toString();
+        Matcher m = JAVA_BLOCK.matcher(text);
         int blocks = 0;
         while (m.find()) {
             blocks++;
@@ -68,18 +88,17 @@ class ReadmeSnippetsTest {
             Region match = regions.stream().filter(r -> r.text().equals(body)).findFirst().orElse(null);
             String head = lines.get(Math.min(bodyStart, lines.size() - 1));
             if (match == null) {
-                problems.add("README block " + blocks + " (starting '" + head.strip() + "') is no tagged region of a "
+                problems.add(where + " block " + blocks + " (starting '" + head.strip() + "') is no tagged region of a "
                         + "compiled source file (copy it verbatim from one, between // tag::name[] and // end::name[])");
                 continue;
             }
             Set<String> used = usedImports(match);
             if (!imports.equals(used)) {
-                problems.add("README block " + blocks + " ('" + match.name() + "' of " + match.file() + ") imports "
+                problems.add(where + " block " + blocks + " ('" + match.name() + "' of " + match.file() + ") imports "
                         + imports + " (expected: the imports of the file that the region uses, " + used + ")");
             }
         }
-        assertThat(blocks).as("java blocks in README.md").isGreaterThanOrEqualTo(6);
-        assertThat(problems).as("README java blocks").isEmpty();
+        return blocks;
     }
 
     @Test

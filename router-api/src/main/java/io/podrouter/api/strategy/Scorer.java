@@ -89,4 +89,12 @@ public interface Scorer {
     /** Called once when a selection of {@code pod} completes (or its slot is reclaimed, as CANCELLED). Default: nothing. */
     default void completed(InferenceRequest request, Pod pod, Outcome outcome, long latencyNanos) {
     }
+
+    /**
+     * Called at most once per selection, before {@link #completed}, when the gateway reports its first token
+     * (see {@link SelectionStrategy#firstToken}); only for scorers that {@linkplain #observesSelections observe
+     * selections}. Default: nothing.
+     */
+    default void firstToken(InferenceRequest request, Pod pod) {
+    }
 }

@@ -122,6 +122,17 @@ public interface SelectionStrategy {
     default void completed(InferenceRequest request, Pod pod, Outcome outcome, long latencyNanos) {
     }
 
+    /**
+     * Called, when {@link #observesSelections()}, when the gateway reports the first token of a selection
+     * ({@link io.podrouter.api.PodSelection#firstToken()}): the request's prompt has been prefilled and it now
+     * decodes. At most once per selection, never after its {@link #completed} has begun (a gateway that
+     * reports the first token and completes from two threads at once may have the two callbacks overlap);
+     * never for a selection whose gateway does not report first tokens. Runs on the reporting thread; must not lock or block;
+     * exceptions are logged once per strategy and ignored. Default: nothing.
+     */
+    default void firstToken(InferenceRequest request, Pod pod) {
+    }
+
     /** A pick of candidate {@code index} by the strategy's primary rule. */
     static long chosen(int index) {
         if (index < 0) {

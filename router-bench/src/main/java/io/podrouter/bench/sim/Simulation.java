@@ -582,6 +582,8 @@ public final class Simulation {
     void onFirstToken(SimPod pod, SimRequest r, double t) {
         pod.ttftSum += t - r.arrival;
         pod.ttftCount++;
+        // As a gateway does at the first byte of the answer: strategies may release prefill load here.
+        r.selection.firstToken();
     }
 
     void onComplete(SimPod pod, SimRequest r, double t) {

@@ -182,6 +182,15 @@ public final class ComposedStrategy implements SelectionStrategy {
         }
     }
 
+    @Override
+    public void firstToken(InferenceRequest request, Pod pod) {
+        for (Scorer scorer : scorers) {
+            if (scorer.observesSelections()) {
+                scorer.firstToken(request, pod);
+            }
+        }
+    }
+
     /** The scorers, in order. */
     public List<Scorer> scorers() {
         return List.of(scorers);

@@ -224,4 +224,23 @@ class ComposedStrategyTest {
         assertThat(ComposedStrategy.builder("lora").scorer(new LoraAffinityScorer(), 1).build()
                 .keepsAffinity()).isTrue();
     }
+
+    @Test
+    void firstTokenReachesOnlyTheScorersThatObserveSelections() {
+        java.util.List<String> heard = new java.util.ArrayList<>();
+        Scorer observing = new Scorer() {
+            @Override public String name() { return "observing"; }
+            @Override public boolean observesSelections() { return true; }
+            @Override public void score(InferenceRequest r, CandidateView v, Object p, double[] out) { }
+            @Override public void firstToken(InferenceRequest r, io.podrouter.api.Pod pod) { heard.add("observing " + pod.id()); }
+        };
+        Scorer silent = new Scorer() {
+            @Override public String name() { return "silent"; }
+            @Override public void score(InferenceRequest r, CandidateView v, Object p, double[] out) { }
+            @Override public void firstToken(InferenceRequest r, io.podrouter.api.Pod pod) { heard.add("silent " + pod.id()); }
+        };
+        ComposedStrategy s = ComposedStrategy.builder("t").scorer(silent, 1).scorer(observing, 1).build();
+        s.firstToken(REQ, io.podrouter.api.Pod.ready("p", "10.0.0.1", 8000, java.time.Instant.EPOCH));
+        assertThat(heard).containsExactly("observing p");
+    }
 }

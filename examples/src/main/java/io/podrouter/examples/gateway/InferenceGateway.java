@@ -106,7 +106,9 @@ import java.util.concurrent.atomic.LongAdder;
  * progress at most 20 % of the requests in progress, but at least 3 at once. Never after the answer
  * started, and never after a response-headers timeout (the backend may be generating: a second
  * generation would double the cost of a request that may still succeed slowly). A 429 that is not
- * retried is relayed as is; a 5xx becomes 502.
+ * retried is relayed as is; a 5xx becomes 502. A new connection that cannot be opened while other
+ * connections to the same pod are open (the pod is up but accepts no more now, e.g. its accept backlog is
+ * full) is not a failure either: the request waits for one of those.
  *
  * <p><b>Timeouts</b> (each configurable; defaults in {@link Builder}): connect 2 s; response headers
  * 60 s from an attempt's start (non-streamed completions send their headers only when generation ends,
@@ -140,11 +142,22 @@ import java.util.concurrent.atomic.LongAdder;
  * stopped answering, and 256 keep-alive clients saw connection errors. Netty (the server under Armeria,
  * gRPC-java, Reactor Netty and Vert.x) reads without blocking on a few event-loop threads, enforces
  * request line and header limits while decoding, and keeps as many connections as the OS allows; the
- * gateway adds per-connection timers. Backends are called with the JDK {@link HttpClient}'s
- * {@code sendAsync}, so no thread waits for a backend either. On a JVM with fewer than 3 CPUs, set
- * {@code -Djava.util.concurrent.ForkJoinPool.common.parallelism=2}: otherwise {@code CompletableFuture}'s
- * default executor starts a thread per task, and {@code sendAsync} completes every response through it
- * (measured on 2 CPUs at 256 connections: about half the throughput); the gateway warns at start.
+ * gateway adds per-connection timers.
+ *
+ * <p><b>The pod client</b> is Netty too, on the same event loops: a request's connection to its pod is
+ * opened on the loop of the client's connection, so a request and its relay normally run on one thread
+ * with no hand-off, and nothing depends on the JVM's CPU count or flags. (The JDK {@code HttpClient} used
+ * before completed every response through {@code CompletableFuture}'s default executor, which on fewer
+ * than 3 CPUs starts a thread per task: on 2 CPUs the gateway reached about a fifth of the direct rate
+ * without a JVM flag and half with it.) Connections are HTTP/1.1 keep-alive, pooled per pod address, at
+ * most {@link Builder#maxConnectionsPerPod} per pod (default {@value #DEFAULT_MAX_CONNECTIONS_PER_POD}, at
+ * most 32 being opened at once); a request that finds them all busy waits for one, within its
+ * response-headers timeout. An idle pooled connection is closed after the idle connection timeout. The
+ * pod's answer is read only as fast as the client takes it (the pod connection reads only when asked, once
+ * the client's socket took the previous read), so a slow client holds back its pod connection, not the
+ * gateway's memory. A pooled connection that the pod closed just as a request went out on it (a keep-alive
+ * timeout race) is not the pod's failure: the request goes again to the same pod on another connection,
+ * at most twice, as long as not one byte of the answer came back.
  *
  * <p><b>Backends</b> can be added and removed while the gateway runs ({@link #addBackend},
  * {@link #removeBackend}); each change rebuilds that model's {@link Candidates} (kept in a volatile
@@ -152,12 +165,11 @@ import java.util.concurrent.atomic.LongAdder;
  * the caller's business, as discovery's in Kubernetes.
  *
  * <p><b>Threads and shutdown.</b> Thread-safe. The gateway owns, all as daemon threads named
- * {@code podrouter-gateway-*}: the event loops ({@code io-N}), the backend client's pool
- * ({@code client-N}) and the router's metrics-refresh thread; the scraper owns {@code podrouter-scrape-*}
- * threads. {@link #close()} closes the listening socket and every connection (requests in flight are
- * completed as CANCELLED), then the event loops, the scraper and the router, and waits for their
- * threads to end. (Java 17's {@link HttpClient} has no close: its selector thread, named
- * {@code HttpClient-N-SelectorManager}, ends once the dropped client is garbage-collected.) Logs via
+ * {@code podrouter-gateway-*}: the event loops ({@code io-N}), which serve the clients and the pods alike,
+ * and the router's metrics-refresh thread; the scraper owns {@code podrouter-scrape-*} threads.
+ * {@link #close()} closes the listening socket and every connection (requests in flight are completed as
+ * CANCELLED; their pod connections close with them), then the event loops, the scraper and the router,
+ * and waits for their threads to end. Logs via
  * SLF4J once per backend change, and the first backend failure at WARN (the rest at DEBUG), never a
  * line per request.
  */

@@ -1,5 +1,6 @@
 package io.podrouter.examples.gateway;
 
+import io.podrouter.api.Outcome;
 import io.podrouter.api.Pod;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -25,12 +26,12 @@ import java.util.function.BooleanSupplier;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The gateway's connection pool towards a pod, counted at the pod: however many requests wait, the pod
- * never sees more connections than {@link InferenceGateway.Builder#maxConnectionsPerPod}, and they are
- * kept alive and reused.
+ * The gateway's connections towards a pod, counted at the pod: however many requests wait, the pod never
+ * sees more connections than {@link InferenceGateway.Builder#maxConnectionsPerPod}, and they are kept
+ * alive and reused; a kept-alive connection the pod closes as a request goes out is not the pod's failure.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class PodConnectionBoundTest {
+class PodConnectionPoolTest {
 
     private static final String MODEL = "llama-3-8b";
     private static final int BOUND = 8;
@@ -51,7 +52,7 @@ class PodConnectionBoundTest {
         toClose.add(gateway);
         // The pod holds its first answers until all the clients' requests are inside the gateway at once,
         // so the bound is tested with 1,000 requests waiting, not with whatever overlap the timing gives.
-        CountingBackend pod = new CountingBackend(() -> gateway.exchangesInFlight.sum() >= CLIENTS);
+        CountingBackend pod = new CountingBackend(() -> gateway.exchangesInFlight.sum() >= CLIENTS, Integer.MAX_VALUE);
         toClose.add(pod);
         gateway.addBackend(MODEL, Pod.ready("pod-a", "127.0.0.1", pod.port(), Instant.now().minusSeconds(600)));
 
@@ -87,9 +88,33 @@ class PodConnectionBoundTest {
         assertThat(gateway.router().inFlight("pod-a")).isZero();
     }
 
+    @Test
+    void aRequestOnAKeptAliveConnectionThePodClosedIsSentAgainAndNotCountedAsAFailure() throws Exception {
+        InferenceGateway gateway = InferenceGateway.builder().maxConnectionsPerPod(1).maxRetries(0).start();
+        toClose.add(gateway);
+        // Answers one completion per connection and then closes the connection when the next one arrives,
+        // unanswered: a pod whose keep-alive timeout struck just as the gateway reused the connection.
+        CountingBackend pod = new CountingBackend(() -> true, 1);
+        toClose.add(pod);
+        gateway.addBackend(MODEL, Pod.ready("pod-a", "127.0.0.1", pod.port(), Instant.now().minusSeconds(600)));
+        byte[] request = RawHttp.post("/v1/completions", "{\"model\":\"" + MODEL + "\",\"max_tokens\":1}", "");
+        for (int i = 0; i < 3; i++) {
+            RawHttp.Response r = RawHttp.exchange(gateway.port(), request);
+            assertThat(r.status()).as("request %d: %s", i, r.body()).isEqualTo(200);
+            assertThat(r.body()).contains("cmpl-1");
+        }
+        assertThat(pod.completions()).isEqualTo(3);
+        assertThat(pod.completionConnections()).as("one connection per answer: each reuse met a closed one").isEqualTo(3);
+        assertThat(gateway.router().telemetry().outcomes()).as("outcomes the router saw")
+                .containsEntry(Outcome.SUCCESS, 3L).containsEntry(Outcome.FAILURE, 0L).containsEntry(Outcome.CANCELLED, 0L);
+        assertThat(gateway.retries()).as("no failover: the same pod answered").isZero();
+        assertThat(gateway.router().inFlight("pod-a")).isZero();
+    }
+
     /**
-     * A keep-alive HTTP/1.1 pod on 127.0.0.1, one thread per connection: answers every
-     * {@code POST /v1/completions} with a small JSON completion and anything else (the scraper's
+     * A keep-alive HTTP/1.1 pod on 127.0.0.1, one thread per connection: answers up to
+     * {@code answersPerConnection} {@code POST /v1/completions} per connection with a small JSON
+     * completion (closing the connection, unanswered, at the next one), anything else (the scraper's
      * {@code GET /metrics}) with 404, and counts the connections that carried a completion.
      */
     private static final class CountingBackend implements AutoCloseable {
@@ -97,6 +122,7 @@ class PodConnectionBoundTest {
 
         private final ServerSocket server;
         private final BooleanSupplier release;
+        private final int answersPerConnection;
         private final List<Socket> sockets = new CopyOnWriteArrayList<>();
         private final AtomicInteger openCompletionConnections = new AtomicInteger();
         private final AtomicInteger peak = new AtomicInteger();
@@ -105,8 +131,9 @@ class PodConnectionBoundTest {
         private volatile boolean released;
         private volatile boolean heldUntilAllWaited;
 
-        CountingBackend(BooleanSupplier release) throws IOException {
+        CountingBackend(BooleanSupplier release, int answersPerConnection) throws IOException {
             this.release = release;
+            this.answersPerConnection = answersPerConnection;
             server = new ServerSocket(0, CLIENTS, InetAddress.getLoopbackAddress());
             Thread acceptor = new Thread(() -> {
                 while (!server.isClosed()) {
@@ -127,6 +154,7 @@ class PodConnectionBoundTest {
 
         private void serve(Socket s) {
             boolean carriedCompletion = false;
+            int answered = 0;
             try (s) {
                 s.setTcpNoDelay(true);
                 InputStream in = new BufferedInputStream(s.getInputStream());
@@ -139,6 +167,10 @@ class PodConnectionBoundTest {
                         out.flush();
                         continue;
                     }
+                    if (answered == answersPerConnection) {
+                        return; // closes the connection without an answer
+                    }
+                    answered++;
                     if (!carriedCompletion) {
                         carriedCompletion = true;
                         completionConnections.incrementAndGet();

@@ -795,7 +795,7 @@ public final class InferenceGateway implements AutoCloseable {
         private int maxRetries = 1;
         private double retryBudgetPercent = RetryBudget.DEFAULT_PERCENT;
         private int minRetryConcurrency = RetryBudget.DEFAULT_MIN_CONCURRENT;
-        private int ioThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
+        private int ioThreads = 2 * Runtime.getRuntime().availableProcessors();
         private int maxConnectionsPerPod = DEFAULT_MAX_CONNECTIONS_PER_POD;
         private SelectionStrategy[] strategies = {new LeastKvCacheStrategy(), new LeastRequestStrategy()};
         private SlowStart slowStart;
@@ -922,7 +922,12 @@ public final class InferenceGateway implements AutoCloseable {
             return this;
         }
 
-        /** Event-loop threads serving client connections; default the number of processors, at least 2. Must be &gt;= 1. */
+        /**
+         * Event-loop threads, serving the client connections and the pod connections alike; default twice the
+         * number of processors, as Netty's own default (on a machine shared with other busy processes, more
+         * threads keep the gateway its share of the CPUs: measured on a loaded 2-CPU machine, 4 loops served
+         * more requests per second than 2). Must be &gt;= 1.
+         */
         public Builder ioThreads(int threads) {
             if (threads < 1) {
                 throw new IllegalArgumentException("ioThreads: " + threads + " (expected: >= 1)");

@@ -10,6 +10,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -273,15 +274,23 @@ final class GatewayConnection extends ChannelInboundHandlerAdapter {
         finishResponse(f, keepAlive);
     }
 
-    /** Starts a relayed response: its head. */
+    /** Starts a relayed response: its head, written but not flushed (see {@link #flush()}). */
     ChannelFuture writeHead(HttpResponse response) {
         HttpUtil.setKeepAlive(response, keepAlive());
-        return ctx.writeAndFlush(response);
+        return ctx.write(response);
     }
 
-    /** Writes one relayed chunk; the future tells when the client's socket took it. */
+    /**
+     * Writes one relayed piece of the body, not flushed: the pieces of one read from the pod go out in one
+     * flush. The future tells when the client's socket took it.
+     */
     ChannelFuture writeChunk(ByteBuf chunk) {
-        return ctx.writeAndFlush(new io.netty.handler.codec.http.DefaultHttpContent(chunk));
+        return ctx.write(new DefaultHttpContent(chunk));
+    }
+
+    /** Sends what was written. */
+    void flush() {
+        ctx.flush();
     }
 
     /** Ends a relayed response normally. */

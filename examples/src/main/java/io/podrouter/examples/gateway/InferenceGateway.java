@@ -48,7 +48,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -62,11 +61,8 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -110,7 +106,9 @@ import java.util.concurrent.atomic.LongAdder;
  * progress at most 20 % of the requests in progress, but at least 3 at once. Never after the answer
  * started, and never after a response-headers timeout (the backend may be generating: a second
  * generation would double the cost of a request that may still succeed slowly). A 429 that is not
- * retried is relayed as is; a 5xx becomes 502.
+ * retried is relayed as is; a 5xx becomes 502. A new connection that cannot be opened while other
+ * connections to the same pod are open (the pod is up but accepts no more now, e.g. its accept backlog is
+ * full) is not a failure either: the request waits for one of those.
  *
  * <p><b>Timeouts</b> (each configurable; defaults in {@link Builder}): connect 2 s; response headers
  * 60 s from an attempt's start (non-streamed completions send their headers only when generation ends,
@@ -144,11 +142,22 @@ import java.util.concurrent.atomic.LongAdder;
  * stopped answering, and 256 keep-alive clients saw connection errors. Netty (the server under Armeria,
  * gRPC-java, Reactor Netty and Vert.x) reads without blocking on a few event-loop threads, enforces
  * request line and header limits while decoding, and keeps as many connections as the OS allows; the
- * gateway adds per-connection timers. Backends are called with the JDK {@link HttpClient}'s
- * {@code sendAsync}, so no thread waits for a backend either. On a JVM with fewer than 3 CPUs, set
- * {@code -Djava.util.concurrent.ForkJoinPool.common.parallelism=2}: otherwise {@code CompletableFuture}'s
- * default executor starts a thread per task, and {@code sendAsync} completes every response through it
- * (measured on 2 CPUs at 256 connections: about half the throughput); the gateway warns at start.
+ * gateway adds per-connection timers.
+ *
+ * <p><b>The pod client</b> is Netty too, on the same event loops: a request's connection to its pod is
+ * opened on the loop of the client's connection, so a request and its relay normally run on one thread
+ * with no hand-off, and nothing depends on the JVM's CPU count or flags. (The JDK {@code HttpClient} used
+ * before completed every response through {@code CompletableFuture}'s default executor, which on fewer
+ * than 3 CPUs starts a thread per task: on 2 CPUs the gateway reached about a fifth of the direct rate
+ * without a JVM flag and half with it.) Connections are HTTP/1.1 keep-alive, pooled per pod address, at
+ * most {@link Builder#maxConnectionsPerPod} per pod (default {@value #DEFAULT_MAX_CONNECTIONS_PER_POD}, at
+ * most 32 being opened at once); a request that finds them all busy waits for one, within its
+ * response-headers timeout. An idle pooled connection is closed after the idle connection timeout. The
+ * pod's answer is read only as fast as the client takes it (the pod connection reads only when asked, once
+ * the client's socket took the previous read), so a slow client holds back its pod connection, not the
+ * gateway's memory. A pooled connection that the pod closed just as a request went out on it (a keep-alive
+ * timeout race) is not the pod's failure: the request goes again to the same pod on another connection,
+ * at most twice, as long as not one byte of the answer came back.
  *
  * <p><b>Backends</b> can be added and removed while the gateway runs ({@link #addBackend},
  * {@link #removeBackend}); each change rebuilds that model's {@link Candidates} (kept in a volatile
@@ -156,12 +165,11 @@ import java.util.concurrent.atomic.LongAdder;
  * the caller's business, as discovery's in Kubernetes.
  *
  * <p><b>Threads and shutdown.</b> Thread-safe. The gateway owns, all as daemon threads named
- * {@code podrouter-gateway-*}: the event loops ({@code io-N}), the backend client's pool
- * ({@code client-N}) and the router's metrics-refresh thread; the scraper owns {@code podrouter-scrape-*}
- * threads. {@link #close()} closes the listening socket and every connection (requests in flight are
- * completed as CANCELLED), then the event loops, the scraper and the router, and waits for their
- * threads to end. (Java 17's {@link HttpClient} has no close: its selector thread, named
- * {@code HttpClient-N-SelectorManager}, ends once the dropped client is garbage-collected.) Logs via
+ * {@code podrouter-gateway-*}: the event loops ({@code io-N}), which serve the clients and the pods alike,
+ * and the router's metrics-refresh thread; the scraper owns {@code podrouter-scrape-*} threads.
+ * {@link #close()} closes the listening socket and every connection (requests in flight are completed as
+ * CANCELLED; their pod connections close with them), then the event loops, the scraper and the router,
+ * and waits for their threads to end. Logs via
  * SLF4J once per backend change, and the first backend failure at WARN (the rest at DEBUG), never a
  * line per request.
  */
@@ -171,6 +179,11 @@ public final class InferenceGateway implements AutoCloseable {
     public static final String POD_HEADER = "X-Podrouter-Pod";
     /** Default {@link Builder#maxRequestBytes}: 1 MiB. */
     public static final int DEFAULT_MAX_REQUEST_BYTES = 1 << 20;
+    /**
+     * Default {@link Builder#maxConnectionsPerPod}: 1,024, the default connection limit of Envoy's
+     * per-cluster circuit breaker.
+     */
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_POD = 1024;
     /** Default {@link Builder#maxHeaderBytes}: 16 KiB. */
     public static final int DEFAULT_MAX_HEADER_BYTES = 16 << 10;
     /** Longest request line accepted (method, target, version); longer gets 414. */
@@ -206,7 +219,7 @@ public final class InferenceGateway implements AutoCloseable {
     final Duration totalTimeout;
     final int maxRetries;
     final RetryBudget retryBudget;
-    final HttpClient client;
+    final PodClient pods;
     final LongAdder exchangesInFlight = new LongAdder();
     private final Duration retryAfter;
     private final PrometheusScraper scraper;
@@ -215,7 +228,6 @@ public final class InferenceGateway implements AutoCloseable {
     private final ChannelGroup channels;
     private final Channel serverChannel;
     private final InetSocketAddress address;
-    private final ThreadPoolExecutor clientPool;
     private final ScheduledThreadPoolExecutor refreshScheduler;
     private final Map<String, ModelBackends> models = new ConcurrentHashMap<>();
     private final Object backendsLock = new Object();
@@ -253,7 +265,6 @@ public final class InferenceGateway implements AutoCloseable {
         this.maxRetries = b.maxRetries;
         this.retryBudget = new RetryBudget(b.retryBudgetPercent, b.minRetryConcurrency);
         this.retryAfter = b.retryAfter;
-        this.clientPool = pool("client-", 4);
         this.refreshScheduler = new ScheduledThreadPoolExecutor(1, named(THREAD_PREFIX + "refresh"));
         this.refreshScheduler.setRemoveOnCancelPolicy(true);
         this.loops = new MultiThreadIoEventLoopGroup(b.ioThreads, named(THREAD_PREFIX + "io-"), NioIoHandler.newFactory());
@@ -302,7 +313,7 @@ public final class InferenceGateway implements AutoCloseable {
                 s.close();
             }
             loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            shutdown(clientPool, refreshScheduler);
+            shutdown(refreshScheduler);
             if (e instanceof IOException io) {
                 throw io;
             }
@@ -315,22 +326,11 @@ public final class InferenceGateway implements AutoCloseable {
         this.router = r;
         this.serverChannel = bound;
         this.address = (InetSocketAddress) bound.localAddress();
-        this.client = HttpClient.newBuilder()
-                .executor(clientPool)
-                .connectTimeout(b.connectTimeout)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .version(HttpClient.Version.HTTP_1_1)
-                .build();
+        this.pods = new PodClient(b.connectTimeout, b.maxConnectionsPerPod, b.idleConnectionTimeout);
         for (String model : b.models) {
             models.put(model, newModel(model));
         }
         scraper.start();
-        if (ForkJoinPool.getCommonPoolParallelism() <= 1) {
-            LOG.warn("common ForkJoinPool parallelism is {} (fewer than 3 CPUs): CompletableFuture's default executor then "
-                    + "starts a thread per task, and HttpClient.sendAsync uses it for every backend response, which "
-                    + "roughly halves the gateway's throughput; start the JVM with "
-                    + "-Djava.util.concurrent.ForkJoinPool.common.parallelism=2 (or more)", ForkJoinPool.getCommonPoolParallelism());
-        }
         LOG.info("gateway listening on {} (scrape interval {} ms, strategies {})", address,
                 b.scrapeInterval.toMillis(), router.strategies().stream().map(SelectionStrategy::name).toList());
     }
@@ -535,6 +535,7 @@ public final class InferenceGateway implements AutoCloseable {
         scraper.updateTargets(all);
         m.pods = List.copyOf(pods);
         m.candidates = router.candidates(pods);
+        this.pods.retainOnly(all); // a removed pod's idle connections close; its requests in flight finish
     }
 
     // ----- request handling, on the connection's event loop -----
@@ -772,13 +773,14 @@ public final class InferenceGateway implements AutoCloseable {
         }
         serverChannel.close().syncUninterruptibly();
         channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        pods.close();
         if (!loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS)) {
             LOG.warn("gateway event loops still running 5 s after close");
         }
         scraper.close();
         router.close();
         meters.close();
-        shutdown(clientPool, refreshScheduler);
+        shutdown(refreshScheduler);
         LOG.info("gateway stopped");
     }
 
@@ -795,13 +797,6 @@ public final class InferenceGateway implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    private static ThreadPoolExecutor pool(String kind, int threads) {
-        ThreadPoolExecutor p = new ThreadPoolExecutor(threads, threads, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                named(THREAD_PREFIX + kind));
-        p.allowCoreThreadTimeOut(true);
-        return p;
     }
 
     private static ThreadFactory named(String prefix) {
@@ -835,7 +830,8 @@ public final class InferenceGateway implements AutoCloseable {
         private int maxRetries = 1;
         private double retryBudgetPercent = RetryBudget.DEFAULT_PERCENT;
         private int minRetryConcurrency = RetryBudget.DEFAULT_MIN_CONCURRENT;
-        private int ioThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
+        private int ioThreads = 2 * Runtime.getRuntime().availableProcessors();
+        private int maxConnectionsPerPod = DEFAULT_MAX_CONNECTIONS_PER_POD;
         private SelectionStrategy[] strategies = {new LeastKvCacheStrategy(), new LeastRequestStrategy()};
         private SlowStart slowStart;
         private final Set<String> models = new TreeSet<>();
@@ -926,7 +922,10 @@ public final class InferenceGateway implements AutoCloseable {
             return this;
         }
 
-        /** How long a keep-alive connection may sit idle between requests before it is closed; default 60 s. Must be &gt; 0. */
+        /**
+         * How long a keep-alive connection may sit idle between requests before it is closed, a client's
+         * connection and a pooled connection to a pod alike; default 60 s. Must be &gt; 0.
+         */
         public Builder idleConnectionTimeout(Duration timeout) {
             this.idleConnectionTimeout = positive("idleConnectionTimeout", timeout);
             return this;
@@ -958,12 +957,32 @@ public final class InferenceGateway implements AutoCloseable {
             return this;
         }
 
-        /** Event-loop threads serving client connections; default the number of processors, at least 2. Must be &gt;= 1. */
+        /**
+         * Event-loop threads, serving the client connections and the pod connections alike; default twice the
+         * number of processors, as Netty's own default (on a machine shared with other busy processes, more
+         * threads keep the gateway its share of the CPUs: measured on a loaded 2-CPU machine, 4 loops served
+         * more requests per second than 2). Must be &gt;= 1.
+         */
         public Builder ioThreads(int threads) {
             if (threads < 1) {
                 throw new IllegalArgumentException("ioThreads: " + threads + " (expected: >= 1)");
             }
             this.ioThreads = threads;
+            return this;
+        }
+
+        /**
+         * Most connections the gateway keeps open to one pod (its address), connecting ones included; a
+         * request that finds them all busy waits for the next one free, within its response-headers
+         * timeout. Each connection carries one request at a time (HTTP/1.1), so this also bounds the
+         * requests in progress on a pod. Default {@value InferenceGateway#DEFAULT_MAX_CONNECTIONS_PER_POD}.
+         * Must be &gt;= 1.
+         */
+        public Builder maxConnectionsPerPod(int connections) {
+            if (connections < 1) {
+                throw new IllegalArgumentException("maxConnectionsPerPod: " + connections + " (expected: >= 1)");
+            }
+            this.maxConnectionsPerPod = connections;
             return this;
         }
 

@@ -2,11 +2,18 @@ package io.podrouter.examples.gateway;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.podrouter.api.Candidates;
 import io.podrouter.api.InferenceRequest;
@@ -15,22 +22,11 @@ import io.podrouter.api.Outcome;
 import io.podrouter.api.PodSelection;
 import io.podrouter.examples.openai.OpenAiError;
 
-import java.io.IOException;
 import java.net.ConnectException;
-import java.net.URI;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse.BodySubscribers;
-import java.net.http.HttpResponse.ResponseInfo;
-import java.nio.ByteBuffer;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Flow;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -38,22 +34,33 @@ import java.util.concurrent.TimeUnit;
  * One completion request on its way through the gateway: one or two attempts at backends, each a
  * {@link PodSelection} completed exactly once, and the relay of the chosen backend's answer.
  *
- * <p><b>Threads.</b> Confined to the client connection's event loop: the JDK {@code HttpClient}'s
- * callbacks (response head, body chunks, errors) are handed to it with {@link EventLoop#execute}, in the
- * order the client produced them, so no state here needs a lock. No thread waits for a backend: the
- * request is sent with {@code sendAsync}, and each body chunk is requested only once the client's socket
- * took the previous one (back-pressure from a slow client to the backend).
+ * <p><b>Threads.</b> Confined to the client connection's event loop. The pod connection's callbacks
+ * (granted, response head, body pieces, end, failure) are handed to it with {@link EventLoop#execute},
+ * in the order they happened; the connection is normally on the same loop, and then that is a queue
+ * append, not a thread hop. No thread waits for a pod.
  *
- * <p><b>Failover.</b> Before the first byte went to the client, a connection failure or a 5xx/429 answer
- * makes one more attempt on another pod (the router's {@code selectPod} excluding the pods tried), if the
+ * <p><b>Back-pressure.</b> The pod connection reads only when asked: after each read's pieces were
+ * written to the client and its socket took them, the exchange asks for the next read. A slow client
+ * thus slows the pod's TCP connection, and the gateway holds at most one read's worth of a response.
+ *
+ * <p><b>Failover.</b> A pooled (reused) connection that the pod closed before any byte of the response
+ * came back is not a failure: the request goes again to the same pod on another connection (at most
+ * {@value #MAX_RESENDS} times per attempt), because a server may close an idle keep-alive connection just
+ * as a request is sent on it. Before the first byte went to the client, a connection failure or a
+ * 5xx/429 answer makes one more attempt on another pod (the router's {@code selectPod} excluding the pods tried), if the
  * per-request limit and the {@link RetryBudget} allow; never afterwards.
  *
- * <p><b>Timeouts.</b> Response headers within {@code responseHeadersTimeout} of an attempt's start (then
- * 504, not retried: the backend may be generating, and a second generation would double its cost);
- * no more than {@code streamIdleTimeout} between body chunks while the gateway waits on the backend
- * (then the client's connection is cut); the whole request within {@code totalTimeout}.
+ * <p><b>Timeouts.</b> Response headers within {@code responseHeadersTimeout} of an attempt's start,
+ * waiting for a pooled connection included (then 504, not retried: the backend may be generating, and a
+ * second generation would double its cost); no more than {@code streamIdleTimeout} between body pieces
+ * while the gateway waits on the backend (then the client's connection is cut); the whole request
+ * within {@code totalTimeout}. An attempt that is given up closes its pod connection, which tells the pod
+ * to stop generating.
  */
 final class ProxyExchange {
+
+    /** Sends again, per attempt, after a reused connection closed before any byte of the response. */
+    static final int MAX_RESENDS = 2;
 
     private final InferenceGateway gateway;
     private final GatewayConnection conn;
@@ -91,21 +98,31 @@ final class ProxyExchange {
         attempt(first);
     }
 
-    /** One try at one backend; receives the response body as a Flow subscriber. */
-    private final class Attempt implements Flow.Subscriber<List<ByteBuffer>> {
+    /**
+     * One try at one backend: waits for a pooled connection ({@link PodConnectionPool.Waiter}), then holds
+     * it and receives the response ({@link PodConnection.Listener}). Both kinds of callback arrive on any
+     * thread and are handed to the exchange's loop.
+     */
+    private final class Attempt implements PodConnectionPool.Waiter, PodConnection.Listener {
         final PodSelection selection;
+        final PodConnectionPool pool;
         final long startNanos = System.nanoTime();
-        CompletableFuture<java.net.http.HttpResponse<Void>> future;
-        Flow.Subscription subscription;
+        PodConnection connection;
+        /** Whether {@link #connection} carried a request before this attempt's. */
+        boolean reused;
+        int resends;
         ScheduledFuture<?> timer;
+        /** The last relayed write not yet known to be taken by the client's socket. */
+        ChannelFuture unflushed;
         boolean abandoned;
         boolean headersArrived;
         boolean relaying;
         boolean awaitingBackend;
         boolean awaitingClient;
 
-        Attempt(PodSelection selection) {
+        Attempt(PodSelection selection, PodConnectionPool pool) {
             this.selection = selection;
+            this.pool = pool;
         }
 
         String podId() {
@@ -113,74 +130,75 @@ final class ProxyExchange {
         }
 
         @Override
-        public void onSubscribe(Flow.Subscription s) {
-            post(() -> {
-                subscription = s;
-                if (abandoned || done) {
-                    s.cancel();
-                } else if (awaitingBackend) {
-                    s.request(1);
-                }
-            }, s::cancel);
+        public EventLoop loop() {
+            return loop;
         }
 
         @Override
-        public void onNext(List<ByteBuffer> items) {
-            int size = 0;
-            for (ByteBuffer b : items) {
-                size += b.remaining();
-            }
-            // Copied here: the client's buffers are not ours to keep once onNext returns.
-            ByteBuf copy = Unpooled.buffer(size);
-            for (ByteBuffer b : items) {
-                copy.writeBytes(b);
-            }
-            post(() -> onChunk(this, copy), copy::release);
+        public void granted(PodConnection c, boolean reused) {
+            post(() -> onGranted(this, c, reused), () -> c.channel().close());
         }
 
         @Override
-        public void onError(Throwable t) {
-            post(() -> onBodyFailed(this, t), () -> { });
+        public void failed(Throwable cause) {
+            post(() -> onSendFailed(this, cause), () -> { });
         }
 
         @Override
-        public void onComplete() {
-            post(() -> onBodyDone(this), () -> { });
+        public void onHead(HttpResponse head) {
+            post(() -> onHeaders(this, head), () -> { });
+        }
+
+        @Override
+        public void onContent(HttpContent content) {
+            post(() -> onChunk(this, content.content()), content::release);
+        }
+
+        @Override
+        public void onEnd(LastHttpContent last) {
+            post(() -> onBodyDone(this, last.content()), last::release);
+        }
+
+        @Override
+        public void onReadComplete() {
+            post(() -> onReadDone(this), () -> { });
+        }
+
+        @Override
+        public void onFailure(Throwable cause) {
+            post(() -> onBodyFailed(this, cause), () -> { });
         }
     }
 
     private void attempt(PodSelection selection) {
-        Attempt att = new Attempt(selection);
+        Attempt att = new Attempt(selection, gateway.pods.pool(selection.pod()));
         current = att;
-        HttpRequest request;
-        try {
-            request = HttpRequest.newBuilder(URI.create("http://" + selection.pod().authority() + path))
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                    .build();
-        } catch (IllegalArgumentException e) {
-            onSendFailed(att, e);
-            return;
-        }
         att.timer = loop.schedule(() -> onHeadersTimeout(att), gateway.responseHeadersTimeout.toNanos(), TimeUnit.NANOSECONDS);
-        att.future = gateway.client.sendAsync(request, info -> {
-            post(() -> onHeaders(att, info), () -> { });
-            return BodySubscribers.fromSubscriber(att);
-        });
-        att.future.whenComplete((r, e) -> {
-            if (e != null) {
-                post(() -> onSendFailed(att, e), () -> { });
-            }
-        });
+        att.pool.acquire(att);
     }
 
-    private void onHeaders(Attempt att, ResponseInfo info) {
+    private void onGranted(Attempt att, PodConnection c, boolean reused) {
+        if (stale(att)) {
+            att.pool.release(c); // not needed any more: the next request takes it
+            return;
+        }
+        att.connection = c;
+        att.reused = reused;
+        FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, path,
+                Unpooled.wrappedBuffer(body));
+        request.headers().set(HttpHeaderNames.HOST, att.pool.authority())
+                .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        c.send(att, request);
+    }
+
+    private void onHeaders(Attempt att, HttpResponse response) {
         if (stale(att)) {
             return;
         }
         att.headersArrived = true;
         cancel(att.timer);
-        int status = info.statusCode();
+        int status = response.status().code();
         if (status >= 500 || status == 429) {
             Outcome outcome = status >= 500 ? Outcome.FAILURE : Outcome.SUCCESS;
             if (tryRetry(att, outcome, status >= 500 ? "status_5xx" : "status_429")) {
@@ -197,10 +215,16 @@ final class ProxyExchange {
         }
         HttpVersion version = conn.version();
         HttpResponse head = GatewayConnection.relayHead(version, status);
-        info.headers().firstValue("Content-Type").ifPresent(v -> head.headers().set(HttpHeaderNames.CONTENT_TYPE, v));
-        info.headers().firstValue("Cache-Control").ifPresent(v -> head.headers().set(HttpHeaderNames.CACHE_CONTROL, v));
+        String type = response.headers().get(HttpHeaderNames.CONTENT_TYPE);
+        if (type != null) {
+            head.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
+        }
+        String cacheControl = response.headers().get(HttpHeaderNames.CACHE_CONTROL);
+        if (cacheControl != null) {
+            head.headers().set(HttpHeaderNames.CACHE_CONTROL, cacheControl);
+        }
         head.headers().set(InferenceGateway.POD_HEADER, att.podId());
-        long length = info.headers().firstValueAsLong("Content-Length").orElse(-1);
+        long length = HttpUtil.isTransferEncodingChunked(response) ? -1 : HttpUtil.getContentLength(response, -1L);
         if (length >= 0) {
             HttpUtil.setContentLength(head, length);
         } else if (version.equals(HttpVersion.HTTP_1_1)) {
@@ -211,16 +235,18 @@ final class ProxyExchange {
         headersSent = true;
         sentStatus = status;
         att.relaying = true;
-        conn.writeHead(head);
-        awaitBackend(att);
+        att.awaitingClient = true;
+        att.unflushed = conn.writeHead(head);
     }
 
+    /** Waits for the backend's next read, for at most the stream idle timeout. */
     private void awaitBackend(Attempt att) {
         att.awaitingBackend = true;
         att.awaitingClient = false;
         att.timer = loop.schedule(() -> onIdleTimeout(att), gateway.streamIdleTimeout.toNanos(), TimeUnit.NANOSECONDS);
-        if (att.subscription != null) {
-            att.subscription.request(1);
+        PodConnection c = att.connection;
+        if (c != null) {
+            c.read(att);
         }
     }
 
@@ -229,12 +255,29 @@ final class ProxyExchange {
             chunk.release();
             return;
         }
-        cancel(att.timer);
-        // The first body bytes carry the first token (SSE) or the whole answer; once per attempt (later calls are no-ops).
-        att.selection.firstToken();
-        att.awaitingBackend = false;
-        att.awaitingClient = true;
-        conn.writeChunk(chunk).addListener(f -> {
+        if (att.awaitingBackend) {
+            cancel(att.timer);
+            att.awaitingBackend = false;
+            att.awaitingClient = true;
+        }
+        if (chunk.isReadable()) {
+            // The first body bytes carry the first token (SSE) or the whole answer; later calls are no-ops.
+            att.selection.firstToken();
+            att.unflushed = conn.writeChunk(chunk);
+        } else {
+            chunk.release();
+        }
+    }
+
+    /** The end of one read from the backend: send what it gave, and read on once the client's socket took it. */
+    private void onReadDone(Attempt att) {
+        ChannelFuture written = att.unflushed;
+        if (stale(att) || !att.relaying || written == null) {
+            return; // nothing relayed by this read: the pod connection is still reading
+        }
+        att.unflushed = null;
+        conn.flush();
+        written.addListener(f -> {
             if (stale(att)) {
                 return;
             }
@@ -246,11 +289,20 @@ final class ProxyExchange {
         });
     }
 
-    private void onBodyDone(Attempt att) {
+    private void onBodyDone(Attempt att, ByteBuf last) {
         if (stale(att) || !att.relaying) {
+            last.release();
             return;
         }
         cancel(att.timer);
+        if (last.isReadable()) {
+            att.selection.firstToken(); // a body that came in one piece
+            conn.writeChunk(last);
+        } else {
+            last.release();
+        }
+        att.unflushed = null;
+        att.connection = null; // back in the pool
         att.selection.complete(Outcome.SUCCESS, System.nanoTime() - att.startNanos);
         gateway.countResponse(sentStatus, InferenceGateway.RESULT_COMPLETE);
         finish();
@@ -261,30 +313,36 @@ final class ProxyExchange {
         if (stale(att)) {
             return;
         }
+        att.connection = null; // closed
         if (!att.relaying) {
+            if (att.reused && !att.headersArrived && att.resends < MAX_RESENDS) {
+                // A kept-alive connection the pod closed as the request went out (its keep-alive timeout, or
+                // its limit of idle connections): the request was not answered at all, so it is sent again to
+                // the same pod on another connection, as OkHttp does by default; not the pod's failure.
+                att.resends++;
+                att.reused = false;
+                att.pool.acquire(att);
+                return;
+            }
             onSendFailed(att, t);
             return;
         }
         abandon(att, Outcome.FAILURE);
-        gateway.backendFailed(att.podId(), "response broken off: " + unwrap(t));
+        gateway.backendFailed(att.podId(), "response broken off: " + t);
         gateway.countResponse(sentStatus, InferenceGateway.RESULT_BACKEND_ERROR);
         finish();
         conn.cut();
     }
 
-    private void onSendFailed(Attempt att, Throwable e) {
+    private void onSendFailed(Attempt att, Throwable cause) {
         if (stale(att)) {
             return;
         }
         if (att.relaying) {
-            onBodyFailed(att, e);
+            onBodyFailed(att, cause);
             return;
         }
-        Throwable cause = unwrap(e);
-        if (cause instanceof CancellationException) {
-            return; // cancelled by this exchange, which already completed the attempt
-        }
-        boolean connect = cause instanceof ConnectException || cause instanceof HttpConnectTimeoutException;
+        boolean connect = cause instanceof ConnectException || cause instanceof UnknownHostException;
         if (tryRetry(att, Outcome.FAILURE, connect ? "connect_error" : "connection_error")) {
             return;
         }
@@ -389,7 +447,7 @@ final class ProxyExchange {
         conn.respond(error, podId == null ? Map.of() : Map.of(InferenceGateway.POD_HEADER, podId));
     }
 
-    /** Completes the attempt's selection (once), stops its timer, and makes the HTTP client drop it. */
+    /** Completes the attempt's selection (once), stops its timer, and drops its connection or its place in the queue. */
     private void abandon(Attempt att, Outcome outcome) {
         if (att == null || att.abandoned) {
             return;
@@ -397,11 +455,12 @@ final class ProxyExchange {
         att.abandoned = true;
         cancel(att.timer);
         att.selection.complete(outcome, outcome == Outcome.SUCCESS ? System.nanoTime() - att.startNanos : -1);
-        if (att.subscription != null) {
-            att.subscription.cancel();
-        }
-        if (att.future != null) {
-            att.future.cancel(true);
+        PodConnection c = att.connection;
+        att.connection = null;
+        if (c != null) {
+            c.abort(att); // closes it unless its response already ended
+        } else {
+            att.pool.cancel(att);
         }
     }
 
@@ -411,11 +470,8 @@ final class ProxyExchange {
         }
         done = true;
         cancel(totalTimer);
-        if (current != null && !current.abandoned) {
-            // Every path completes its attempt first; this only guards the contract.
-            current.abandoned = true;
-            current.selection.complete(Outcome.CANCELLED, -1);
-        }
+        // Every path completes its attempt first; this only guards the contract.
+        abandon(current, Outcome.CANCELLED);
         if (holdsRetry) {
             gateway.retryBudget.releaseRetry();
         }
@@ -439,15 +495,5 @@ final class ProxyExchange {
         if (f != null) {
             f.cancel(false);
         }
-    }
-
-    private static Throwable unwrap(Throwable t) {
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
-        if (t instanceof IOException && t.getCause() instanceof ConnectException c) {
-            return c;
-        }
-        return t;
     }
 }

@@ -197,6 +197,8 @@ final class MetricsTable implements CandidateView {
      * candidate set before the table is published, and shared with the tables derived from this one.
      */
     private Object @Nullable [] prepared;
+    /** See {@link #panic()}; set before publication. */
+    private @Nullable MetricsTable panic;
 
     MetricsTable(String model, long builtAtMillis, PodHandle[] handles, Columns columns, RandomSource random,
                  Map<RejectReason, Integer> rejections, int coldCap) {
@@ -314,6 +316,9 @@ final class MetricsTable implements CandidateView {
         if (withoutAdmission != null) {
             withoutAdmission.withPrepared(state);
         }
+        if (panic != null) {
+            panic.withPrepared(state);
+        }
         return this;
     }
 
@@ -346,23 +351,44 @@ final class MetricsTable implements CandidateView {
     }
 
     /**
-     * This table without the ready candidates that are ejected now; null when none is, or when they are
-     * all that is ready.
+     * This table without the ready candidates that are ejected or stalled now (counted as
+     * {@link RejectReason#OUTLIER_EJECTED} and {@link RejectReason#STALLED}); null when none is, or when they
+     * are all that is ready (the panic rule: they serve rather than nobody). The result remembers this table
+     * as its {@link #panic()} table. O(n) and allocating: table builds, and a selection that raced an ejection.
      */
-    @Nullable MetricsTable withoutEjected() {
-        boolean[] exclude = new boolean[handles.length];
+    @Nullable MetricsTable withoutAvoided() {
+        boolean[] ejected = new boolean[handles.length];
+        boolean[] stalled = new boolean[handles.length];
         int left = 0;
         boolean any = false;
         for (int k = 0; k < readyCount; k++) {
             int i = readyIndex[k];
-            if (handles[i].ejected) {
-                exclude[i] = true;
+            PodHandle h = handles[i];
+            if (h.ejected) {
+                ejected[i] = true;
+                any = true;
+            } else if (h.stalled) {
+                stalled[i] = true;
                 any = true;
             } else {
                 left++;
             }
         }
-        return any && left > 0 ? excluding(exclude, RejectReason.OUTLIER_EJECTED) : null;
+        if (!any || left == 0) {
+            return null;
+        }
+        MetricsTable t = excluding(ejected, RejectReason.OUTLIER_EJECTED).excluding(stalled, RejectReason.STALLED);
+        t.panic = this;
+        return t;
+    }
+
+    /**
+     * The table with the ejected and stalled candidates still ready, when this one left them out; null when it
+     * left nobody out. A selection whose own exclusions (a retry's) leave this table empty falls back to it:
+     * ejection never turns a request that could be served into {@code NoPodAvailableException}.
+     */
+    @Nullable MetricsTable panic() {
+        return panic;
     }
 
     PodHandle handle(int i) {

@@ -81,6 +81,13 @@ final class PodHandle {
      * table built before the ejection picks again. Written by the {@link OutlierDetector} under its monitor.
      */
     volatile boolean ejected;
+    /**
+     * Holds requests it does not answer while its peers answer theirs (see {@link StallDetector}): treated like
+     * an ejected pod. Written by the stall detector on the refresh.
+     */
+    volatile boolean stalled;
+    /** Successful completions and their latencies, for the stall detector. */
+    final StallDetector.Progress progress = new StallDetector.Progress();
     /** Limits the metrics-state lines of this pod (at most one per log interval). */
     final PodLogLimiter stateLog = new PodLogLimiter();
     /** Times the router chose this pod: {@code podrouter_pod_selections_total}. */
@@ -114,10 +121,7 @@ final class PodHandle {
             // A new Ready period is a new server process: the failures of the old one (e.g. requests killed
             // by a restart) say nothing about it. Counters start afresh, and an ejection ends at the next
             // refresh (which logs it and updates the gauge) instead of keeping a restarted pod out.
-            health.consecutiveFailures.set(0);
-            health.successes.reset();
-            health.failures.reset();
-            health.ejectedUntilMillis = Long.MIN_VALUE;
+            health.reset();
         }
     }
 
@@ -133,6 +137,11 @@ final class PodHandle {
         cold = false;
         COLD_SUCCESSES.setVolatile(this, 0);
         ADMITTED.setVolatile(this, 0);
+    }
+
+    /** Ejected or stalled: left out of tables while another candidate is ready. Two volatile reads. */
+    boolean avoided() {
+        return ejected || stalled;
     }
 
     /** Cold now and still Ready per discovery: what the cold-pod gauge and {@code Router.isCold} count. */

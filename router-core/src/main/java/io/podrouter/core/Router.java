@@ -116,6 +116,8 @@ public final class Router implements PodSelector, AutoCloseable {
     public static final Duration DEFAULT_MAX_METRICS_AGE = Duration.ofSeconds(10);
     /** Default {@link Builder#logInterval}. */
     public static final Duration DEFAULT_LOG_INTERVAL = Duration.ofSeconds(30);
+    /** Default {@link Builder#stallTimeout}. */
+    public static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofSeconds(5);
     /** Default {@link Builder#coldStartInFlightCap}. */
     public static final int DEFAULT_COLD_START_IN_FLIGHT_CAP = 8;
 
@@ -163,6 +165,7 @@ public final class Router implements PodSelector, AutoCloseable {
     private final boolean boundedColdShare;
     /** Null when outlier detection is off. */
     private final @Nullable OutlierDetector outliers;
+    private final StallDetector stalls;
     private volatile boolean closed;
 
     private Router(Builder b, MetricsSource metricsSource) {
@@ -194,8 +197,10 @@ public final class Router implements PodSelector, AutoCloseable {
         this.boundedColdShare = b.boundedColdShare && chain[0].ranksByMetrics();
         this.maxInFlightAgeMillis = b.maxInFlightAge.toMillis();
         this.open = b.maxInFlightAge.isZero() ? null : new java.util.concurrent.ConcurrentLinkedQueue<>();
+        RouterEventListener events = listener != null ? listener : new RouterEventListener() { };
         this.outliers = b.outlierDetection == null ? null : new OutlierDetector(b.outlierDetection, b.clock, telemetry,
-                listener != null ? listener : new RouterEventListener() { }, () -> (int) handles.estimatedSize());
+                events, () -> sets.asMap().keySet().stream().map(s -> s.handles).toList());
+        this.stalls = new StallDetector(b.stallTimeout, telemetry, events);
         // The burst guard's default applies to chains that do not back off from a warming pod: metric rankings
         // (metrics lag) and affinity (ignores load). Round-robin and least-request keep their own logic for cold
         // pods (least-request counts in-flight at selection, so it cannot burst), and on the simulator suite the
@@ -324,7 +329,11 @@ public final class Router implements PodSelector, AutoCloseable {
                 }
             }
             if (any) {
-                table = table.excluding(exclude, RejectReason.EXCLUDED);
+                MetricsTable retry = table.excluding(exclude, RejectReason.EXCLUDED);
+                MetricsTable panic = table.panic();
+                // The panic rule holds for retries: when the caller's exclusions leave only ejected or stalled
+                // pods, they serve rather than nobody.
+                table = retry.readyCount() == 0 && panic != null ? panic.excluding(exclude, RejectReason.EXCLUDED) : retry;
             }
         }
         if (table.readyCount() == 0) {
@@ -385,10 +394,10 @@ public final class Router implements PodSelector, AutoCloseable {
         }
         int index = (int) pick;
         PodHandle handle = table.handle(index);
-        if (handle.ejected) {
-            // Ejected after this table was built (table builds leave ejected pods out): pick again without
-            // them, unless they are all that is ready (then the ejected pod serves rather than nobody).
-            MetricsTable healthy = table.withoutEjected();
+        if (handle.avoided()) {
+            // Ejected or stalled after this table was built (table builds leave such pods out): pick again
+            // without them, unless they are all that is ready (then they serve rather than nobody).
+            MetricsTable healthy = table.withoutAvoided();
             if (healthy != null) {
                 table = healthy;
                 pick = choose(request, table);
@@ -554,6 +563,9 @@ public final class Router implements PodSelector, AutoCloseable {
             }
             notifyCompleted(pod, outcome, latencyNanos, request);
         }
+        if (outcome == Outcome.SUCCESS) {
+            handle.progress.answered(latencyNanos);
+        }
         if (cold) {
             coldRequestCompleted(handle, pod, outcome);
         }
@@ -603,6 +615,7 @@ public final class Router implements PodSelector, AutoCloseable {
         if (outliers != null) {
             outliers.evaluate(handles.asMap().values());
         }
+        stalls.evaluate(handles.asMap().values(), clock.millis());
         java.util.concurrent.ConcurrentLinkedQueue<Selection.Tracked> tracked = open;
         if (tracked != null) {
             reclaimAbandoned(tracked, clock.millis());
@@ -656,14 +669,20 @@ public final class Router implements PodSelector, AutoCloseable {
      */
     public TelemetrySnapshot telemetry() {
         int cold = 0;
+        int ejected = 0;
+        int stalled = 0;
         java.util.Map<String, TelemetrySnapshot.PodTelemetry> pods = new java.util.HashMap<>();
         for (PodHandle h : handles.asMap().values()) {
             if (h.isColdAndReady()) {
                 cold++;
             }
+            // Gauges counted from the pods the router knows now: a pod forgotten while ejected or stalled
+            // leaves them with it.
+            ejected += h.ejected ? 1 : 0;
+            stalled += h.stalled ? 1 : 0;
             pods.put(h.id, new TelemetrySnapshot.PodTelemetry(h.selections.sum(), Math.max(0, h.inFlight())));
         }
-        return telemetry.snapshot(cold, pods);
+        return telemetry.snapshot(cold, ejected, stalled, pods);
     }
 
     /**
@@ -680,6 +699,21 @@ public final class Router implements PodSelector, AutoCloseable {
     public boolean isCold(@Nullable String podId) {
         PodHandle h = podId == null ? null : handles.getIfPresent(podId);
         return h != null && h.isColdAndReady();
+    }
+
+    /** Whether the pod with this id is ejected by outlier detection now; false when unknown (or null). */
+    public boolean isEjected(@Nullable String podId) {
+        PodHandle h = podId == null ? null : handles.getIfPresent(podId);
+        return h != null && h.ejected;
+    }
+
+    /**
+     * Whether the pod with this id is stalled now: it holds requests it has not answered for longer than
+     * the {@linkplain Builder#stallTimeout stall timeout} and than its peers take; false when unknown (or null).
+     */
+    public boolean isStalled(@Nullable String podId) {
+        PodHandle h = podId == null ? null : handles.getIfPresent(podId);
+        return h != null && h.stalled;
     }
 
     /**
@@ -762,6 +796,7 @@ public final class Router implements PodSelector, AutoCloseable {
         private Duration logInterval = DEFAULT_LOG_INTERVAL;
         private Duration maxInFlightAge = Duration.ZERO;
         private boolean boundedColdShare = true;
+        private Duration stallTimeout = DEFAULT_STALL_TIMEOUT;
 
         private Builder() {
         }
@@ -930,12 +965,34 @@ public final class Router implements PodSelector, AutoCloseable {
         /**
          * Outlier detection: stops routing to a pod whose requests fail, from the outcomes reported
          * through {@link PodSelection#complete}; see {@link OutlierDetection} for the rules. Default
-         * {@link OutlierDetection#defaults()} (Envoy's defaults). Without it, a pod that fails fast frees
+         * {@link OutlierDetection#defaults()} (Envoy's default values; see there for where the rules differ from Envoy's). Without it, a pod that fails fast frees
          * its in-flight slots fastest and least-request sends it most of the traffic.
          */
         public Builder outlierDetection(OutlierDetection settings) {
             this.outlierDetection = Objects.requireNonNull(settings,
                     "outlierDetection: null (expected: OutlierDetection settings, or withoutOutlierDetection())");
+            return this;
+        }
+
+        /**
+         * How long a pod may hold requests without answering any (no successful completion) before the
+         * router stops trusting it, provided a peer answered in that time; the effective threshold is the
+         * larger of this and twice the longest latency its peers reported over the last one to two minutes,
+         * so a fleet of long generations does not distrust a pod that is as slow as its peers. A stalled pod
+         * is not selected while another pod can serve (whatever the chain), is reported in
+         * {@code podrouter_stalled_pods} and {@code podrouter_stalls_total} and to the event listener, and
+         * is trusted again at the refresh after its next success (or once it holds nothing). Checked at each
+         * metrics refresh. Default 5 s ({@link Router#DEFAULT_STALL_TIMEOUT}): a hung server whose scrapes
+         * still say "idle" ranks best on every metric, and at a few hundred requests per second every second
+         * of trust sends it hundreds of requests it will not answer. {@link Duration#ZERO} turns the rule off;
+         * negative throws.
+         */
+        public Builder stallTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "stallTimeout: null (expected: >= 0, zero for off)");
+            if (timeout.isNegative()) {
+                throw new IllegalArgumentException("stallTimeout: " + timeout + " (expected: >= 0, zero for off)");
+            }
+            this.stallTimeout = timeout;
             return this;
         }
 

@@ -99,8 +99,8 @@ final class TableBuilder {
         perRequestEstimates(handles, c, previous == null ? null : previous.columns());
         rampWeights(handles, c, now);
         MetricsTable table = new MetricsTable(model, now.toEpochMilli(), handles, c, random, rejected, cfg.coldInFlightCap());
-        // Ejected pods are left out while another candidate is ready (Envoy's panic rule otherwise).
-        MetricsTable healthy = table.withoutEjected();
+        // Ejected and stalled pods are left out while another candidate is ready (Envoy's panic rule otherwise).
+        MetricsTable healthy = table.withoutAvoided();
         return healthy != null ? healthy : table;
     }
 
@@ -230,8 +230,15 @@ final class TableBuilder {
     }
 
     /**
-     * In-flight baselines (carried over from {@code prev} while a pod's metrics snapshot is unchanged), and
-     * the KV fraction per running request with the set's median as default.
+     * In-flight baselines, and the KV fraction per running request with the set's median as default.
+     *
+     * <p>A baseline is how many of the router's in-flight requests the snapshot may already count: at most
+     * the in-flight count when the snapshot was first seen (carried over from {@code prev} while it is
+     * unchanged), and at most the requests the snapshot reports (running + waiting). The second bound is
+     * what keeps a scrape from forgiving selections the pod has not answered: a hung pod whose scrapes say
+     * "running 0" has baseline 0, so every request it holds stays counted in its corrected usage until it
+     * completes, instead of the correction restarting at every scrape. With other gateways sending to the
+     * same pods the reported count only grows, and the bound changes nothing.
      */
     private static void perRequestEstimates(PodHandle[] handles, MetricsTable.Columns c, MetricsTable.@Nullable Columns prev) {
         double[] ratios = new double[handles.length];
@@ -239,7 +246,12 @@ final class TableBuilder {
         for (int i = 0; i < handles.length; i++) {
             Instant seen = c.observedAt[i];
             boolean sameSnapshot = prev != null && seen != null && seen.equals(prev.observedAt[i]);
-            c.inFlightAtBuild[i] = prev != null && sameSnapshot ? prev.inFlightAtBuild[i] : handles[i].inFlight();
+            int atFirstSight = prev != null && sameSnapshot ? prev.inFlightAtBuild[i] : handles[i].inFlight();
+            double reported = (Double.isNaN(c.running[i]) ? 0 : c.running[i]) + (Double.isNaN(c.waiting[i]) ? 0 : c.waiting[i]);
+            boolean counted = !Double.isNaN(c.running[i]) || !Double.isNaN(c.waiting[i]);
+            // Predicted metrics count nothing the router sent; without either count the snapshot's coverage is
+            // unknown and the first-sight count stands.
+            c.inFlightAtBuild[i] = counted && !c.predicted[i] ? (int) Math.min(atFirstSight, Math.ceil(reported)) : atFirstSight;
             if (c.ready[i] && c.running[i] >= 1 && !Double.isNaN(c.kv[i])) {
                 c.kvPerRequest[i] = c.kv[i] / c.running[i];
                 ratios[n++] = c.kvPerRequest[i];

@@ -437,7 +437,15 @@ final class MetricsTable implements CandidateView {
      * reached), so that the excess spreads evenly instead of piling onto the first pick.
      */
     int leastLoadedReady() {
-        return leastLoaded(readyIndex, readyCount);
+        // Pods ejected or stalled since this table was built only when nothing else is ready.
+        int[] trusted = new int[readyCount];
+        int n = 0;
+        for (int k = 0; k < readyCount; k++) {
+            if (!handles[readyIndex[k]].avoided()) {
+                trusted[n++] = readyIndex[k];
+            }
+        }
+        return n > 0 ? leastLoaded(trusted, n) : leastLoaded(readyIndex, readyCount);
     }
 
     /** Of the first {@code count} candidates in {@code indices}, the one with the fewest in-flight requests (ties at random). */

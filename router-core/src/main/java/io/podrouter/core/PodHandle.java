@@ -39,7 +39,7 @@ final class PodHandle {
     private static final int MAX_CAP_DOUBLINGS = 24;
 
     // Caps the per-model state map so that a flood of unknown model names cannot grow it without bound.
-    private static final int MAX_TRACKED_MODELS = 64;
+    static final int MAX_TRACKED_MODELS = 64;
 
     /** Where a pod is in its cold start, as far as this router has seen. */
     enum Phase {
@@ -63,18 +63,15 @@ final class PodHandle {
     private volatile long inFlightTokens;
     private final ConcurrentHashMap<String, MetricsState> stateByModel = new ConcurrentHashMap<>();
 
-    // Lifecycle, guarded by this.
+    // Cold-start lifecycle (ColdStartTracker), guarded by this.
     Phase phase = Phase.UNSEEN;
     @Nullable Instant firstMetricsAt;
-    /**
-     * The router saw this pod Ready without metrics at the start of its Ready period: only such pods teach
-     * the predictor what cold pods look like (a pod first seen already serving, e.g. when the router
-     * starts with a warm fleet and is given {@code readySince = now}, would teach it that cold pods are
-     * busy).
-     */
-    volatile boolean seenCold;
+    /** The router first saw the pod without metrics soon enough after Ready to report its cold start. */
+    boolean witnessed;
+    /** The cold-start lifecycle per model (see {@link ColdStartTracker}). */
+    final java.util.Map<String, ColdStartTracker.ModelLifecycle> lifecycles = ColdStartTracker.newLifecycles();
     @Nullable Warmup warmup;
-    /** Whether the pod is cold now: Ready without metrics yet, or warming up. Read by telemetry. */
+    /** Whether the pod is cold now for some model: Ready without its metrics yet, or warming up. Read by telemetry. */
     volatile boolean cold;
     /**
      * Ejected by outlier detection: table builds leave the pod out, and a selection that picked it from a
@@ -133,7 +130,8 @@ final class PodHandle {
         warmup = null;
         phase = Phase.UNSEEN;
         firstMetricsAt = null;
-        seenCold = false;
+        witnessed = false;
+        lifecycles.clear();
         cold = false;
         COLD_SUCCESSES.setVolatile(this, 0);
         ADMITTED.setVolatile(this, 0);

@@ -123,6 +123,8 @@ public final class Router implements PodSelector, AutoCloseable {
 
     /** Strategy name reported for the router's own uniformly random last resort. */
     public static final String LAST_RESORT_NAME = "random";
+    /** Strategy name reported for an {@linkplain Fallback#ADMISSION_OVERFLOW admission overflow}. */
+    public static final String OVERFLOW_NAME = "least-loaded";
 
     private static final int WARMUP_THREADS = 4;
     private static final int AD_HOC_SETS = 64;
@@ -160,6 +162,10 @@ public final class Router implements PodSelector, AutoCloseable {
     /** Selections not yet seen completed, when a maximum in-flight age is set; null otherwise. */
     private final java.util.concurrent.@Nullable ConcurrentLinkedQueue<Selection.Tracked> open;
     private final long maxInFlightAgeMillis;
+    /** A full sweep of {@link #open} for completed selections at most this often: an eighth of the age, at least 1 s. */
+    private final long sweepIntervalMillis;
+    /** Refresh only (refreshMetrics is serialised by the reclaim's caller; a race costs one extra sweep). */
+    private volatile long lastSweepMillis = Long.MIN_VALUE / 2;
     private final AtomicBoolean reclaimLogged = new AtomicBoolean();
     /** The chain's first strategy ranks by metrics and the bounded cold share is on. */
     private final boolean boundedColdShare;
@@ -196,6 +202,7 @@ public final class Router implements PodSelector, AutoCloseable {
         this.ownWarmupExecutor = ownPool;
         this.boundedColdShare = b.boundedColdShare && chain[0].ranksByMetrics();
         this.maxInFlightAgeMillis = b.maxInFlightAge.toMillis();
+        this.sweepIntervalMillis = Math.max(1_000, maxInFlightAgeMillis / 8);
         this.open = b.maxInFlightAge.isZero() ? null : new java.util.concurrent.ConcurrentLinkedQueue<>();
         RouterEventListener events = listener != null ? listener : new RouterEventListener() { };
         this.outliers = b.outlierDetection == null ? null : new OutlierDetector(b.outlierDetection, b.clock, telemetry,
@@ -212,16 +219,19 @@ public final class Router implements PodSelector, AutoCloseable {
         this.tableBuilder = new TableBuilder(new MetricsReader(metricsSource, b.maxMetricsAge, b.logInterval), cold, b.random);
         this.strategyFaultLogged = new AtomicBoolean[chain.length];
         Arrays.setAll(strategyFaultLogged, i -> new AtomicBoolean());
-        this.decisions = new Decision[chain.length + 1][Decision.codes()];
-        for (int s = 0; s <= chain.length; s++) {
-            String name = s < chain.length ? chain[s].name() : LAST_RESORT_NAME;
+        // The overflow series exists from 0 only when some pod can be turned down (a burst guard or a ramp).
+        boolean admits = coldCap != Integer.MAX_VALUE || b.slowStart.enabled() || b.warmup != null;
+        this.decisions = new Decision[chain.length + 2][Decision.codes()];
+        for (int s = 0; s <= chain.length + 1; s++) {
+            String name = s < chain.length ? chain[s].name() : s == chain.length ? LAST_RESORT_NAME : OVERFLOW_NAME;
             for (Fallback f : Fallback.values()) {
                 for (int r = -1; r < MissingReason.values().length; r++) {
                     MissingReason reason = r < 0 ? null : MissingReason.values()[r];
                     for (boolean p : new boolean[] {false, true}) {
                         decisions[s][Decision.code(f, reason, p)] = new Decision(this, name, f, reason, p,
                                 f == Fallback.NONE ? null : telemetry.fallbackCounter(name, f, reason),
-                                telemetry.selectionCounter(name, f, Decision.possible(s, chain.length, f)));
+                                telemetry.selectionCounter(name, f, Decision.possible(s, chain.length, f)
+                                        && (s <= chain.length || admits)));
                     }
                 }
             }
@@ -409,17 +419,27 @@ public final class Router implements PodSelector, AutoCloseable {
             handle.acquire();
         } else if (!table.admit(index)) {
             // Slow start or the burst guard turned the pick down: decide again among the pods that need no
-            // admission.
+            // admission, with the same ejection re-check as a first pick.
             MetricsTable settled = table.withoutAdmission;
             if (settled != null && settled.readyCount() > 0) {
                 table = settled;
                 pick = choose(request, table);
                 index = (int) pick;
+                handle = table.handle(index);
+                if (handle.avoided()) {
+                    MetricsTable healthy = table.withoutAvoided();
+                    if (healthy != null) {
+                        table = healthy;
+                        pick = choose(request, table);
+                        index = (int) pick;
+                    }
+                }
             } else {
                 // Every ready pod is new (an all-new or young fleet): traffic must flow, and the caps must
-                // still mean something, so the excess goes to the pod holding the fewest requests.
+                // still mean something, so the excess goes to the pod holding the fewest requests; the
+                // decision says so instead of crediting the strategy whose pick was turned down.
                 index = table.leastLoadedReady();
-                pick = (pick & ~0xFFFF_FFFFL) | index;
+                pick = index | ((long) (chain.length + 1) << STRATEGY_SHIFT);
             }
             handle = table.handle(index);
             handle.acquire();
@@ -459,6 +479,9 @@ public final class Router implements PodSelector, AutoCloseable {
         boolean predicted = SelectionStrategy.isPredicted(pick);
         if (s == chain.length) {
             return decisions[s][Decision.code(Fallback.LAST_RESORT_RANDOM, null, false)];
+        }
+        if (s == chain.length + 1) {
+            return decisions[s][Decision.code(Fallback.ADMISSION_OVERFLOW, null, false)];
         }
         if (SelectionStrategy.isRandomFallback(pick)) {
             MissingReason reason = SelectionStrategy.isOthersMissing(pick) ? table.commonMissingReason()
@@ -500,7 +523,7 @@ public final class Router implements PodSelector, AutoCloseable {
             return keepsRequest ? new Selection.Observed(handle, pod, decision, cold, request)
                     : new Selection(handle, pod, decision, cold);
         }
-        Selection.Tracked s = new Selection.Tracked(handle, pod, decision, cold, table.builtAtMillis,
+        Selection.Tracked s = new Selection.Tracked(handle, pod, decision, cold, clock.millis(),
                 keepsRequest ? request : null);
         open.add(s);
         return s;
@@ -544,14 +567,6 @@ public final class Router implements PodSelector, AutoCloseable {
         if (listener != null) {
             listener.firstToken(pod, decision.strategy());
         }
-    }
-
-    /** Called once per selection whose slot was reclaimed (never completed); counts as cancelled for the strategies. */
-    void reclaimed(PodHandle handle, Pod pod, InferenceRequest request) {
-        if (countsTokens) {
-            handle.addTokens(-tokens(request));
-        }
-        notifyCompleted(pod, Outcome.CANCELLED, -1, request);
     }
 
     /** Called once per completed selection, after its in-flight slot was released. */
@@ -630,14 +645,28 @@ public final class Router implements PodSelector, AutoCloseable {
         inFlightCounters.reclaim();
     }
 
-    /** Frees the slots of selections older than the maximum in-flight age; drops completed ones. */
+    /**
+     * Completes, as cancelled, the selections older than the maximum in-flight age, and drops completed
+     * ones. The queue is in selection order (to within concurrent selections), so each refresh walks it only
+     * from the head to the first open selection that is young enough: O(reclaimed + completed at the head),
+     * not O(open). Completed selections behind a young one are dropped by a full sweep at most every
+     * {@link #sweepIntervalMillis}, which bounds the queue to the selections of that interval plus the open ones.
+     */
     private void reclaimAbandoned(java.util.concurrent.ConcurrentLinkedQueue<Selection.Tracked> tracked, long now) {
         long oldest = now - maxInFlightAgeMillis;
+        boolean sweep = now - lastSweepMillis >= sweepIntervalMillis;
+        if (sweep) {
+            lastSweepMillis = now;
+        }
         for (java.util.Iterator<Selection.Tracked> it = tracked.iterator(); it.hasNext(); ) {
             Selection.Tracked s = it.next();
             if (s.isDone()) {
                 it.remove();
-            } else if (s.selectedAtMillis < oldest && s.reclaim()) {
+            } else if (s.selectedAtMillis >= oldest) {
+                if (!sweep) {
+                    return;
+                }
+            } else if (s.reclaim()) {
                 it.remove();
                 telemetry.inFlightReclaimed();
                 if (reclaimLogged.compareAndSet(false, true)) {
@@ -1020,8 +1049,10 @@ public final class Router implements PodSelector, AutoCloseable {
         /**
          * Reclaims the in-flight slot of a selection not completed within this age (a caller that lost a
          * {@link PodSelection} would otherwise hold its slot forever, skewing least-request and pinning a
-         * cold pod at its burst cap). Checked at each metrics refresh; each reclaim is counted in
-         * {@code podrouter_in_flight_reclaimed_total} and the first is logged. Set it above your longest
+         * cold pod at its burst cap). The age runs from the selection (the router reads its clock once per
+         * selection when this is set). Checked at each metrics refresh; a reclaimed selection completes as
+         * {@code CANCELLED} with latency -1 for every completion hook (strategies, event listener, telemetry);
+         * each reclaim is counted in {@code podrouter_in_flight_reclaimed_total} and the first is logged. Set it above your longest
          * legitimate request (a streamed generation can take minutes). Default {@link Duration#ZERO}: off,
          * because it keeps every open selection in a queue (one node and 8 more bytes per selection);
          * prefer completing or closing every selection ({@link PodSelection} is {@link AutoCloseable}).

@@ -6,9 +6,7 @@ import io.podrouter.api.PodMetrics;
 import io.podrouter.api.RandomSource;
 import io.podrouter.api.RejectReason;
 import io.podrouter.api.RouterEventListener;
-import io.podrouter.api.WarmupOutcome;
 import io.podrouter.core.coldstart.SlowStart;
-import io.podrouter.core.coldstart.WarmupSettings;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,12 +16,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
-import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Builds a {@link MetricsTable}: reads every candidate's metrics, advances each pod's cold-start
- * lifecycle (first metrics, warm-up, telemetry, events), predicts metrics for ready pods without them,
+ * Builds a {@link MetricsTable}: reads every candidate's metrics, advances each (pod, model) cold-start
+ * lifecycle ({@link ColdStartTracker}), predicts metrics for ready pods without them,
  * and computes the slow-start admission probabilities. Runs off the selection path, on the refresh
  * thread or on the first selection of a (candidate set, model). Thread-safe.
  */
@@ -37,14 +34,14 @@ final class TableBuilder {
     private final MetricsReader reader;
     private final ColdStartConfig cfg;
     private final RandomSource random;
-    private final RouterEventListener listener;
     private final AtomicBoolean predictorFaultLogged = new AtomicBoolean();
+    private final ColdStartTracker coldStarts;
 
     TableBuilder(MetricsReader reader, ColdStartConfig cfg, RandomSource random) {
         this.reader = reader;
         this.cfg = cfg;
         this.random = random;
-        this.listener = cfg.listener() != null ? cfg.listener() : new RouterEventListener() { };
+        this.coldStarts = new ColdStartTracker(cfg, cfg.listener() != null ? cfg.listener() : new RouterEventListener() { });
     }
 
     /**
@@ -56,6 +53,7 @@ final class TableBuilder {
         MetricsTable.Columns c = new MetricsTable.Columns(n);
         EnumMap<RejectReason, Integer> rejected = new EnumMap<>(RejectReason.class);
         @Nullable PodMetrics[] live = new PodMetrics[n];
+        boolean[] seenCold = new boolean[n];
         for (int i = 0; i < n; i++) {
             PodHandle h = handles[i];
             // Read the pod once: its readiness, the row's Pod and the lifecycle must all describe the same
@@ -81,11 +79,13 @@ final class TableBuilder {
             } else {
                 c.missing[i] = state.missingReason();
             }
-            c.cold[i] = advanceLifecycle(h, pod, live[i] != null, now);
+            ColdStartTracker.ModelLifecycle life = coldStarts.advance(h, pod, model, live[i] != null, now);
+            c.cold[i] = life.cold;
+            seenCold[i] = life.seenCold;
         }
         MetricsPredictor predictor = cfg.predictor();
         if (predictor != null) {
-            predict(predictor, model, handles, c, live, now, previous == null ? null : previous.columns());
+            predict(predictor, model, handles, c, live, seenCold, now, previous == null ? null : previous.columns());
         }
         long warmInFlight = 0;
         int warm = 0;
@@ -115,56 +115,12 @@ final class TableBuilder {
         c.extra[i] = m.extra();
     }
 
-    /** Moves the pod's lifecycle forward; returns whether it is cold now. */
-    private boolean advanceLifecycle(PodHandle h, Pod pod, boolean hasMetrics, Instant now) {
-        synchronized (h) {
-            boolean wasCold = h.cold;
-            if (h.phase == PodHandle.Phase.UNSEEN) {
-                h.phase = PodHandle.Phase.TRACKED;
-                WarmupSettings warmup = cfg.warmup();
-                Executor executor = cfg.warmupExecutor(); // set whenever warmup is
-                if (warmup != null && executor != null && age(pod, now).compareTo(warmup.deadline()) < 0) {
-                    h.warmup = new Warmup(pod, warmup, executor, this::warmupAttempt);
-                }
-                // Seen with metrics from the start (e.g. the router restarted): no cold start to measure, and
-                // nothing to learn about cold pods from it, whatever its readySince says.
-                h.firstMetricsAt = hasMetrics ? now : null;
-                h.seenCold = !hasMetrics;
-            } else if (h.firstMetricsAt == null && hasMetrics) {
-                h.firstMetricsAt = now;
-                Duration d = age(pod, now);
-                cfg.telemetry().observeColdStart(d);
-                listener.firstMetrics(pod, d);
-            }
-            if (h.warmup != null) {
-                h.warmup.step(now);
-            }
-            boolean cold = h.firstMetricsAt == null || (h.warmup != null && !h.warmup.done());
-            h.cold = cold;
-            if (cold && !wasCold) {
-                listener.coldStartBegan(pod);
-            } else if (wasCold && !cold) {
-                listener.coldStartEnded(pod, age(pod, now));
-            }
-            return cold;
-        }
-    }
-
-    private void warmupAttempt(Pod pod, int attempt, WarmupOutcome outcome) {
-        cfg.telemetry().warmupProbe(outcome);
-        listener.warmupProbe(pod, attempt, outcome);
-    }
-
     private static Duration age(Pod pod, Instant now) {
-        Instant since = pod.readySince();
-        if (since == null || since.isAfter(now)) {
-            return Duration.ZERO;
-        }
-        return Duration.between(since, now);
+        return ColdStartTracker.age(pod, now);
     }
 
     private void predict(MetricsPredictor predictor, String model, PodHandle[] handles, MetricsTable.Columns c,
-                         @Nullable PodMetrics[] live, Instant now, MetricsTable.@Nullable Columns prev) {
+                         @Nullable PodMetrics[] live, boolean[] seenCold, Instant now, MetricsTable.@Nullable Columns prev) {
         List<PodMetrics> collected = new ArrayList<>();
         for (PodMetrics m : live) {
             if (m != null) {
@@ -197,7 +153,7 @@ final class TableBuilder {
                         logPredictorFault("predicted an invalid value: " + invalid, null);
                     }
                 }
-            } else if (live[i] != null && handles[i].seenCold && age.compareTo(ColdStartConfig.LEARNING_HORIZON) < 0
+            } else if (live[i] != null && seenCold[i] && age.compareTo(ColdStartConfig.LEARNING_HORIZON) < 0
                     && peers.size() > 1
                     && (prev == null || !live[i].observedAt().equals(prev.observedAt[i]))) {
                 // Learn from each new snapshot of a young pod once, not on every rebuild of the table.

@@ -12,11 +12,11 @@ import java.util.concurrent.atomic.LongAdder;
  * the fields, and the telemetry counters are reached without a lookup. Immutable (the counters are the
  * router's telemetry).
  *
- * @param router         the router, for completion callbacks
+ * @param completions    the completion hooks, run when the selection completes
  * @param fallbackCount  the telemetry counter of this fallback kind; null for {@link Fallback#NONE}
  * @param selectionCount the telemetry counter of this (strategy, fallback) pair
  */
-record Decision(Router router, String strategy, Fallback fallback, @Nullable MissingReason missingReason, boolean predicted,
+record Decision(Completions completions, String strategy, Fallback fallback, @Nullable MissingReason missingReason, boolean predicted,
                 @Nullable LongAdder fallbackCount, LongAdder selectionCount) {
 
     /**

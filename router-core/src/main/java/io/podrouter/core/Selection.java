@@ -88,7 +88,7 @@ class Selection implements PodSelection {
             return false;
         }
         handle.release();
-        decision.router().completed(handle, pod, decision, cold, outcome, latencyNanos, request());
+        decision.completions().completed(handle, pod, decision, cold, outcome, latencyNanos, request());
         return true;
     }
 
@@ -116,7 +116,7 @@ class Selection implements PodSelection {
         if ((int) STATE.getAcquire(this) != 0 || !STATE.compareAndSet(this, 0, FIRST_TOKEN_BIT)) {
             return false;
         }
-        decision.router().firstToken(pod, decision, request());
+        decision.completions().firstToken(pod, decision, request());
         return true;
     }
 

@@ -50,7 +50,7 @@ final class TableBuilder {
      */
     MetricsTable build(String model, PodHandle[] handles, Instant now, @Nullable MetricsTable previous) {
         int n = handles.length;
-        MetricsTable.Columns c = new MetricsTable.Columns(n);
+        TableColumns c = new TableColumns(n);
         EnumMap<RejectReason, Integer> rejected = new EnumMap<>(RejectReason.class);
         @Nullable PodMetrics[] live = new PodMetrics[n];
         boolean[] seenCold = new boolean[n];
@@ -104,7 +104,7 @@ final class TableBuilder {
         return healthy != null ? healthy : table;
     }
 
-    private static void fill(MetricsTable.Columns c, int i, PodMetrics m) {
+    private static void fill(TableColumns c, int i, PodMetrics m) {
         c.running[i] = m.runningRequests();
         c.waiting[i] = m.waitingRequests();
         c.kv[i] = m.kvCacheUsage();
@@ -119,8 +119,8 @@ final class TableBuilder {
         return ColdStartTracker.age(pod, now);
     }
 
-    private void predict(MetricsPredictor predictor, String model, PodHandle[] handles, MetricsTable.Columns c,
-                         @Nullable PodMetrics[] live, boolean[] seenCold, Instant now, MetricsTable.@Nullable Columns prev) {
+    private void predict(MetricsPredictor predictor, String model, PodHandle[] handles, TableColumns c,
+                         @Nullable PodMetrics[] live, boolean[] seenCold, Instant now, @Nullable TableColumns prev) {
         List<PodMetrics> collected = new ArrayList<>();
         for (PodMetrics m : live) {
             if (m != null) {
@@ -196,7 +196,7 @@ final class TableBuilder {
      * completes, instead of the correction restarting at every scrape. With other gateways sending to the
      * same pods the reported count only grows, and the bound changes nothing.
      */
-    private static void perRequestEstimates(PodHandle[] handles, MetricsTable.Columns c, MetricsTable.@Nullable Columns prev) {
+    private static void perRequestEstimates(PodHandle[] handles, TableColumns c, @Nullable TableColumns prev) {
         double[] ratios = new double[handles.length];
         int n = 0;
         for (int i = 0; i < handles.length; i++) {
@@ -238,7 +238,7 @@ final class TableBuilder {
      * by the requests counted at the snapshot, so the lowest queue factor is that of
      * {@code waiting - inFlightAtBuild}, or 1 when that is not positive.
      */
-    private static void latencyTerms(MetricsTable.Columns c, int i) {
+    private static void latencyTerms(TableColumns c, int i) {
         int k = MetricsTable.LATENCY_STRIDE * i;
         double ttft = c.ttft[i];
         double tpot = c.tpot[i];
@@ -259,7 +259,7 @@ final class TableBuilder {
      * its warm-up runs), relative to the highest weight among the ready pods, so that a fleet of equally
      * new pods is not throttled against itself.
      */
-    private void rampWeights(PodHandle[] handles, MetricsTable.Columns c, Instant now) {
+    private void rampWeights(PodHandle[] handles, TableColumns c, Instant now) {
         SlowStart ramp = cfg.slowStart();
         double[] w = new double[handles.length];
         double max = 0;

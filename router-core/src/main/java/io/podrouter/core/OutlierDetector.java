@@ -21,7 +21,7 @@ import java.util.function.Supplier;
  * progress and the counts of the last complete interval, swapped at each interval (the shape of gRPC's
  * outlier-detection address tracker). Two rules read them: consecutive failures (checked when a completion
  * crosses the threshold) and failure rate (checked at each interval swap). Both go through
- * {@link #tryEject}, where the cap and the "others fail too" veto are decided.
+ * {@link #tryEject}, where the cap and the "others fail too" veto ({@link OutlierRules}) are decided.
  *
  * <p>Locking: counting is lock-free (LongAdders; the fleet counters too). The detector's monitor is taken
  * only to eject (once per run of failures that reaches the threshold, and at most once per pod per interval
@@ -97,7 +97,7 @@ final class OutlierDetector {
         } else if (outcome == Outcome.FAILURE) {
             health.failures.increment();
             fleetFailures.increment();
-            if (health.consecutiveFailures.incrementAndGet() == cfg.consecutiveFailures() && !h.ejected) {
+            if (OutlierRules.crossesConsecutiveFailures(health.consecutiveFailures.incrementAndGet(), cfg) && !h.ejected) {
                 tryEject(h, EjectionReason.CONSECUTIVE_FAILURES, clock.millis());
             }
         }
@@ -146,10 +146,9 @@ final class OutlierDetector {
             if (h.ejected) {
                 continue;
             }
-            long total = health.lastSuccesses + health.lastFailures;
-            if (total >= cfg.minimumRequests() && health.lastFailures >= cfg.failureRateThreshold() * total) {
+            if (OutlierRules.failureRate(health, cfg)) {
                 tryEject(h, EjectionReason.FAILURE_RATE, now);
-            } else if (health.consecutiveFailures.get() >= cfg.consecutiveFailures()) {
+            } else if (OutlierRules.consecutiveFailures(health, cfg)) {
                 tryEject(h, EjectionReason.CONSECUTIVE_FAILURES, now);
             } else if (health.lastFailures == 0 && health.ejections > 0) {
                 health.ejections--; // Envoy: a healthy interval lowers the next ejection's multiplier
@@ -162,7 +161,8 @@ final class OutlierDetector {
         if (h.ejected) {
             return;
         }
-        String veto = veto(h);
+        String veto = OutlierRules.veto(h, cfg, lastFleetFailures + fleetFailures.sum(),
+                lastFleetFailures + lastFleetSuccesses + fleetFailures.sum() + fleetSuccesses.sum(), candidateSets.get());
         if (veto != null) {
             telemetry.ejectionSkipped();
             LOG.debug("pod {}: not ejected ({}): {}", h.id, reason, veto);
@@ -181,62 +181,5 @@ final class OutlierDetector {
                         ? cfg.consecutiveFailures() + " consecutive failures"
                         : "failure rate at or above " + cfg.failureRateThreshold(), health.ejections);
         listener.podEjected(h.pod(), reason, Duration.ofMillis(millis));
-    }
-
-    /** Why {@code h} must not be ejected now, or null. Caller holds the monitor; O(pods of the live sets). */
-    private @Nullable String veto(PodHandle h) {
-        // The others' failure fraction over the last and the current interval, fleet-wide: the fleet's counts
-        // minus this pod's over the same two intervals. When most of their requests fail too, the fault is not
-        // this pod's (overload, a bad rollout, the gateway's own network) and ejecting only removes capacity.
-        Health health = h.health;
-        long podFailures = health.lastFailures + health.failures.sum();
-        long podTotal = podFailures + health.lastSuccesses + health.successes.sum();
-        long fleetF = lastFleetFailures + fleetFailures.sum();
-        long fleetTotal = fleetF + lastFleetSuccesses + fleetSuccesses.sum();
-        long othersFailed = Math.max(0, fleetF - podFailures);
-        long othersTotal = Math.max(othersFailed, fleetTotal - podTotal);
-        if (othersTotal > 0 && othersFailed * 2 >= othersTotal) {
-            return "the other pods fail too (" + othersFailed + " of " + othersTotal + " requests)";
-        }
-        int reporting = 0;
-        int latestFailed = 0;
-        for (PodHandle[] set : candidateSets.get()) {
-            if (!contains(set, h)) {
-                continue;
-            }
-            int ejected = 0;
-            for (PodHandle p : set) {
-                if (p.ejected) {
-                    ejected++;
-                } else if (p != h && p.health.lastSuccesses + p.health.lastFailures + p.health.successes.sum()
-                        + p.health.failures.sum() > 0) {
-                    reporting++;
-                    if (p.health.consecutiveFailures.get() > 0) {
-                        latestFailed++;
-                    }
-                }
-            }
-            // Envoy's cap, per candidate set (one model's pods): at least one pod can be ejected, and a set never
-            // loses more than the fraction of its capacity.
-            if (ejected >= cfg.maxEjectedFraction() * set.length) {
-                return ejected + " of the " + set.length + " pods of its candidate set are ejected already (cap "
-                        + cfg.maxEjectedFraction() + ")";
-            }
-        }
-        // At the onset of a fleet-wide failure the interval counts still show the others' earlier successes; their
-        // latest outcomes do not.
-        if (reporting > 0 && latestFailed * 2 >= reporting) {
-            return latestFailed + " of the " + reporting + " other pods that reported failed their latest request";
-        }
-        return null;
-    }
-
-    private static boolean contains(PodHandle[] set, PodHandle h) {
-        for (PodHandle p : set) {
-            if (p == h) {
-                return true;
-            }
-        }
-        return false;
     }
 }

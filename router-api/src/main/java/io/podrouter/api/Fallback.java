@@ -15,5 +15,11 @@ public enum Fallback {
      */
     CHAIN,
     /** No strategy in the chain decided (or they failed); the router chose a ready pod uniformly at random. */
-    LAST_RESORT_RANDOM
+    LAST_RESORT_RANDOM,
+    /**
+     * Every ready pod was new and turned the pick down (its cold-start burst guard or slow-start ramp at its
+     * limit): traffic must flow, so the router chose the ready pod holding the fewest in-flight requests
+     * (ties at random); {@link PodSelection#strategy()} is {@code least-loaded}.
+     */
+    ADMISSION_OVERFLOW
 }

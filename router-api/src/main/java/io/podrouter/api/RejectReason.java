@@ -16,5 +16,11 @@ public enum RejectReason {
      * returns after its ejection time. Ejected pods are still chosen when every other candidate is
      * unavailable, so this reason appears only beside others.
      */
-    OUTLIER_EJECTED
+    OUTLIER_EJECTED,
+    /**
+     * The pod holds requests it has not answered for longer than its peers take to answer theirs (it may
+     * be hung while its metrics still look idle). Like an ejected pod it is still chosen when every other
+     * candidate is unavailable, so this reason appears only beside others.
+     */
+    STALLED
 }

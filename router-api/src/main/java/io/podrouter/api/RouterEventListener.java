@@ -105,4 +105,16 @@ public interface RouterEventListener {
     /** An ejected pod's ejection time ended; it takes traffic again. Called on the refresh thread. */
     default void podReturned(Pod pod) {
     }
+
+    /**
+     * The router stopped trusting {@code pod}: it has held requests without answering any for
+     * {@code unansweredFor} (a lower bound of its oldest open request's age) while its peers answered theirs.
+     * It is not selected while another pod can serve. Called on the refresh thread.
+     */
+    default void podStalled(Pod pod, Duration unansweredFor) {
+    }
+
+    /** A stalled pod answered a request (or holds none any more) and is selectable again. Called on the refresh thread. */
+    default void podResumed(Pod pod) {
+    }
 }

@@ -27,4 +27,11 @@ record ColdStartConfig(SlowStart slowStart, @Nullable MetricsPredictor predictor
 
     /** Pods younger than this feed their real metrics to the predictor's learning. */
     static final Duration LEARNING_HORIZON = Duration.ofMinutes(5);
+
+    /**
+     * A pod first seen without metrics later than this after its Ready instant reports no cold start (no
+     * histogram entry, no cold-start events): the router did not witness it, and "now - readySince" would
+     * report the router's own start-up (hours) as a cold start.
+     */
+    static final Duration WITNESS_HORIZON = Duration.ofMinutes(5);
 }

@@ -12,22 +12,25 @@ import java.util.concurrent.atomic.LongAdder;
  * the fields, and the telemetry counters are reached without a lookup. Immutable (the counters are the
  * router's telemetry).
  *
- * @param router         the router, for completion callbacks
+ * @param completions    the completion hooks, run when the selection completes
  * @param fallbackCount  the telemetry counter of this fallback kind; null for {@link Fallback#NONE}
  * @param selectionCount the telemetry counter of this (strategy, fallback) pair
  */
-record Decision(Router router, String strategy, Fallback fallback, @Nullable MissingReason missingReason, boolean predicted,
+record Decision(Completions completions, String strategy, Fallback fallback, @Nullable MissingReason missingReason, boolean predicted,
                 @Nullable LongAdder fallbackCount, LongAdder selectionCount) {
 
     /**
      * Whether the router can produce {@code fallback} from the strategy at chain position {@code s}
-     * ({@code chainLength} for its random last resort), so that its selection series is exported from 0:
+     * ({@code chainLength} for its random last resort, {@code chainLength + 1} for the admission overflow), so that its selection series is exported from 0:
      * the first strategy decides by its rule or by a random fallback, later ones by the chain or a random
      * fallback, the last resort only as itself.
      */
     static boolean possible(int s, int chainLength, Fallback fallback) {
         if (s == chainLength) {
             return fallback == Fallback.LAST_RESORT_RANDOM;
+        }
+        if (s == chainLength + 1) {
+            return fallback == Fallback.ADMISSION_OVERFLOW;
         }
         return fallback == Fallback.RANDOM_METRIC_MISSING || fallback == (s == 0 ? Fallback.NONE : Fallback.CHAIN);
     }
@@ -43,6 +46,9 @@ record Decision(Router router, String strategy, Fallback fallback, @Nullable Mis
                 break;
             case LAST_RESORT_RANDOM:
                 sb.append(" (last resort: no strategy decided)");
+                break;
+            case ADMISSION_OVERFLOW:
+                sb.append(" (every ready pod is new and at its admission limit)");
                 break;
             default:
                 break;

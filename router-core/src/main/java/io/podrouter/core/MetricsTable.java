@@ -21,7 +21,7 @@ final class MetricsTable implements CandidateView {
     /** Admission thresholds are fractions of this; a threshold of SCALE admits always. */
     static final int ADMIT_SCALE = 1 << 16;
 
-    /** Values per candidate in {@link Columns#latencyTerms}. */
+    /** Values per candidate in {@link TableColumns#latencyTerms}. */
     static final int LATENCY_STRIDE = 2;
 
     /**
@@ -31,133 +31,6 @@ final class MetricsTable implements CandidateView {
      * 2^-50 relative, all terms being non-negative) must not lift the bound above the score.
      */
     static final double LATENCY_FLOOR_SHRINK = 1 - 0x1p-40;
-
-    /** Per-candidate columns; NaN in a metric column means missing (or not ready). */
-    static final class Columns {
-        final Pod[] pods;
-        final boolean[] ready;
-        final @Nullable MissingReason[] missing;
-        final double[] running;
-        final double[] waiting;
-        final double[] kv;
-        final double[] ttft;
-        final double[] tpot;
-        final double[] e2e;
-        final double[] queue;
-        final boolean[] predicted;
-        /** Probability (of ADMIT_SCALE) that a pick of the candidate is admitted; below SCALE while ramping. */
-        final int[] admit;
-        /**
-         * In-flight count up to which a ramping candidate is admitted regardless of {@link #admit}: its
-         * relative weight times the mean in-flight count of the candidates at full weight. Under load the
-         * ramp thus limits a new pod's share of concurrent requests, not of arrivals, so it cannot keep an
-         * overloaded fleet overloaded.
-         */
-        final double[] admitFloor;
-        /** Candidate is cold: picks count as cold requests and obey the in-flight cap. */
-        final boolean[] cold;
-        /**
-         * The handles' in-flight counts when the current metrics snapshot was first seen; kept across
-         * rebuilds while the snapshot is the same, so that the in-flight correction covers every request
-         * routed since the scrape, not only those since the last rebuild.
-         */
-        final int[] inFlightAtBuild;
-        /** When each candidate's live metrics were observed; null when missing or predicted. */
-        final java.time.@Nullable Instant[] observedAt;
-        /** KV-cache fraction per running request (see {@link CandidateView#kvCacheUsagePerRequest}). */
-        final double[] kvPerRequest;
-        /** Lower bound of the corrected KV usage (see {@link CandidateView#kvCacheUsageFloor}). */
-        final double[] kvFloor;
-        /**
-         * Per candidate, two values side by side (one stream for a scan): TTFT and TPOT, each times the
-         * lowest queue factor and shrunk by {@link #LATENCY_FLOOR_SHRINK}; see
-         * {@link CandidateView#expectedLatencyFloorSeconds}. The first is NaN when either latency is.
-         */
-        final double[] latencyTerms;
-        /** Each candidate's {@code PodMetrics.extra}, or null when it has no metrics. */
-        final @Nullable Map<String, Double>[] extra;
-
-        /**
-         * Mean in-flight count of the ready candidates that are not cold, when the table was built: a cold
-         * pod's burst cap is never below it, so the cap limits a cold pod to what an average warm pod
-         * holds, not to less (which would overload the warm pods when the fleet is busy).
-         */
-        double warmMeanInFlight;
-
-        Columns(int n) {
-            pods = new Pod[n];
-            ready = new boolean[n];
-            missing = new MissingReason[n];
-            running = nan(n);
-            waiting = nan(n);
-            kv = nan(n);
-            ttft = nan(n);
-            tpot = nan(n);
-            e2e = nan(n);
-            queue = nan(n);
-            predicted = new boolean[n];
-            admit = new int[n];
-            Arrays.fill(admit, ADMIT_SCALE);
-            admitFloor = new double[n];
-            cold = new boolean[n];
-            inFlightAtBuild = new int[n];
-            observedAt = new java.time.Instant[n];
-            kvPerRequest = nan(n);
-            kvFloor = nan(n);
-            latencyTerms = nan(LATENCY_STRIDE * n);
-            @SuppressWarnings("unchecked")
-            Map<String, Double>[] e = new Map[n];
-            extra = e;
-        }
-
-        private Columns(Columns c) {
-            warmMeanInFlight = c.warmMeanInFlight;
-            pods = c.pods;
-            ready = c.ready.clone();
-            missing = c.missing.clone();
-            running = c.running.clone();
-            waiting = c.waiting.clone();
-            kv = c.kv.clone();
-            ttft = c.ttft.clone();
-            tpot = c.tpot.clone();
-            e2e = c.e2e.clone();
-            queue = c.queue.clone();
-            predicted = c.predicted;
-            admit = c.admit;
-            admitFloor = c.admitFloor;
-            cold = c.cold;
-            inFlightAtBuild = c.inFlightAtBuild;
-            observedAt = c.observedAt;
-            kvPerRequest = c.kvPerRequest;
-            kvFloor = c.kvFloor.clone();
-            latencyTerms = c.latencyTerms.clone();
-            extra = c.extra;
-        }
-
-        /**
-         * A copy in which the flagged candidates are not ready: their metrics NaN and their missing reason
-         * null, as {@link CandidateView} documents for candidates that are not ready.
-         */
-        Columns excluding(boolean[] exclude) {
-            Columns c = new Columns(this);
-            for (int i = 0; i < exclude.length; i++) {
-                if (exclude[i]) {
-                    c.ready[i] = false;
-                    c.missing[i] = null;
-                    c.running[i] = c.waiting[i] = c.kv[i] = c.ttft[i] = c.tpot[i] = c.e2e[i] = c.queue[i] = Double.NaN;
-                    c.kvFloor[i] = Double.NaN;
-                    c.latencyTerms[LATENCY_STRIDE * i] = Double.NaN;
-                }
-            }
-            return c;
-        }
-
-        private static double[] nan(int n) {
-            double[] a = new double[n];
-            Arrays.fill(a, Double.NaN);
-            return a;
-        }
-    }
 
     final String model;
     final long builtAtMillis;
@@ -171,7 +44,7 @@ final class MetricsTable implements CandidateView {
     // chunk and the first offset: a scan then reads one int array, like its metric arrays.
     private final int @Nullable [] consecutiveChunk;
     private final int consecutiveBase;
-    private final Columns c;
+    private final TableColumns c;
     private final int[] readyIndex;
     private final int readyCount;
     private final MissingReason commonMissingReason;
@@ -197,13 +70,15 @@ final class MetricsTable implements CandidateView {
      * candidate set before the table is published, and shared with the tables derived from this one.
      */
     private Object @Nullable [] prepared;
+    /** See {@link #panic()}; set before publication. */
+    private @Nullable MetricsTable panic;
 
-    MetricsTable(String model, long builtAtMillis, PodHandle[] handles, Columns columns, RandomSource random,
+    MetricsTable(String model, long builtAtMillis, PodHandle[] handles, TableColumns columns, RandomSource random,
                  Map<RejectReason, Integer> rejections, int coldCap) {
         this(model, builtAtMillis, handles, columns, random, rejections, coldCap, true);
     }
 
-    private MetricsTable(String model, long builtAtMillis, PodHandle[] handles, Columns columns, RandomSource random,
+    private MetricsTable(String model, long builtAtMillis, PodHandle[] handles, TableColumns columns, RandomSource random,
                          Map<RejectReason, Integer> rejections, int coldCap, boolean withAlternative) {
         this.model = model;
         this.builtAtMillis = builtAtMillis;
@@ -260,7 +135,7 @@ final class MetricsTable implements CandidateView {
         }
         readyIndex = Arrays.copyOf(idx, r);
         readyCount = r;
-        commonMissingReason = mostCommon(missingCounts);
+        commonMissingReason = TableColumns.mostCommon(missingCounts);
         withoutColdMissing = coldMissingCount > 0 && coldMissingCount < r
                 ? new MetricsTable(model, builtAtMillis, handles, c.excluding(coldMissing), random, rejections, coldCap, true)
                 : null;
@@ -269,18 +144,8 @@ final class MetricsTable implements CandidateView {
                 : null;
     }
 
-    private static MissingReason mostCommon(int[] counts) {
-        int best = -1;
-        for (int r = 0; r < counts.length; r++) {
-            if (counts[r] > 0 && (best < 0 || counts[r] > counts[best])) {
-                best = r;
-            }
-        }
-        return best < 0 ? MissingReason.METRIC_ABSENT : MissingReason.values()[best];
-    }
-
     /** The columns, for the next build of the same (candidate set, model) to carry baselines over. */
-    Columns columns() {
+    TableColumns columns() {
         return c;
     }
 
@@ -314,6 +179,9 @@ final class MetricsTable implements CandidateView {
         if (withoutAdmission != null) {
             withoutAdmission.withPrepared(state);
         }
+        if (panic != null) {
+            panic.withPrepared(state);
+        }
         return this;
     }
 
@@ -346,23 +214,44 @@ final class MetricsTable implements CandidateView {
     }
 
     /**
-     * This table without the ready candidates that are ejected now; null when none is, or when they are
-     * all that is ready.
+     * This table without the ready candidates that are ejected or stalled now (counted as
+     * {@link RejectReason#OUTLIER_EJECTED} and {@link RejectReason#STALLED}); null when none is, or when they
+     * are all that is ready (the panic rule: they serve rather than nobody). The result remembers this table
+     * as its {@link #panic()} table. O(n) and allocating: table builds, and a selection that raced an ejection.
      */
-    @Nullable MetricsTable withoutEjected() {
-        boolean[] exclude = new boolean[handles.length];
+    @Nullable MetricsTable withoutAvoided() {
+        boolean[] ejected = new boolean[handles.length];
+        boolean[] stalled = new boolean[handles.length];
         int left = 0;
         boolean any = false;
         for (int k = 0; k < readyCount; k++) {
             int i = readyIndex[k];
-            if (handles[i].ejected) {
-                exclude[i] = true;
+            PodHandle h = handles[i];
+            if (h.ejected) {
+                ejected[i] = true;
+                any = true;
+            } else if (h.stalled) {
+                stalled[i] = true;
                 any = true;
             } else {
                 left++;
             }
         }
-        return any && left > 0 ? excluding(exclude, RejectReason.OUTLIER_EJECTED) : null;
+        if (!any || left == 0) {
+            return null;
+        }
+        MetricsTable t = excluding(ejected, RejectReason.OUTLIER_EJECTED).excluding(stalled, RejectReason.STALLED);
+        t.panic = this;
+        return t;
+    }
+
+    /**
+     * The table with the ejected and stalled candidates still ready, when this one left them out; null when it
+     * left nobody out. A selection whose own exclusions (a retry's) leave this table empty falls back to it:
+     * ejection never turns a request that could be served into {@code NoPodAvailableException}.
+     */
+    @Nullable MetricsTable panic() {
+        return panic;
     }
 
     PodHandle handle(int i) {
@@ -411,7 +300,15 @@ final class MetricsTable implements CandidateView {
      * reached), so that the excess spreads evenly instead of piling onto the first pick.
      */
     int leastLoadedReady() {
-        return leastLoaded(readyIndex, readyCount);
+        // Pods ejected or stalled since this table was built only when nothing else is ready.
+        int[] trusted = new int[readyCount];
+        int n = 0;
+        for (int k = 0; k < readyCount; k++) {
+            if (!handles[readyIndex[k]].avoided()) {
+                trusted[n++] = readyIndex[k];
+            }
+        }
+        return n > 0 ? leastLoaded(trusted, n) : leastLoaded(readyIndex, readyCount);
     }
 
     /** Of the first {@code count} candidates in {@code indices}, the one with the fewest in-flight requests (ties at random). */

@@ -5,23 +5,36 @@ import java.util.Objects;
 
 /**
  * Settings of the router's outlier detection: how it stops routing to a pod whose requests fail, from
- * the outcomes reported through {@code PodSelection.complete}. The semantics are those operators know
- * from Envoy's outlier detection and gRPC's A50, with Envoy's defaults:
+ * the outcomes reported through {@code PodSelection.complete}. The rules and default values follow
+ * Envoy's outlier detection; where they differ from Envoy or from gRPC's A50 (xDS outlier detection), it
+ * is said below:
  * <ul>
- *   <li>a pod whose last {@link #consecutiveFailures} completions all failed is ejected at once;</li>
- *   <li>every {@link #interval}, a pod with at least {@link #minimumRequests} completions in the interval
- *       and a failure fraction at or above {@link #failureRateThreshold} is ejected;</li>
+ *   <li><b>Consecutive failures:</b> a pod whose last {@link #consecutiveFailures} completions all failed
+ *       is ejected at once (Envoy's {@code consecutive_5xx}, enforced by default there; A50 has no
+ *       consecutive-failure rule);</li>
+ *   <li><b>Failure rate:</b> every {@link #interval}, a pod with at least {@link #minimumRequests}
+ *       completions in the interval and a failure fraction at or above {@link #failureRateThreshold} is
+ *       ejected. Envoy's failure-percentage ejection and A50's {@code failure_percentage_ejection} use the
+ *       same threshold and request volume, but neither enforces it unless configured (Envoy's
+ *       {@code enforcing_failure_percentage} defaults to 0), and both also require a minimum number of
+ *       hosts with enough requests; here it is on by default and applies from the first pod;</li>
  *   <li>an ejection lasts {@link #baseEjectionTime} times the number of times the pod was ejected, at
  *       most {@link #maxEjectionTime}; each interval without failures while not ejected lowers that
- *       number by one;</li>
- *   <li>a pod is ejected only while fewer than {@link #maxEjectedFraction} of the pods the router knows are
- *       ejected (so at least one pod can always be ejected, and a fleet-wide failure cannot eject them
- *       all), and only while the other pods' requests mostly succeed (failure fraction of the others
- *       in the current and previous interval below one half): when every pod fails, the fault is not the
- *       pod's (overload, a bad rollout, the gateway's own network) and ejecting would only remove
- *       capacity;</li>
- *   <li>an ejected pod is still chosen when every other candidate is unavailable (Envoy's panic mode):
- *       ejection never turns a request that could be served into a {@code NoPodAvailableException}.</li>
+ *       number by one (as in Envoy);</li>
+ *   <li><b>Cap:</b> a pod is ejected only while fewer than {@link #maxEjectedFraction} of the pods of each
+ *       candidate set that holds it are ejected (so one pod of a set can always be ejected, and a set,
+ *       typically one model's pods, never loses more than that fraction of its capacity to ejection, whatever
+ *       the router's other sets hold);</li>
+ *   <li><b>Fleet-wide failures (this router's own rule, in neither Envoy nor A50):</b> a pod is not ejected
+ *       while the other pods fail too: when the others' failure fraction over the last and the current
+ *       interval (the fleet's counts minus this pod's, over the same intervals) is at least one half, or
+ *       when at least half of the other pods of its candidate sets that reported failed their latest request.
+ *       Then the fault is not the pod's (overload, a bad rollout, the gateway's own network) and ejecting
+ *       would only remove capacity. A turned-down ejection is retried at the next interval, so a pod that
+ *       keeps failing is ejected once the others recover, whatever share of the traffic it takes;</li>
+ *   <li>an ejected pod is still chosen when every other candidate is unavailable (Envoy's panic mode), for
+ *       first selections and retries alike: ejection never turns a request that could be served into a
+ *       {@code NoPodAvailableException}.</li>
  * </ul>
  * Only {@code Outcome.FAILURE} counts as a failure; {@code CANCELLED} (the client left) counts neither way.
  *
@@ -34,7 +47,7 @@ import java.util.Objects;
  * @param interval             evaluation interval (&gt; 0); Envoy's 10 s
  * @param baseEjectionTime     ejection time of a first ejection (&gt; 0); Envoy's 30 s
  * @param maxEjectionTime      longest ejection (&gt;= baseEjectionTime); Envoy's 300 s
- * @param maxEjectedFraction   fraction of known pods that may be ejected at once, in (0, 1]; Envoy's 0.1
+ * @param maxEjectedFraction   fraction of a candidate set's pods that may be ejected at once, in (0, 1]; Envoy's 0.1
  */
 public record OutlierDetection(int consecutiveFailures, double failureRateThreshold, int minimumRequests,
                                Duration interval, Duration baseEjectionTime, Duration maxEjectionTime,
@@ -72,7 +85,10 @@ public record OutlierDetection(int consecutiveFailures, double failureRateThresh
         }
     }
 
-    /** Envoy's defaults: 5 consecutive failures, 85 % over 50+ requests per 10 s, 30 s x n up to 300 s, 10 % of pods. */
+    /**
+     * Envoy's default values: 5 consecutive failures, 85 % over 50+ requests per 10 s (on here, off by default
+     * in Envoy), 30 s x n up to 300 s, 10 % of a candidate set's pods.
+     */
     public static OutlierDetection defaults() {
         return DEFAULTS;
     }

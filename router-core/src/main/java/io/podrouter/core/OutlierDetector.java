@@ -2,7 +2,6 @@ package io.podrouter.core;
 
 import io.podrouter.api.EjectionReason;
 import io.podrouter.api.Outcome;
-import io.podrouter.api.Pod;
 import io.podrouter.api.RouterEventListener;
 import io.podrouter.core.internal.RouterTelemetry;
 import org.jspecify.annotations.Nullable;
@@ -13,55 +12,80 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 /**
- * Applies {@link OutlierDetection} to the outcomes a router's selections report. Counting is lock-free
- * (atomic counters per pod and for the fleet); ejecting and returning pods, which happen a few times a
- * minute at most, take this object's monitor, so the ejected count and the cap are checked atomically.
- * The selection path only reads {@link PodHandle#ejected}. Thread-safe.
+ * Applies {@link OutlierDetection} to the outcomes a router's selections report.
+ *
+ * <p>Each pod has a {@link Health} monitor: a consecutive-failure count, the counters of the interval in
+ * progress and the counts of the last complete interval, swapped at each interval (the shape of gRPC's
+ * outlier-detection address tracker). Two rules read them: consecutive failures (checked when a completion
+ * crosses the threshold) and failure rate (checked at each interval swap). Both go through
+ * {@link #tryEject}, where the cap and the "others fail too" veto ({@link OutlierRules}) are decided.
+ *
+ * <p>Locking: counting is lock-free (LongAdders; the fleet counters too). The detector's monitor is taken
+ * only to eject (once per run of failures that reaches the threshold, and at most once per pod per interval
+ * for a pod whose ejection was turned down) and by the refresh's {@link #evaluate}. The selection path only
+ * reads {@link PodHandle#ejected}. Thread-safe.
  */
 final class OutlierDetector {
 
     private static final Logger LOG = LoggerFactory.getLogger(Router.class);
 
-    /** A pod's counters; ejection fields guarded by the detector's monitor. */
+    /** A pod's outcome counters and ejection state. */
     static final class Health {
         final AtomicInteger consecutiveFailures = new AtomicInteger();
-        // LongAdders: completions on one pod from several threads must not contend on one word.
+        // The interval in progress. LongAdders: completions on one pod from several threads must not contend.
         final LongAdder successes = new LongAdder();
         final LongAdder failures = new LongAdder();
+        // The last complete interval; written at the swap, under the detector's monitor.
+        volatile long lastSuccesses;
+        volatile long lastFailures;
         /** Written by the detector under its monitor, and reset by {@link PodHandle#update} on a new Ready period. */
         volatile long ejectedUntilMillis;
         // Guarded by the detector.
         int ejections;
         @Nullable EjectionReason reason;
+
+        /** Forgets every count: a new Ready period is a new server process. */
+        void reset() {
+            consecutiveFailures.set(0);
+            successes.reset();
+            failures.reset();
+            lastSuccesses = 0;
+            lastFailures = 0;
+            ejectedUntilMillis = Long.MIN_VALUE;
+        }
     }
 
     private final OutlierDetection cfg;
     private final InstantSource clock;
     private final RouterTelemetry telemetry;
     private final RouterEventListener listener;
-    private final IntSupplier knownPods;
-    // Counted on every completion by every thread: LongAdders, not one contended atomic word.
+    /** Each live candidate set's handles: the cap and the recency veto are decided per set. */
+    private final Supplier<? extends Iterable<PodHandle[]>> candidateSets;
+    // The interval in progress, fleet-wide; counted on every completion: LongAdders, not one contended word.
     private final LongAdder fleetSuccesses = new LongAdder();
     private final LongAdder fleetFailures = new LongAdder();
-    // Guarded by this: the previous interval's fleet totals, the next evaluation time, ejected pods now.
-    private long previousSuccesses;
-    private long previousFailures;
+    // Guarded by this: the last complete interval's fleet totals (the sum of the pods' swapped counts).
+    private long lastFleetSuccesses;
+    private long lastFleetFailures;
     private long nextEvaluationMillis = Long.MIN_VALUE;
-    private int ejectedNow;
 
     OutlierDetector(OutlierDetection cfg, InstantSource clock, RouterTelemetry telemetry, RouterEventListener listener,
-                    IntSupplier knownPods) {
+                    Supplier<? extends Iterable<PodHandle[]>> candidateSets) {
         this.cfg = cfg;
         this.clock = clock;
         this.telemetry = telemetry;
         this.listener = listener;
-        this.knownPods = knownPods;
+        this.candidateSets = candidateSets;
     }
 
-    /** Records one completion; ejects the pod when it reaches the consecutive-failure threshold. */
+    /**
+     * Records one completion. Lock-free; the one failure that brings the pod's run of failures to the
+     * threshold tries to eject it (later failures of the same run do not: a turned-down ejection is
+     * retried once per interval by {@link #evaluate}).
+     */
     void record(PodHandle h, Outcome outcome) {
         Health health = h.health;
         if (outcome == Outcome.SUCCESS) {
@@ -73,32 +97,27 @@ final class OutlierDetector {
         } else if (outcome == Outcome.FAILURE) {
             health.failures.increment();
             fleetFailures.increment();
-            if (health.consecutiveFailures.incrementAndGet() >= cfg.consecutiveFailures() && !h.ejected) {
+            if (OutlierRules.crossesConsecutiveFailures(health.consecutiveFailures.incrementAndGet(), cfg) && !h.ejected) {
                 tryEject(h, EjectionReason.CONSECUTIVE_FAILURES, clock.millis());
             }
         }
     }
 
     /**
-     * Returns pods whose ejection time is over and, once per interval, ejects pods by failure rate.
+     * Returns pods whose ejection time is over and, once per interval, swaps every pod's counters and
+     * applies the failure-rate rule (and retries consecutive-failure ejections that were turned down).
      * Called by the router's refresh, before tables are rebuilt.
      */
     synchronized void evaluate(Iterable<PodHandle> handles) {
         long now = clock.millis();
-        int stillEjected = 0;
         for (PodHandle h : handles) {
-            if (h.ejected && now < h.health.ejectedUntilMillis) {
-                stillEjected++;
-            } else if (h.ejected) {
+            if (h.ejected && now >= h.health.ejectedUntilMillis) {
                 h.ejected = false;
                 h.health.consecutiveFailures.set(0);
-                telemetry.podReturned();
                 LOG.info("pod {}: ejection ended, routable again (ejected {} time(s) recently)", h.id, h.health.ejections);
                 listener.podReturned(h.pod());
             }
         }
-        // Counted afresh rather than decremented, so pods the router forgot while ejected free their place.
-        ejectedNow = stillEjected;
         if (nextEvaluationMillis == Long.MIN_VALUE) {
             nextEvaluationMillis = now + cfg.interval().toMillis();
             return;
@@ -107,58 +126,60 @@ final class OutlierDetector {
             return;
         }
         nextEvaluationMillis = now + cfg.interval().toMillis();
+        long s = 0;
+        long f = 0;
         for (PodHandle h : handles) {
             Health health = h.health;
-            long s = health.successes.sumThenReset();
-            long f = health.failures.sumThenReset();
-            long total = s + f;
-            if (!h.ejected && total >= cfg.minimumRequests() && f >= cfg.failureRateThreshold() * total) {
+            health.lastSuccesses = health.successes.sumThenReset();
+            health.lastFailures = health.failures.sumThenReset();
+            s += health.lastSuccesses;
+            f += health.lastFailures;
+        }
+        // The fleet's last interval is the sum of the pods' (so "others" below is exactly the fleet minus the
+        // pod); the fleet adders restart with the new interval.
+        fleetSuccesses.reset();
+        fleetFailures.reset();
+        lastFleetSuccesses = s;
+        lastFleetFailures = f;
+        for (PodHandle h : handles) {
+            Health health = h.health;
+            if (h.ejected) {
+                continue;
+            }
+            if (OutlierRules.failureRate(health, cfg)) {
                 tryEject(h, EjectionReason.FAILURE_RATE, now);
-            } else if (!h.ejected && f == 0 && health.ejections > 0) {
+            } else if (OutlierRules.consecutiveFailures(health, cfg)) {
+                tryEject(h, EjectionReason.CONSECUTIVE_FAILURES, now);
+            } else if (health.lastFailures == 0 && health.ejections > 0) {
                 health.ejections--; // Envoy: a healthy interval lowers the next ejection's multiplier
             }
         }
-        previousSuccesses = fleetSuccesses.sumThenReset();
-        previousFailures = fleetFailures.sumThenReset();
     }
 
+    /** Ejects {@code h} unless it is ejected already, its candidate sets' caps are reached, or the others fail too. */
     private synchronized void tryEject(PodHandle h, EjectionReason reason, long now) {
         if (h.ejected) {
             return;
         }
-        int known = Math.max(1, knownPods.getAsInt());
-        if (ejectedNow >= cfg.maxEjectedFraction() * known) {
+        String veto = OutlierRules.veto(h, cfg, lastFleetFailures + fleetFailures.sum(),
+                lastFleetFailures + lastFleetSuccesses + fleetFailures.sum() + fleetSuccesses.sum(), candidateSets.get());
+        if (veto != null) {
             telemetry.ejectionSkipped();
+            LOG.debug("pod {}: not ejected ({}): {}", h.id, reason, veto);
             return;
         }
         Health health = h.health;
-        // The others' failure fraction over this and the previous interval: when most of their requests fail
-        // too, the fault is not this pod's and ejecting it only removes capacity.
-        long podFailures = health.failures.sum();
-        long othersFailed = previousFailures + fleetFailures.sum() - podFailures;
-        long othersTotal = previousSuccesses + fleetSuccesses.sum() + previousFailures + fleetFailures.sum()
-                - podFailures - health.successes.sum();
-        if (othersTotal > 0 && othersFailed * 2 >= othersTotal) {
-            telemetry.ejectionSkipped();
-            return;
-        }
         health.ejections++;
         long millis = Math.min(cfg.baseEjectionTime().toMillis() * health.ejections,
                 cfg.maxEjectionTime().toMillis());
         health.ejectedUntilMillis = now + millis;
         health.reason = reason;
-        ejectedNow++;
         h.ejected = true;
         telemetry.podEjected(reason);
-        Duration d = Duration.ofMillis(millis);
-        LOG.warn("pod {}: ejected for {} s ({}; ejection {} of this pod; {} of {} known pods ejected)", h.id,
-                millis / 1000.0, reason == EjectionReason.CONSECUTIVE_FAILURES
+        LOG.warn("pod {}: ejected for {} s ({}; ejection {} of this pod)", h.id, millis / 1000.0,
+                reason == EjectionReason.CONSECUTIVE_FAILURES
                         ? cfg.consecutiveFailures() + " consecutive failures"
-                        : "failure rate at or above " + cfg.failureRateThreshold(), health.ejections, ejectedNow, known);
-        listener.podEjected(h.pod(), reason, d);
-    }
-
-    synchronized int ejectedNow() {
-        return ejectedNow;
+                        : "failure rate at or above " + cfg.failureRateThreshold(), health.ejections);
+        listener.podEjected(h.pod(), reason, Duration.ofMillis(millis));
     }
 }

@@ -39,7 +39,7 @@ final class PodHandle {
     private static final int MAX_CAP_DOUBLINGS = 24;
 
     // Caps the per-model state map so that a flood of unknown model names cannot grow it without bound.
-    private static final int MAX_TRACKED_MODELS = 64;
+    static final int MAX_TRACKED_MODELS = 64;
 
     /** Where a pod is in its cold start, as far as this router has seen. */
     enum Phase {
@@ -63,24 +63,28 @@ final class PodHandle {
     private volatile long inFlightTokens;
     private final ConcurrentHashMap<String, MetricsState> stateByModel = new ConcurrentHashMap<>();
 
-    // Lifecycle, guarded by this.
+    // Cold-start lifecycle (ColdStartTracker), guarded by this.
     Phase phase = Phase.UNSEEN;
     @Nullable Instant firstMetricsAt;
-    /**
-     * The router saw this pod Ready without metrics at the start of its Ready period: only such pods teach
-     * the predictor what cold pods look like (a pod first seen already serving, e.g. when the router
-     * starts with a warm fleet and is given {@code readySince = now}, would teach it that cold pods are
-     * busy).
-     */
-    volatile boolean seenCold;
+    /** The router first saw the pod without metrics soon enough after Ready to report its cold start. */
+    boolean witnessed;
+    /** The cold-start lifecycle per model (see {@link ColdStartTracker}). */
+    final java.util.Map<String, ColdStartTracker.ModelLifecycle> lifecycles = ColdStartTracker.newLifecycles();
     @Nullable Warmup warmup;
-    /** Whether the pod is cold now: Ready without metrics yet, or warming up. Read by telemetry. */
+    /** Whether the pod is cold now for some model: Ready without its metrics yet, or warming up. Read by telemetry. */
     volatile boolean cold;
     /**
      * Ejected by outlier detection: table builds leave the pod out, and a selection that picked it from a
      * table built before the ejection picks again. Written by the {@link OutlierDetector} under its monitor.
      */
     volatile boolean ejected;
+    /**
+     * Holds requests it does not answer while its peers answer theirs (see {@link StallDetector}): treated like
+     * an ejected pod. Written by the stall detector on the refresh.
+     */
+    volatile boolean stalled;
+    /** Successful completions and their latencies, for the stall detector. */
+    final StallDetector.Progress progress = new StallDetector.Progress();
     /** Limits the metrics-state lines of this pod (at most one per log interval). */
     final PodLogLimiter stateLog = new PodLogLimiter();
     /** Times the router chose this pod: {@code podrouter_pod_selections_total}. */
@@ -114,10 +118,7 @@ final class PodHandle {
             // A new Ready period is a new server process: the failures of the old one (e.g. requests killed
             // by a restart) say nothing about it. Counters start afresh, and an ejection ends at the next
             // refresh (which logs it and updates the gauge) instead of keeping a restarted pod out.
-            health.consecutiveFailures.set(0);
-            health.successes.reset();
-            health.failures.reset();
-            health.ejectedUntilMillis = Long.MIN_VALUE;
+            health.reset();
         }
     }
 
@@ -129,10 +130,16 @@ final class PodHandle {
         warmup = null;
         phase = Phase.UNSEEN;
         firstMetricsAt = null;
-        seenCold = false;
+        witnessed = false;
+        lifecycles.clear();
         cold = false;
         COLD_SUCCESSES.setVolatile(this, 0);
         ADMITTED.setVolatile(this, 0);
+    }
+
+    /** Ejected or stalled: left out of tables while another candidate is ready. Two volatile reads. */
+    boolean avoided() {
+        return ejected || stalled;
     }
 
     /** Cold now and still Ready per discovery: what the cold-pod gauge and {@code Router.isCold} count. */

@@ -138,4 +138,22 @@ final class SafeListener implements RouterEventListener {
             failed("podReturned", e);
         }
     }
+
+    @Override
+    public void podStalled(Pod pod, Duration unansweredFor) {
+        try {
+            delegate.podStalled(pod, unansweredFor);
+        } catch (RuntimeException e) {
+            failed("podStalled", e);
+        }
+    }
+
+    @Override
+    public void podResumed(Pod pod) {
+        try {
+            delegate.podResumed(pod);
+        } catch (RuntimeException e) {
+            failed("podResumed", e);
+        }
+    }
 }

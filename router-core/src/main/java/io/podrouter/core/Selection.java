@@ -88,7 +88,7 @@ class Selection implements PodSelection {
             return false;
         }
         handle.release();
-        decision.router().completed(handle, pod, decision, cold, outcome, latencyNanos, request());
+        decision.completions().completed(handle, pod, decision, cold, outcome, latencyNanos, request());
         return true;
     }
 
@@ -116,26 +116,20 @@ class Selection implements PodSelection {
         if ((int) STATE.getAcquire(this) != 0 || !STATE.compareAndSet(this, 0, FIRST_TOKEN_BIT)) {
             return false;
         }
-        decision.router().firstToken(pod, decision, request());
+        decision.completions().firstToken(pod, decision, request());
         return true;
     }
 
     /**
-     * Frees the in-flight slot of a selection nobody completed in time, without counting an outcome (the
-     * caller lost it; nothing says the pod failed). A later {@code complete} returns false.
+     * Completes a selection nobody completed in time as {@link Outcome#CANCELLED} with latency -1, through
+     * the same path as {@link #complete} (so every completion hook, the event listener's tracing spans
+     * included, sees it once; CANCELLED counts neither as a success nor as a failure). A later
+     * {@code complete} returns false.
      *
-     * @return whether this call freed the slot
+     * @return whether this call completed it
      */
     final boolean reclaim() {
-        if (!markDone()) {
-            return false;
-        }
-        handle.release();
-        InferenceRequest request = request();
-        if (request != null) {
-            decision.router().reclaimed(handle, pod, request);
-        }
-        return true;
+        return complete(Outcome.CANCELLED, -1);
     }
 
     final Pod chosenPod() {
@@ -167,7 +161,11 @@ class Selection implements PodSelection {
      * its slot can be reclaimed; a subclass so that routers without the limit do not pay its 8 bytes.
      */
     static final class Tracked extends Selection {
-        /** When the selection was made: its table's build time, so the hot path reads no clock. */
+        /**
+         * When the selection was made, read from the router's clock at selection (only for routers with a
+         * maximum in-flight age, which opt into this read): not the table's build time, which under a manual
+         * or stalled refresh can be far older than the selection.
+         */
         final long selectedAtMillis;
         private final @Nullable InferenceRequest request;
 

@@ -6,9 +6,7 @@ import io.podrouter.api.PodMetrics;
 import io.podrouter.api.RandomSource;
 import io.podrouter.api.RejectReason;
 import io.podrouter.api.RouterEventListener;
-import io.podrouter.api.WarmupOutcome;
 import io.podrouter.core.coldstart.SlowStart;
-import io.podrouter.core.coldstart.WarmupSettings;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,12 +16,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
-import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Builds a {@link MetricsTable}: reads every candidate's metrics, advances each pod's cold-start
- * lifecycle (first metrics, warm-up, telemetry, events), predicts metrics for ready pods without them,
+ * Builds a {@link MetricsTable}: reads every candidate's metrics, advances each (pod, model) cold-start
+ * lifecycle ({@link ColdStartTracker}), predicts metrics for ready pods without them,
  * and computes the slow-start admission probabilities. Runs off the selection path, on the refresh
  * thread or on the first selection of a (candidate set, model). Thread-safe.
  */
@@ -37,14 +34,14 @@ final class TableBuilder {
     private final MetricsReader reader;
     private final ColdStartConfig cfg;
     private final RandomSource random;
-    private final RouterEventListener listener;
     private final AtomicBoolean predictorFaultLogged = new AtomicBoolean();
+    private final ColdStartTracker coldStarts;
 
     TableBuilder(MetricsReader reader, ColdStartConfig cfg, RandomSource random) {
         this.reader = reader;
         this.cfg = cfg;
         this.random = random;
-        this.listener = cfg.listener() != null ? cfg.listener() : new RouterEventListener() { };
+        this.coldStarts = new ColdStartTracker(cfg, cfg.listener() != null ? cfg.listener() : new RouterEventListener() { });
     }
 
     /**
@@ -53,9 +50,10 @@ final class TableBuilder {
      */
     MetricsTable build(String model, PodHandle[] handles, Instant now, @Nullable MetricsTable previous) {
         int n = handles.length;
-        MetricsTable.Columns c = new MetricsTable.Columns(n);
+        TableColumns c = new TableColumns(n);
         EnumMap<RejectReason, Integer> rejected = new EnumMap<>(RejectReason.class);
         @Nullable PodMetrics[] live = new PodMetrics[n];
+        boolean[] seenCold = new boolean[n];
         for (int i = 0; i < n; i++) {
             PodHandle h = handles[i];
             // Read the pod once: its readiness, the row's Pod and the lifecycle must all describe the same
@@ -81,11 +79,13 @@ final class TableBuilder {
             } else {
                 c.missing[i] = state.missingReason();
             }
-            c.cold[i] = advanceLifecycle(h, pod, live[i] != null, now);
+            ColdStartTracker.ModelLifecycle life = coldStarts.advance(h, pod, model, live[i] != null, now);
+            c.cold[i] = life.cold;
+            seenCold[i] = life.seenCold;
         }
         MetricsPredictor predictor = cfg.predictor();
         if (predictor != null) {
-            predict(predictor, model, handles, c, live, now, previous == null ? null : previous.columns());
+            predict(predictor, model, handles, c, live, seenCold, now, previous == null ? null : previous.columns());
         }
         long warmInFlight = 0;
         int warm = 0;
@@ -99,12 +99,12 @@ final class TableBuilder {
         perRequestEstimates(handles, c, previous == null ? null : previous.columns());
         rampWeights(handles, c, now);
         MetricsTable table = new MetricsTable(model, now.toEpochMilli(), handles, c, random, rejected, cfg.coldInFlightCap());
-        // Ejected pods are left out while another candidate is ready (Envoy's panic rule otherwise).
-        MetricsTable healthy = table.withoutEjected();
+        // Ejected and stalled pods are left out while another candidate is ready (Envoy's panic rule otherwise).
+        MetricsTable healthy = table.withoutAvoided();
         return healthy != null ? healthy : table;
     }
 
-    private static void fill(MetricsTable.Columns c, int i, PodMetrics m) {
+    private static void fill(TableColumns c, int i, PodMetrics m) {
         c.running[i] = m.runningRequests();
         c.waiting[i] = m.waitingRequests();
         c.kv[i] = m.kvCacheUsage();
@@ -115,56 +115,12 @@ final class TableBuilder {
         c.extra[i] = m.extra();
     }
 
-    /** Moves the pod's lifecycle forward; returns whether it is cold now. */
-    private boolean advanceLifecycle(PodHandle h, Pod pod, boolean hasMetrics, Instant now) {
-        synchronized (h) {
-            boolean wasCold = h.cold;
-            if (h.phase == PodHandle.Phase.UNSEEN) {
-                h.phase = PodHandle.Phase.TRACKED;
-                WarmupSettings warmup = cfg.warmup();
-                Executor executor = cfg.warmupExecutor(); // set whenever warmup is
-                if (warmup != null && executor != null && age(pod, now).compareTo(warmup.deadline()) < 0) {
-                    h.warmup = new Warmup(pod, warmup, executor, this::warmupAttempt);
-                }
-                // Seen with metrics from the start (e.g. the router restarted): no cold start to measure, and
-                // nothing to learn about cold pods from it, whatever its readySince says.
-                h.firstMetricsAt = hasMetrics ? now : null;
-                h.seenCold = !hasMetrics;
-            } else if (h.firstMetricsAt == null && hasMetrics) {
-                h.firstMetricsAt = now;
-                Duration d = age(pod, now);
-                cfg.telemetry().observeColdStart(d);
-                listener.firstMetrics(pod, d);
-            }
-            if (h.warmup != null) {
-                h.warmup.step(now);
-            }
-            boolean cold = h.firstMetricsAt == null || (h.warmup != null && !h.warmup.done());
-            h.cold = cold;
-            if (cold && !wasCold) {
-                listener.coldStartBegan(pod);
-            } else if (wasCold && !cold) {
-                listener.coldStartEnded(pod, age(pod, now));
-            }
-            return cold;
-        }
-    }
-
-    private void warmupAttempt(Pod pod, int attempt, WarmupOutcome outcome) {
-        cfg.telemetry().warmupProbe(outcome);
-        listener.warmupProbe(pod, attempt, outcome);
-    }
-
     private static Duration age(Pod pod, Instant now) {
-        Instant since = pod.readySince();
-        if (since == null || since.isAfter(now)) {
-            return Duration.ZERO;
-        }
-        return Duration.between(since, now);
+        return ColdStartTracker.age(pod, now);
     }
 
-    private void predict(MetricsPredictor predictor, String model, PodHandle[] handles, MetricsTable.Columns c,
-                         @Nullable PodMetrics[] live, Instant now, MetricsTable.@Nullable Columns prev) {
+    private void predict(MetricsPredictor predictor, String model, PodHandle[] handles, TableColumns c,
+                         @Nullable PodMetrics[] live, boolean[] seenCold, Instant now, @Nullable TableColumns prev) {
         List<PodMetrics> collected = new ArrayList<>();
         for (PodMetrics m : live) {
             if (m != null) {
@@ -197,7 +153,7 @@ final class TableBuilder {
                         logPredictorFault("predicted an invalid value: " + invalid, null);
                     }
                 }
-            } else if (live[i] != null && handles[i].seenCold && age.compareTo(ColdStartConfig.LEARNING_HORIZON) < 0
+            } else if (live[i] != null && seenCold[i] && age.compareTo(ColdStartConfig.LEARNING_HORIZON) < 0
                     && peers.size() > 1
                     && (prev == null || !live[i].observedAt().equals(prev.observedAt[i]))) {
                 // Learn from each new snapshot of a young pod once, not on every rebuild of the table.
@@ -230,16 +186,28 @@ final class TableBuilder {
     }
 
     /**
-     * In-flight baselines (carried over from {@code prev} while a pod's metrics snapshot is unchanged), and
-     * the KV fraction per running request with the set's median as default.
+     * In-flight baselines, and the KV fraction per running request with the set's median as default.
+     *
+     * <p>A baseline is how many of the router's in-flight requests the snapshot may already count: at most
+     * the in-flight count when the snapshot was first seen (carried over from {@code prev} while it is
+     * unchanged), and at most the requests the snapshot reports (running + waiting). The second bound is
+     * what keeps a scrape from forgiving selections the pod has not answered: a hung pod whose scrapes say
+     * "running 0" has baseline 0, so every request it holds stays counted in its corrected usage until it
+     * completes, instead of the correction restarting at every scrape. With other gateways sending to the
+     * same pods the reported count only grows, and the bound changes nothing.
      */
-    private static void perRequestEstimates(PodHandle[] handles, MetricsTable.Columns c, MetricsTable.@Nullable Columns prev) {
+    private static void perRequestEstimates(PodHandle[] handles, TableColumns c, @Nullable TableColumns prev) {
         double[] ratios = new double[handles.length];
         int n = 0;
         for (int i = 0; i < handles.length; i++) {
             Instant seen = c.observedAt[i];
             boolean sameSnapshot = prev != null && seen != null && seen.equals(prev.observedAt[i]);
-            c.inFlightAtBuild[i] = prev != null && sameSnapshot ? prev.inFlightAtBuild[i] : handles[i].inFlight();
+            int atFirstSight = prev != null && sameSnapshot ? prev.inFlightAtBuild[i] : handles[i].inFlight();
+            double reported = (Double.isNaN(c.running[i]) ? 0 : c.running[i]) + (Double.isNaN(c.waiting[i]) ? 0 : c.waiting[i]);
+            boolean counted = !Double.isNaN(c.running[i]) || !Double.isNaN(c.waiting[i]);
+            // Predicted metrics count nothing the router sent; without either count the snapshot's coverage is
+            // unknown and the first-sight count stands.
+            c.inFlightAtBuild[i] = counted && !c.predicted[i] ? (int) Math.min(atFirstSight, Math.ceil(reported)) : atFirstSight;
             if (c.ready[i] && c.running[i] >= 1 && !Double.isNaN(c.kv[i])) {
                 c.kvPerRequest[i] = c.kv[i] / c.running[i];
                 ratios[n++] = c.kvPerRequest[i];
@@ -270,7 +238,7 @@ final class TableBuilder {
      * by the requests counted at the snapshot, so the lowest queue factor is that of
      * {@code waiting - inFlightAtBuild}, or 1 when that is not positive.
      */
-    private static void latencyTerms(MetricsTable.Columns c, int i) {
+    private static void latencyTerms(TableColumns c, int i) {
         int k = MetricsTable.LATENCY_STRIDE * i;
         double ttft = c.ttft[i];
         double tpot = c.tpot[i];
@@ -291,7 +259,7 @@ final class TableBuilder {
      * its warm-up runs), relative to the highest weight among the ready pods, so that a fleet of equally
      * new pods is not throttled against itself.
      */
-    private void rampWeights(PodHandle[] handles, MetricsTable.Columns c, Instant now) {
+    private void rampWeights(PodHandle[] handles, TableColumns c, Instant now) {
         SlowStart ramp = cfg.slowStart();
         double[] w = new double[handles.length];
         double max = 0;

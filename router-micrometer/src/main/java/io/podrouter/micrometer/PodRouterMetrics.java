@@ -79,6 +79,8 @@ import java.util.function.ToDoubleFunction;
  *   <tr><td>{@value #OUTLIER_EJECTIONS}</td><td>function counter</td><td>{@code reason}</td></tr>
  *   <tr><td>{@value #OUTLIER_EJECTIONS_SKIPPED}</td><td>function counter</td><td></td></tr>
  *   <tr><td>{@value #EJECTED_PODS}</td><td>gauge</td><td></td></tr>
+ *   <tr><td>{@value #STALLS}</td><td>function counter</td><td></td></tr>
+ *   <tr><td>{@value #STALLED_PODS}</td><td>gauge</td><td></td></tr>
  *   <tr><td>{@value #IN_FLIGHT_RECLAIMED}</td><td>function counter</td><td></td></tr>
  * </table>
  * plus the tags given to the constructor on every meter. The fallback tag's {@code reason} is empty
@@ -140,6 +142,10 @@ public final class PodRouterMetrics implements MeterBinder {
     public static final String OUTLIER_EJECTIONS_SKIPPED = "podrouter.outlier.ejections.skipped";
     /** Pods ejected now. */
     public static final String EJECTED_PODS = "podrouter.ejected.pods";
+    /** Pods found holding requests they did not answer for longer than their peers take. */
+    public static final String STALLS = "podrouter.stalls";
+    /** Pods stalled now (not selected while another pod can serve). */
+    public static final String STALLED_PODS = "podrouter.stalled.pods";
 
     /** In-flight slots reclaimed from selections not completed within the router's maximum in-flight age. */
     public static final String IN_FLIGHT_RECLAIMED = "podrouter.in.flight.reclaimed";
@@ -296,6 +302,11 @@ public final class PodRouterMetrics implements MeterBinder {
                 TelemetrySnapshot::ejectionsSkipped);
         gauge(registry, owner, EJECTED_PODS, "Pods currently ejected by outlier detection.", Tags.empty(),
                 TelemetrySnapshot::ejectedPods);
+        counter(registry, owner, STALLS,
+                "Pods found holding requests they did not answer for longer than their peers take.", Tags.empty(),
+                TelemetrySnapshot::podStalls);
+        gauge(registry, owner, STALLED_PODS, "Pods currently stalled: not selected while another pod can serve.",
+                Tags.empty(), TelemetrySnapshot::stalledPods);
         counter(registry, owner, IN_FLIGHT_RECLAIMED,
                 "In-flight slots reclaimed from selections not completed within the maximum in-flight age.",
                 Tags.empty(), TelemetrySnapshot::inFlightReclaimed);

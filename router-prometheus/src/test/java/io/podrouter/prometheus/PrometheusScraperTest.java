@@ -241,7 +241,9 @@ class PrometheusScraperTest {
     /** Scrapes {@code body} once and returns the lookup, which must be INVALID_VALUE. */
     private MetricsLookup.Missing invalid(String body) throws Exception {
         FakePod server = pod().serve(body);
-        PrometheusScraper scraper = scraper(builder());
+        // A generous timeout: on a loaded machine the local fake pod can take seconds to answer, and this test
+        // is about parsing, not timing (with the 2 s default it failed as SCRAPE_FAILED at load average 28).
+        PrometheusScraper scraper = scraper(builder().timeout(Duration.ofSeconds(30)));
         Pod pod = server.pod("p1");
         scraper.updateTargets(List.of(pod));
         scraper.scrapeNow();
@@ -517,7 +519,10 @@ class PrometheusScraperTest {
             pods.add(pod().behave(FakePod.huge(20_000_000L, false)).pod("huge-" + i));
         }
         long limit = 3L << 20;
-        PrometheusScraper scraper = scraper(builder().concurrency(8).maxBodyBytes(1 << 20).maxTotalBodyBytes(limit));
+        // A generous timeout so that every scrape ends by size or budget, not by time, on a loaded machine (with
+        // the 2 s default, 4 of 36 ended as TIMEOUT at load average 28).
+        PrometheusScraper scraper = scraper(builder().concurrency(8).maxBodyBytes(1 << 20).maxTotalBodyBytes(limit)
+                .timeout(Duration.ofSeconds(30)));
         scraper.updateTargets(pods);
         for (int round = 0; round < 3; round++) {
             scraper.scrapeNow();

@@ -26,6 +26,12 @@ abstract class MetricRankingStrategy implements SelectionStrategy {
         this.inFlightCorrection = inFlightCorrection;
     }
 
+    /** True: these strategies rank by scraped metrics, so the router's cold-start handling for metric rankings applies. */
+    @Override
+    public final boolean ranksByMetrics() {
+        return true;
+    }
+
     /** Whether scores account for requests routed since the last metrics refresh (see the subclasses). */
     public final boolean inFlightCorrection() {
         return inFlightCorrection;

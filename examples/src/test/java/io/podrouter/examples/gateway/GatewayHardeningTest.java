@@ -123,7 +123,9 @@ class GatewayHardeningTest {
 
     @Test
     void hungBackendNeverDelaysHealthAndItsRequestsFailAtTheHeadersTimeout() throws Exception {
-        Duration headersTimeout = Duration.ofMillis(2500);
+        // 8 s, not 2.5 s: on a loaded machine (load average 40 on 2 cores) sending the 200 requests alone took
+        // longer than 2.5 s, leaving no window to probe /health before the timeout freed the backend.
+        Duration headersTimeout = Duration.ofSeconds(8);
         InferenceGateway gateway = gateway(InferenceGateway.builder().responseHeadersTimeout(headersTimeout).ioThreads(2));
         RawHttp.MisbehavingBackend hung = misbehaving(s -> { });
         gateway.addBackend(MODEL, Pod.ready("hung", "127.0.0.1", hung.port(), Instant.now().minusSeconds(600)));

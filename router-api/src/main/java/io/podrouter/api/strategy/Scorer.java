@@ -30,7 +30,8 @@ public interface Scorer {
     /**
      * Whether the scores come from scraped metrics (KV-cache usage, latencies); a composition that holds
      * such a scorer ranks by metrics, so the router's cold-start handling for metric rankings applies.
-     * Default false.
+     * Default false, like {@link SelectionStrategy#ranksByMetrics()}: a scorer that reads scraped metrics
+     * says so.
      */
     default boolean usesMetrics() {
         return false;

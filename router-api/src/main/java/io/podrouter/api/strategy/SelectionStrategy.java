@@ -44,12 +44,17 @@ public interface SelectionStrategy {
 
     /**
      * Whether the strategy ranks pods by scraped metrics. The router gives cold pods (Ready, never
-     * scraped) of such strategies a bounded share of traffic before the strategy ranks the others (see
-     * the router's cold-start documentation); strategies that need no scraped metrics (round-robin,
-     * least-request, random) return false and keep their own logic for cold pods. Default true.
+     * scraped) of such strategies a bounded share of traffic before the strategy ranks the others, and
+     * applies its cold-start burst guard (see the router's cold-start documentation); strategies that need
+     * no scraped metrics (round-robin, least-request, random) keep their own logic for cold pods.
+     *
+     * <p>Default false, like {@link Scorer#usesMetrics()}: a strategy or scorer that ranks by scraped
+     * metrics says so (the built-in least-KV-cache and least-latency strategies do; a composed strategy
+     * does when one of its scorers does). A custom metric ranking that leaves the default gets no bounded
+     * cold share, so a pod with missing metrics is left to the strategy itself.
      */
     default boolean ranksByMetrics() {
-        return true;
+        return false;
     }
 
     /**

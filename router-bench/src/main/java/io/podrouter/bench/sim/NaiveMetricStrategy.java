@@ -58,6 +58,11 @@ public final class NaiveMetricStrategy implements SelectionStrategy {
     }
 
     @Override
+    public boolean ranksByMetrics() {
+        return true;
+    }
+
+    @Override
     public String name() {
         return "naive-" + mode.name().toLowerCase(java.util.Locale.ROOT) + "-"
                 + (metric == Metric.LATENCY ? "least-latency" : "least-kv-cache");

@@ -58,7 +58,7 @@ public final class RouterTelemetry {
     private final LongAdder[] warmups = new LongAdder[WARMUP_OUTCOMES.length];
     private final LongAdder[] ejections = new LongAdder[EJECTION_REASONS.length];
     private final LongAdder ejectionsSkipped = new LongAdder();
-    private final LongAdder ejectedPods = new LongAdder();
+    private final LongAdder podStalls = new LongAdder();
     private final LongAdder inFlightReclaimed = new LongAdder();
     private final Map<TelemetrySnapshot.SelectionKey, LongAdder> selections = new ConcurrentHashMap<>();
     /** Selection series exported from the start, at 0 (the combinations the router can produce). */
@@ -81,17 +81,19 @@ public final class RouterTelemetry {
         }
     }
 
-    /** Counts an outlier ejection and raises the ejected-pods gauge; null is ignored. */
+    /**
+     * Counts an outlier ejection; null is ignored. The ejected-pods gauge is not kept here: the router counts
+     * its ejected pods at snapshot time, so a pod forgotten while ejected cannot leave it too high.
+     */
     public void podEjected(@Nullable EjectionReason reason) {
         if (reason != null) {
             ejections[reason.ordinal()].increment();
-            ejectedPods.increment();
         }
     }
 
-    /** Lowers the ejected-pods gauge: an ejection ended. */
-    public void podReturned() {
-        ejectedPods.decrement();
+    /** Counts a pod the router stopped trusting because it holds requests it does not answer. */
+    public void podStalled() {
+        podStalls.increment();
     }
 
     /** Counts an in-flight slot reclaimed from a selection nobody completed in time. */
@@ -99,7 +101,7 @@ public final class RouterTelemetry {
         inFlightReclaimed.increment();
     }
 
-    /** Counts an ejection the cap or the fleet-wide failure rule prevented. */
+    /** Counts an ejection attempt the cap or the fleet-wide failure rule prevented (one per attempt, not per failure). */
     public void ejectionSkipped() {
         ejectionsSkipped.increment();
     }
@@ -177,20 +179,28 @@ public final class RouterTelemetry {
         }
     }
 
-    /** As {@link #snapshot(int, Map)} without per-pod series. */
+    /** As {@link #snapshot(int, int, int, Map)} without per-pod series, ejected or stalled pods. */
     public TelemetrySnapshot snapshot(int coldPods) {
-        return snapshot(coldPods, Map.of());
+        return snapshot(coldPods, 0, 0, Map.of());
+    }
+
+    /** As {@link #snapshot(int, int, int, Map)} with no ejected or stalled pods. */
+    public TelemetrySnapshot snapshot(int coldPods, Map<String, TelemetrySnapshot.PodTelemetry> pods) {
+        return snapshot(coldPods, 0, 0, pods);
     }
 
     /**
      * A consistent-enough copy: each counter is read once, so counters racing with the copy may be off by
      * the updates in progress.
      *
-     * @param coldPods the cold-pod gauge; negative is recorded as 0
-     * @param pods     per-pod series of the pods the router knows now, by pod id (copied); null throws
-     *                 {@link NullPointerException}
+     * @param coldPods    the cold-pod gauge; negative is recorded as 0
+     * @param ejectedPods the ejected-pod gauge (pods ejected now among those the router knows); negative is recorded as 0
+     * @param stalledPods the stalled-pod gauge; negative is recorded as 0
+     * @param pods        per-pod series of the pods the router knows now, by pod id (copied); null throws
+     *                    {@link NullPointerException}
      */
-    public TelemetrySnapshot snapshot(int coldPods, Map<String, TelemetrySnapshot.PodTelemetry> pods) {
+    public TelemetrySnapshot snapshot(int coldPods, int ejectedPods, int stalledPods,
+                                      Map<String, TelemetrySnapshot.PodTelemetry> pods) {
         Objects.requireNonNull(pods, "pods");
         List<Double> bounds = new ArrayList<>();
         List<Long> cumulative = new ArrayList<>();
@@ -228,6 +238,7 @@ public final class RouterTelemetry {
         }
         return new TelemetrySnapshot(new TelemetrySnapshot.Histogram(bounds, cumulative, coldStartSum.sum(), running),
                 coldRequests.sum(), coldRequestsFailed.sum(), fb, wu, Math.max(0, coldPods), ej,
-                ejectionsSkipped.sum(), (int) Math.max(0, ejectedPods.sum()), inFlightReclaimed.sum(), sel, out, pods);
+                ejectionsSkipped.sum(), Math.max(0, ejectedPods), inFlightReclaimed.sum(), sel, out, pods,
+                podStalls.sum(), Math.max(0, stalledPods));
     }
 }

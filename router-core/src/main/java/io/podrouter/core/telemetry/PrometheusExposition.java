@@ -34,6 +34,9 @@ import java.util.regex.Pattern;
  *   <li>{@code podrouter_outlier_ejections_total{reason}}: pods ejected after failed requests;</li>
  *   <li>{@code podrouter_outlier_ejections_skipped_total}: ejections the cap or a fleet-wide failure prevented;</li>
  *   <li>{@code podrouter_ejected_pods} (gauge): pods ejected now;</li>
+ *   <li>{@code podrouter_stalls_total}: pods found holding requests they did not answer for longer
+ *       than their peers take;</li>
+ *   <li>{@code podrouter_stalled_pods} (gauge): pods stalled now (not selected while another can serve);</li>
  *   <li>{@code podrouter_in_flight_reclaimed_total}: in-flight slots reclaimed from selections nobody
  *       completed within the router's maximum in-flight age.</li>
  * </ul>
@@ -162,6 +165,11 @@ public final class PrometheusExposition {
         String ejected = prefix + "podrouter_ejected_pods";
         header(out, ejected, "Pods currently ejected by outlier detection.", "gauge");
         out.append(ejected).append(' ').append(Integer.toString(s.ejectedPods())).append('\n');
+        counter(out, prefix + "podrouter_stalls_total",
+                "Pods found holding requests they did not answer for longer than their peers take.", s.podStalls());
+        String stalled = prefix + "podrouter_stalled_pods";
+        header(out, stalled, "Pods currently stalled: not selected while another pod can serve.", "gauge");
+        out.append(stalled).append(' ').append(Integer.toString(s.stalledPods())).append('\n');
         counter(out, prefix + "podrouter_in_flight_reclaimed_total",
                 "In-flight slots reclaimed from selections not completed within the maximum in-flight age.",
                 s.inFlightReclaimed());

@@ -15,7 +15,7 @@ import java.util.Objects;
  * An immutable copy of the router's telemetry at one moment: selections, outcomes, per-pod series,
  * cold starts and outlier ejections. Counters only grow over the router's life (a per-pod counter
  * starts again at 0 when a pod the router had forgotten comes back); {@link #coldPods()},
- * {@link #ejectedPods()} and {@link PodTelemetry#inFlight()} are gauges at snapshot time.
+ * {@link #ejectedPods()}, {@link #stalledPods()} and {@link PodTelemetry#inFlight()} are gauges at snapshot time.
  *
  * <p><b>Bounded cardinality.</b> {@link #pods()} holds only the pods the router knows at snapshot
  * time: pods of a live candidate set. The router holds pods weakly, so a pod that left every candidate
@@ -42,12 +42,25 @@ import java.util.Objects;
  *                            every combination the router can produce, from 0, plus any other that occurred
  * @param outcomes            completed selections by outcome, every outcome present
  * @param pods                per-pod series by pod id, for the pods the router knows now
+ * @param podStalls           times a pod was found stalled: holding requests it did not answer for longer than
+ *                            its peers take (see the router's stall timeout)
+ * @param stalledPods         pods stalled right now
  */
 public record TelemetrySnapshot(Histogram coldStartDurations, long coldRequests, long coldRequestsFailed,
                                 Map<FallbackKey, Long> fallbacks, Map<WarmupOutcome, Long> warmupProbes, int coldPods,
                                 Map<EjectionReason, Long> ejections, long ejectionsSkipped, int ejectedPods,
                                 long inFlightReclaimed, Map<SelectionKey, Long> selections, Map<Outcome, Long> outcomes,
-                                Map<String, PodTelemetry> pods) {
+                                Map<String, PodTelemetry> pods, long podStalls, int stalledPods) {
+
+    /** The snapshot without stall figures (both 0); validates and copies as the canonical constructor. */
+    public TelemetrySnapshot(Histogram coldStartDurations, long coldRequests, long coldRequestsFailed,
+                             Map<FallbackKey, Long> fallbacks, Map<WarmupOutcome, Long> warmupProbes, int coldPods,
+                             Map<EjectionReason, Long> ejections, long ejectionsSkipped, int ejectedPods,
+                             long inFlightReclaimed, Map<SelectionKey, Long> selections, Map<Outcome, Long> outcomes,
+                             Map<String, PodTelemetry> pods) {
+        this(coldStartDurations, coldRequests, coldRequestsFailed, fallbacks, warmupProbes, coldPods, ejections,
+                ejectionsSkipped, ejectedPods, inFlightReclaimed, selections, outcomes, pods, 0, 0);
+    }
 
     /** Validates and copies; see the class documentation. */
     public TelemetrySnapshot {
@@ -64,6 +77,8 @@ public record TelemetrySnapshot(Histogram coldStartDurations, long coldRequests,
         nonNegative("ejectionsSkipped", ejectionsSkipped);
         nonNegative("ejectedPods", ejectedPods);
         nonNegative("inFlightReclaimed", inFlightReclaimed);
+        nonNegative("podStalls", podStalls);
+        nonNegative("stalledPods", stalledPods);
     }
 
     private static <K> Map<K, Long> nonNegative(String name, Map<K, Long> map) {

@@ -33,12 +33,16 @@ import java.util.Objects;
  * observe them}, and asks the router to count in-flight tokens when a scorer reads them.
  *
  * <p><b>Cost.</b> No lock and no allocation per pick: the scores, the filter mask and a scorer's
- * temporary array live in a per-thread scratch that grows to the largest candidate set seen. O(scorers x
+ * temporary array live in a scratch lent from a small pool (one atomic swap to take it and one to give it back; no
+ * per-thread state, so virtual threads cost nothing extra) that grows to the largest candidate set seen. O(scorers x
  * candidates) plus what the scorers cost.
  *
  * <p>Immutable and thread-safe once built.
  */
 public final class ComposedStrategy implements SelectionStrategy {
+
+    /** Pool slots: a power of two above the cores of common gateway hosts. */
+    private static final int POOL_SLOTS = 16;
 
     private final String name;
     private final CandidateFilter[] filters;
@@ -50,7 +54,16 @@ public final class ComposedStrategy implements SelectionStrategy {
     private final boolean keepsAffinity;
     private final boolean observes;
     private final boolean tokens;
-    private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
+    /**
+     * Scratch arrays, lent per pick from a small lock-free pool rather than kept per thread: a
+     * {@code ThreadLocal} allocates a new scratch for every new thread, which with one virtual thread per
+     * request is every pick. Each slot is taken with one atomic swap and given back with one; a pick that
+     * finds its slots empty (more concurrent picks than slots) allocates a scratch and drops it afterwards.
+     */
+    private final java.util.concurrent.atomic.AtomicReferenceArray<Scratch> pool =
+            new java.util.concurrent.atomic.AtomicReferenceArray<>(POOL_SLOTS);
+    /** Scratches created, for tests: bounded by the pool size plus concurrent overflow. */
+    private final java.util.concurrent.atomic.LongAdder created = new java.util.concurrent.atomic.LongAdder();
 
     private ComposedStrategy(Builder b) {
         this.name = b.name;
@@ -123,8 +136,41 @@ public final class ComposedStrategy implements SelectionStrategy {
 
     @Override
     public long pick(InferenceRequest request, CandidateView v) {
+        int slot = (int) Thread.currentThread().getId() & (POOL_SLOTS - 1);
+        Scratch s = borrow(slot).ensure(v.size());
+        try {
+            return pick(request, v, s);
+        } finally {
+            giveBack(slot, s);
+        }
+    }
+
+    private Scratch borrow(int slot) {
+        for (int k = 0; k < 2; k++) { // the thread's slot, then its neighbour
+            Scratch s = pool.getAndSet((slot + k) & (POOL_SLOTS - 1), null);
+            if (s != null) {
+                return s;
+            }
+        }
+        created.increment();
+        return new Scratch();
+    }
+
+    private void giveBack(int slot, Scratch s) {
+        for (int k = 0; k < 2; k++) {
+            if (pool.compareAndSet((slot + k) & (POOL_SLOTS - 1), null, s)) {
+                return;
+            }
+        }
+    }
+
+    /** Scratches this strategy has created (for tests of the pool). */
+    long scratchesCreated() {
+        return created.sum();
+    }
+
+    private long pick(InferenceRequest request, CandidateView v, Scratch s) {
         int n = v.size();
-        Scratch s = scratch.get().ensure(n);
         boolean[] keep = s.keep;
         double[] total = s.total;
         double[] tmp = s.tmp;
@@ -213,7 +259,7 @@ public final class ComposedStrategy implements SelectionStrategy {
         return sb.append(picker.name()).append(')').toString();
     }
 
-    /** Per-thread arrays, grown to the largest candidate set seen. */
+    /** Arrays for one pick at a time, grown to the largest candidate set seen. */
     private static final class Scratch {
         boolean[] keep = new boolean[0];
         double[] total = new double[0];
@@ -275,7 +321,7 @@ public final class ComposedStrategy implements SelectionStrategy {
         /** @throws IllegalStateException when no scorer was added */
         public ComposedStrategy build() {
             if (scorers.isEmpty()) {
-                throw new IllegalStateException("scorers: none (expected: at least one, e.g. new TokenLoadScorer())");
+                throw new IllegalStateException("scorers: none (expected: at least one, e.g. LoadScorer.inFlightRequests())");
             }
             return new ComposedStrategy(this);
         }

@@ -1,0 +1,134 @@
+package io.podrouter.core;
+
+import io.podrouter.api.Pod;
+import io.podrouter.api.RouterEventListener;
+import io.podrouter.api.WarmupOutcome;
+import io.podrouter.core.coldstart.WarmupSettings;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Executor;
+
+/**
+ * The cold-start lifecycle, one per (pod, model): a pod is cold for a model from Ready until its first
+ * metrics for that model and, with warm-up configured, until the pod's warm-up succeeded or gave up. A
+ * pod that serves two models and has metrics for one is still cold for the other (its table treats it as
+ * cold: bounded share and burst guard), not "suspect".
+ *
+ * <p>What is per pod: the warm-up (it probes the server, not a model), the first metrics of any model
+ * (what {@code pod_coldstart_duration_seconds} and {@link RouterEventListener#firstMetrics} report), and
+ * the pod's cold flag for {@code Router.isCold} and the cold-pods gauge (cold for some model it was
+ * asked about). A cold start is reported only when the router witnessed it: it first saw the pod within
+ * {@link ColdStartConfig#WITNESS_HORIZON} of its Ready instant; a pod first seen later without metrics (the
+ * router restarted, its scraper has not scraped yet) is routed as cold but reports no cold start, instead of
+ * reporting hours since Ready.
+ *
+ * <p>Runs on table builds (off the selection path). Thread safety: each pod's state is guarded by its
+ * handle's monitor.
+ */
+final class ColdStartTracker {
+
+    /** Per (pod, model): guarded by the pod handle's monitor. */
+    static final class ModelLifecycle {
+        /** Metrics for this model were seen in the current Ready period. */
+        boolean hadMetrics;
+        /**
+         * The router saw this (pod, model) Ready without metrics at the start of its Ready period: only such
+         * pods teach the predictor what cold pods look like (a pod first seen already serving, e.g. when the
+         * router starts with a warm fleet and is given {@code readySince = now}, would teach it that cold pods
+         * are busy).
+         */
+        boolean seenCold;
+        /** Cold for this model after the last build. */
+        boolean cold;
+    }
+
+    private final ColdStartConfig cfg;
+    private final RouterEventListener listener;
+
+    ColdStartTracker(ColdStartConfig cfg, RouterEventListener listener) {
+        this.cfg = cfg;
+        this.listener = listener;
+    }
+
+    /**
+     * Moves the (pod, model) lifecycle forward for one table build.
+     *
+     * @return the lifecycle after this step (read by the caller on the same thread)
+     */
+    ModelLifecycle advance(PodHandle h, Pod pod, String model, boolean hasMetrics, Instant now) {
+        synchronized (h) {
+            boolean wasCold = h.cold;
+            if (h.phase == PodHandle.Phase.UNSEEN) {
+                h.phase = PodHandle.Phase.TRACKED;
+                WarmupSettings warmup = cfg.warmup();
+                Executor executor = cfg.warmupExecutor(); // set whenever warmup is
+                if (warmup != null && executor != null && age(pod, now).compareTo(warmup.deadline()) < 0) {
+                    h.warmup = new Warmup(pod, warmup, executor, this::warmupAttempt);
+                }
+                // Seen with metrics from the start (e.g. the router restarted): no cold start to measure, and
+                // nothing to learn about cold pods from it, whatever its readySince says. Seen without metrics
+                // long after Ready: the router cannot tell a cold start from its own scraper starting.
+                h.firstMetricsAt = hasMetrics ? now : null;
+                h.witnessed = !hasMetrics && age(pod, now).compareTo(ColdStartConfig.WITNESS_HORIZON) < 0;
+            }
+            Map<String, ModelLifecycle> models = h.lifecycles;
+            ModelLifecycle m = models.get(model);
+            if (m == null) {
+                if (models.size() >= PodHandle.MAX_TRACKED_MODELS) {
+                    models.clear(); // a flood of model names must not grow the map; lifecycles restart
+                }
+                m = new ModelLifecycle();
+                m.seenCold = !hasMetrics && h.witnessed;
+                models.put(model, m);
+            }
+            m.hadMetrics |= hasMetrics;
+            if (h.firstMetricsAt == null && hasMetrics) {
+                h.firstMetricsAt = now;
+                if (h.witnessed) {
+                    Duration d = age(pod, now);
+                    cfg.telemetry().observeColdStart(d);
+                    listener.firstMetrics(pod, d);
+                }
+            }
+            if (h.warmup != null) {
+                h.warmup.step(now);
+            }
+            boolean warming = h.warmup != null && !h.warmup.done();
+            m.cold = !m.hadMetrics || warming;
+            boolean cold = warming;
+            for (ModelLifecycle other : models.values()) {
+                cold |= !other.hadMetrics;
+            }
+            h.cold = cold;
+            if (h.witnessed) {
+                if (cold && !wasCold) {
+                    listener.coldStartBegan(pod);
+                } else if (wasCold && !cold) {
+                    listener.coldStartEnded(pod, age(pod, now));
+                }
+            }
+            return m;
+        }
+    }
+
+    private void warmupAttempt(Pod pod, int attempt, WarmupOutcome outcome) {
+        cfg.telemetry().warmupProbe(outcome);
+        listener.warmupProbe(pod, attempt, outcome);
+    }
+
+    static Duration age(Pod pod, Instant now) {
+        Instant since = pod.readySince();
+        if (since == null || since.isAfter(now)) {
+            return Duration.ZERO;
+        }
+        return Duration.between(since, now);
+    }
+
+    /** A fresh per-model map for a handle. */
+    static Map<String, ModelLifecycle> newLifecycles() {
+        return new HashMap<>();
+    }
+}

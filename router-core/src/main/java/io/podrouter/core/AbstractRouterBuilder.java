@@ -300,10 +300,11 @@ public abstract class AbstractRouterBuilder<B extends AbstractRouterBuilder<B>> 
     /**
      * The bounded cold share (default on): when the first strategy of the chain
      * {@linkplain SelectionStrategy#ranksByMetrics() ranks by metrics}, pods that are Ready but were
-     * never scraped get their fair share of selections, halved while they hold more in-flight requests
-     * on average than the other pods (they are falling behind), and the strategy ranks the pods that
-     * have metrics. A cold pod thus gets between half and all of its fair share at any traffic level:
-     * it is neither starved (the failure of "skip the pod until it has metrics") nor flooded (the
+     * never scraped get their fair share of selections times {@code (warm mean in flight + 1) / (cold mean
+     * in flight + 1)}, bounded to 1/2x-2x, and the strategy ranks the pods that have metrics: a cold pod's
+     * share follows its service rate, which its in-flight count shows before any metric (a new pod as fast
+     * as the others takes more while it holds less; a slow one falls behind and gets less). It is neither
+     * starved (the failure of "skip the pod until it has metrics") nor flooded (the
      * failure of treating missing metrics as zero, AIBrix and the Gateway API inference extension's
      * reported problem). Off: cold pods are left to the strategy's {@code MissingMetricPolicy}.
      * Not applied when a {@linkplain #metricsPredictor predictor} gives cold pods predicted metrics.

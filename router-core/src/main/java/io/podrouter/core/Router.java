@@ -76,8 +76,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p><b>Cold starts.</b> A pod is cold from Ready until its first metrics and, with a
  * {@linkplain Builder#warmup warm-up} configured, until the warm-up succeeded or gave up. By default a
  * chain whose first strategy ranks by metrics gives cold pods a {@linkplain Builder#boundedColdShare
- * bounded share} of the traffic (between half and all of their fair share, steered by the in-flight
- * counts the router keeps itself), and a cold pod's in-flight requests are
+ * bounded share} of the traffic (between half and twice their fair share, following their in-flight
+ * counts, which the router keeps itself, against the warm pods'), and a cold pod's in-flight requests are
  * {@linkplain Builder#coldStartInFlightCap capped} until its first completions come back (the burst guard; also
  * for chains that {@linkplain SelectionStrategy#keepsAffinity keep affinity}). Opt-in: metrics
  * {@linkplain Builder#metricsPredictor prediction} and a {@linkplain Builder#slowStart slow-start ramp}.

@@ -282,7 +282,7 @@ class FaultToleranceTest extends VirtualClockRouterTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("maxInFlightAge: PT-1S (expected: >= 0, zero for off)");
     }
 
-    /** Cold pods of a metric-ranking strategy: between half and all of their fair share, at any traffic level. */
+    /** Cold pods of a metric-ranking strategy: between half and twice their fair share, following their in-flight counts. */
     @Test
     void boundedColdShareAtLowTrafficIsTheFairShare() {
         Router router = track(defaults(new LeastKvCacheStrategy()).build());
@@ -306,7 +306,7 @@ class FaultToleranceTest extends VirtualClockRouterTest {
     }
 
     @Test
-    void boundedColdShareAtHighTrafficStaysWithinHalfAndAllOfTheFairShare() {
+    void boundedColdShareFollowsTheInFlightRatioBetweenHalfAndTwiceTheFairShare() {
         Router router = track(defaults(new LeastKvCacheStrategy()).coldStartInFlightCap(Integer.MAX_VALUE).build());
         for (int i = 0; i < 3; i++) {
             source.answers.put("pod-" + i, busy(0.2));
@@ -314,8 +314,8 @@ class FaultToleranceTest extends VirtualClockRouterTest {
         List<Pod> fleet = new ArrayList<>(pods(3));
         fleet.add(Pod.ready("cold", "h", 9000, clock.instant()));
         Candidates set = router.candidates(fleet);
-        // Warm pods hold 100 requests each and the cold pod none: never more than its fair share, though
-        // it holds the fewest (a new pod is slowest exactly then).
+        // Warm pods hold 100 requests each and the cold pod none: it drains as fast as it is fed, so it takes
+        // twice its fair share (the upper bound; (100 + 1) / (0 + 1) is far above it).
         List<PodSelection> held = new ArrayList<>();
         for (int i = 0; i < 300; i++) {
             held.add(router.selectPod(REQ, router.candidates(pods(3))));
@@ -326,8 +326,8 @@ class FaultToleranceTest extends VirtualClockRouterTest {
             cold += s.pod().id().equals("cold") ? 1 : 0;
             s.complete(Outcome.SUCCESS, 1);
         }
-        assertThat(cold).as("fair share of 400 (100), binomial sd 8.7").isBetween(57, 143);
-        // Now the cold pod is the busy one (slow to answer, 300 in flight): half its share.
+        assertThat(cold).as("twice the fair share of 400 (200), binomial sd 10").isBetween(150, 250);
+        // Now the cold pod is the busy one (slow to answer, 300 in flight): half its share (the lower bound).
         held.forEach(s -> s.complete(Outcome.SUCCESS, 1));
         for (int i = 0; i < 300; i++) {
             PodSelection s;
@@ -499,5 +499,50 @@ class FaultToleranceTest extends VirtualClockRouterTest {
         router.selectPod(REQ, set).complete(Outcome.SUCCESS, 1);
         router.refreshMetrics();
         assertThat(observed).containsOnly("new");
+    }
+
+    @Test
+    void boundedColdShareIsProportionalToTheInFlightRatioInsideItsBounds() {
+        Router router = track(defaults(new LeastKvCacheStrategy()).coldStartInFlightCap(Integer.MAX_VALUE).build());
+        for (int i = 0; i < 3; i++) {
+            source.answers.put("pod-" + i, busy(0.2));
+        }
+        List<Pod> fleet = new ArrayList<>(pods(3));
+        fleet.add(Pod.ready("cold", "h", 9000, clock.instant()));
+        Candidates set = router.candidates(fleet);
+        // Warm pods hold 5 each, the cold pod 11: factor (5 + 1) / (11 + 1) = 0.5 is the bound; with 2 held by
+        // the cold pod the factor is (5 + 1) / (2 + 1) = 2; with 5 each, exactly the fair share.
+        List<PodSelection> warmHeld = new ArrayList<>();
+        for (int i = 0; i < 15; i++) {
+            warmHeld.add(router.selectPod(REQ, router.candidates(pods(3))));
+        }
+        int[][] cases = {{5, 1_000}, {2, 2_000}}; // cold pod's in-flight, expected per 4,000 draws (fair = 1,000)
+        for (int[] k : cases) {
+            List<PodSelection> coldHeld = holdOnCold(router, set, k[0]);
+            int cold = 0;
+            for (int r = 0; r < 4_000; r++) {
+                PodSelection s = router.selectPod(REQ, set);
+                cold += s.pod().id().equals("cold") ? 1 : 0;
+                s.complete(Outcome.SUCCESS, 1);
+            }
+            // binomial sd at most 32; tolerance 5 sd
+            assertThat(cold).as("cold holding %d against 5 per warm pod", k[0]).isBetween(k[1] - 160, k[1] + 160);
+            coldHeld.forEach(s -> s.complete(Outcome.SUCCESS, 1));
+        }
+        warmHeld.forEach(s -> s.complete(Outcome.SUCCESS, 1));
+    }
+
+    /** Selects on {@code set} until the cold pod holds {@code n} requests, completing every other pick at once. */
+    private static List<PodSelection> holdOnCold(Router router, Candidates set, int n) {
+        List<PodSelection> held = new ArrayList<>();
+        while (held.size() < n) {
+            PodSelection s = router.selectPod(REQ, set);
+            if (s.pod().id().equals("cold")) {
+                held.add(s);
+            } else {
+                s.complete(Outcome.SUCCESS, 1);
+            }
+        }
+        return held;
     }
 }

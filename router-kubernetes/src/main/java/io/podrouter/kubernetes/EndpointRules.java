@@ -18,11 +18,11 @@ import java.util.Set;
 /**
  * The endpoint picker's rules for turning a Kubernetes pod into podrouter endpoints. Stateless.
  *
- * <p>Sources: Gateway API Inference Extension (kubernetes-sigs/gateway-api-inference-extension @84436a96)
+ * <p>Sources: Gateway API Inference Extension (kubernetes-sigs/gateway-api-inference-extension at commit 84436a96)
  * {@code pkg/lwepp/util/pod/pod.go} (readiness), {@code pkg/lwepp/datastore/datastore.go} (rank endpoints,
- * active ports); llm-d-router (llm-d/llm-d-inference-scheduler @520af478) {@code pkg/epp/util/pod/pod.go},
+ * active ports); llm-d-router (llm-d/llm-d-inference-scheduler at commit 520af478) {@code pkg/epp/util/pod/pod.go},
  * {@code pkg/epp/datastore/datastore.go} (the {@code llm-d.ai/active-ports} annotation and its legacy
- * fallback); AIBrix (vllm-project/aibrix @e3e10f9e) {@code pkg/utils/pod.go} (a ready pod also needs an IP).
+ * fallback); AIBrix (vllm-project/aibrix at commit e3e10f9e) {@code pkg/utils/pod.go} (a ready pod also needs an IP).
  */
 final class EndpointRules {
 

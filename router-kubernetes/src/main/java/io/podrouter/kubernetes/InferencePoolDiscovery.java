@@ -29,9 +29,9 @@ import java.util.concurrent.ScheduledExecutorService;
  * }</pre>
  *
  * <p>Rules, as the lightweight endpoint picker applies them (kubernetes-sigs/gateway-api-inference-extension
- * at 84436a96, {@code pkg/lwepp/controller/inferencepool_reconciler.go}, {@code pod_reconciler.go},
+ * at commit 84436a96, {@code pkg/lwepp/controller/inferencepool_reconciler.go}, {@code pod_reconciler.go},
  * {@code datastore/datastore.go}, {@code util/pod/pod.go}, {@code util/pool/pool.go}) and llm-d-router
- * (llm-d/llm-d-inference-scheduler @520af478, {@code pkg/epp/controller/pod_reconciler.go},
+ * (llm-d/llm-d-inference-scheduler at commit 520af478, {@code pkg/epp/controller/pod_reconciler.go},
  * {@code pkg/epp/datastore/datastore.go}, {@code pkg/epp/util/pod/pod.go}):
  * <ul>
  *   <li>The pool is read as a generic resource (unknown fields are ignored): {@code spec.selector.matchLabels}

@@ -31,11 +31,11 @@ import java.util.concurrent.ScheduledExecutorService;
  * port with {@code -rank-<idx>} ids when there are several ports, the active-ports annotations, readySince,
  * labels), applied to the given {@code matchLabels} and {@code targetPorts} the way the endpoint picker's
  * standalone mode does ({@code --endpoint-selector}, {@code --endpoint-target-ports}; llm-d-router
- * {@code pkg/epp/server/options.go} @520af478).
+ * {@code pkg/epp/server/options.go} at commit 520af478).
  *
  * <p>Model of a pod: {@link Builder#model(String)} when set (every pod serves it); otherwise the pod's label
  * {@link Builder#modelKey(String)}, else the annotation of that key (for model names that are not valid label
- * values), following AIBrix's {@code model.aibrix.ai/name} convention (vllm-project/aibrix @e3e10f9e,
+ * values), following AIBrix's {@code model.aibrix.ai/name} convention (vllm-project/aibrix at commit e3e10f9e,
  * {@code pkg/constants/model.go}). Pods without a model name are skipped.
  *
  * <p>RBAC: {@code get}, {@code list}, {@code watch} on {@code pods} in the namespace.

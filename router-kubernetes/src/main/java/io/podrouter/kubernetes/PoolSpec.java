@@ -11,7 +11,7 @@ import java.util.Map;
 /**
  * The parts of an {@code InferencePool} ({@code inference.networking.k8s.io/v1}) that discovery uses, read
  * from the generic resource so that fields added by later API versions are ignored. Field rules from the
- * Gateway API Inference Extension's {@code api/v1/inferencepool_types.go} @84436a96: {@code spec.selector.matchLabels}
+ * Gateway API Inference Extension's {@code api/v1/inferencepool_types.go} at commit 84436a96: {@code spec.selector.matchLabels}
  * 1..64 entries; {@code spec.targetPorts} 1..8 unique {@code {number}} in 1..65535; {@code spec.appProtocol}
  * {@code http} (default) or {@code kubernetes.io/h2c}.
  */

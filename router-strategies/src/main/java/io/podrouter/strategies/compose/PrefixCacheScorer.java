@@ -124,6 +124,8 @@ public final class PrefixCacheScorer implements Scorer {
     public static final long DEFAULT_RELEASE_MARGIN_MILLIS = 100;
 
     static final int WAYS = 8;
+    /** Per-selection decay of the pods' uncached-fraction sums: about the last 32 selections count. */
+    static final double DECAY = 31.0 / 32;
     /** Entries of a pod's table when it is first allocated. */
     static final int INITIAL_POD_ENTRIES = 64;
     /** Approximate heap of one pod's state (object, id reference, counters), not counted in the budget. */
@@ -339,8 +341,10 @@ public final class PrefixCacheScorer implements Scorer {
         if (st.dropped) {
             resurrect(st);
         }
-        st.addPrompt(request.estimatedPromptTokens());
         Scratch s = hashes(request);
+        int prompt = request.estimatedPromptTokens();
+        double uncached = s.count == 0 ? 1.0 : 1.0 - (double) st.matched(s.hashes, s.count, now - ttlMillis) / s.count;
+        st.addPrompt(prompt, uncached);
         if (s.count > 0 && !st.dropped) {
             st.record(this, s.hashes, s.count, now);
             enter(s.hashes[0], st.ordinal, Math.max(1, now - epochMillis), now);
@@ -379,8 +383,8 @@ public final class PrefixCacheScorer implements Scorer {
     }
 
     /**
-     * {@code pod}'s pending prefill in tokens: prompt tokens of selections without a first-token report yet
-     * (0 for an unknown pod). For tests and diagnostics.
+     * {@code pod}'s pending prefill in tokens: prompt tokens of selections without a first-token report yet, times
+     * the pod's recent uncached fraction (0 for an unknown pod). For tests and diagnostics.
      */
     public long pendingPrefillTokens(Pod pod) {
         PodState p = pods.get(pod.id());
@@ -786,6 +790,9 @@ public final class PrefixCacheScorer implements Scorer {
         volatile boolean released;
         /** Prompt tokens of the selections in flight. */
         volatile long promptTokens;
+        /** Decayed sums of the prompt tokens sent to the pod and of their part not in its index at selection. */
+        double recentPrompt;
+        double recentUncached;
         /** Prompt tokens of the selections in flight that reported their first token (at most {@code promptTokens}). */
         volatile long pastFirstToken;
 
@@ -795,12 +802,23 @@ public final class PrefixCacheScorer implements Scorer {
             this.ordinal = ordinal;
         }
 
+        /** Prompt tokens in flight without a first token, times the pod's recent uncached fraction. */
         long pendingPrefill() {
-            return Math.max(0, promptTokens - pastFirstToken);
+            long pending = promptTokens - pastFirstToken;
+            return pending <= 0 ? 0 : (long) (pending * uncachedShare());
         }
 
-        void addPrompt(int tokens) {
+        /** The uncached fraction of the prompt tokens recently sent to the pod (1 before any). */
+        double uncachedShare() {
+            double all = recentPrompt;
+            return all > 0 ? Math.min(1.0, recentUncached / all) : 1.0;
+        }
+
+        void addPrompt(int tokens, double uncachedFraction) {
             PROMPT.getAndAdd(this, (long) tokens);
+            // Decayed sums over about the last 32 selections; a racing update may be lost (an estimate).
+            recentPrompt = recentPrompt * DECAY + tokens;
+            recentUncached = recentUncached * DECAY + tokens * uncachedFraction;
         }
 
         void firstToken(int tokens) {

@@ -32,8 +32,8 @@ import java.util.concurrent.atomic.LongAdder;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The Java snippets of the README's Telemetry section, kept here so that they compile: the regions between
- * {@code tag::name[]} and {@code end::name[]} are copied verbatim into the README, with the imports they use
+ * The Java snippets of the telemetry page (docs/telemetry.md), kept here so that they compile: the regions between
+ * {@code tag::name[]} and {@code end::name[]} are copied verbatim into that page, with the imports they use
  * (the examples module's ReadmeSnippetsTest checks that).
  */
 class TelemetrySnippetsTest {

@@ -59,6 +59,29 @@ public final class SimulatorMain {
                 SimulationDoc.regenerate(Path.of(values.get(DOC_FROM)), Path.of(values.getOrDefault(DOC, "router-bench/SIMULATION.md")));
                 return;
             }
+            if (values.containsKey(FAMILY_DOC)) {
+                String scenarios = values.get(SUITE);
+                if (scenarios == null) {
+                    throw new IllegalArgumentException("familyDoc: " + values.get(FAMILY_DOC)
+                            + " (expected: with --suite=DIR, the family's scenario files)");
+                }
+                FamilyReport.regenerateDoc(Path.of(values.get(FAMILY_DOC)), Path.of(scenarios),
+                        Path.of(values.getOrDefault(DOC, "router-bench/SIMULATION.md")), "Scenario family " + values.getOrDefault(TITLE, ""));
+                return;
+            }
+            if (values.containsKey(FAMILY_REPORT)) {
+                String scenarios = values.get(SUITE);
+                if (scenarios == null) {
+                    throw new IllegalArgumentException("familyReport: " + values.get(FAMILY_REPORT)
+                            + " (expected: with --suite=DIR, the family's scenario files)");
+                }
+                FamilyReport.write(Path.of(values.get(FAMILY_REPORT)), Path.of(scenarios), "Scenario family " + values.getOrDefault(TITLE, ""));
+                return;
+            }
+            if (values.containsKey(RANDOM)) {
+                runRandom(values);
+                return;
+            }
             if (values.containsKey(SUITE) || values.containsKey(SEEDS)) {
                 runSuite(values);
                 return;
@@ -98,6 +121,11 @@ public final class SimulatorMain {
     private static final String SCENARIO_FILE = "scenario-file";
     private static final String DOC_FROM = "docFrom";
     private static final String DOC = "doc";
+    private static final String RANDOM = "random";
+    private static final String FAMILY_REPORT = "familyReport";
+    private static final String FAMILY_DOC = "familyDoc";
+    private static final String TITLE = "title";
+    private static final String RANDOM_SEED = "randomSeed";
     /** Marks that {@code out} came from the command line, not from the launcher's system property. */
     private static final String OUT_FROM_CLI = "out-from-cli";
 
@@ -153,6 +181,52 @@ public final class SimulatorMain {
             System.out.printf(Locale.ROOT, "over the %.0f s budget%n", Suite.BUDGET_SECONDS);
         }
         System.out.println("output in " + out.toAbsolutePath().normalize());
+    }
+
+    /**
+     * Random mode: {@code --random=N --randomSeed=S --out=DIR} draws N scenarios ({@link ScenarioGenerator}), writes
+     * them to {@code DIR/scenarios/} and runs them as a suite (seeds {@code --seeds}, default 1,2,3) into
+     * {@code DIR/suite.csv}, {@code DIR/summary.md} and {@code DIR/suite-run.txt}.
+     */
+    private static void runRandom(Map<String, String> values) throws IOException {
+        Map<String, String> rest = new LinkedHashMap<>(values);
+        String n = rest.remove(RANDOM);
+        String seed = rest.remove(RANDOM_SEED);
+        String out = rest.remove("out");
+        boolean outFromCli = rest.remove(OUT_FROM_CLI) != null;
+        if (seed == null) {
+            throw new IllegalArgumentException("randomSeed: missing (expected: --randomSeed=S with --random=N)");
+        }
+        if (out == null || !outFromCli) {
+            throw new IllegalArgumentException("out: missing (expected: --out=DIR with --random=N)");
+        }
+        if (rest.containsKey(SUITE) || rest.containsKey(SCENARIO_FILE)) {
+            throw new IllegalArgumentException("random: " + n + " (expected: not with --suite or --scenario)");
+        }
+        int count;
+        long familySeed;
+        try {
+            count = Integer.parseInt(n.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("random: " + n + " (expected: an integer 1 to 9999)", e);
+        }
+        try {
+            familySeed = Long.parseLong(seed.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("randomSeed: " + seed + " (expected: an integer)", e);
+        }
+        Path dir = Path.of(out).resolve("scenarios");
+        List<ScenarioGenerator.Drawn> drawn = ScenarioGenerator.draw(count, familySeed);
+        ScenarioGenerator.write(drawn, dir);
+        System.out.printf(Locale.ROOT, "random: %d scenarios (family seed %d) written to %s%n", count, familySeed,
+                dir.toAbsolutePath().normalize());
+        rest.put(SUITE, dir.toString());
+        rest.putIfAbsent(SEEDS, "1,2,3");
+        rest.put("out", out);
+        rest.put(OUT_FROM_CLI, "true");
+        runSuite(rest);
+        // The family report replaces the suite summary (same CSV, ratios with intervals).
+        FamilyReport.write(Path.of(out), dir, String.format(Locale.ROOT, "Scenario family: %d random scenarios, family seed %d", count, familySeed));
     }
 
     static List<Long> parseSeeds(String text) {
@@ -263,7 +337,7 @@ public final class SimulatorMain {
             }
         }
         merged.putAll(cli);
-        if (cli.containsKey("out") && (cli.containsKey(SUITE) || cli.containsKey(SEEDS))) {
+        if (cli.containsKey("out") && (cli.containsKey(SUITE) || cli.containsKey(SEEDS) || cli.containsKey(RANDOM))) {
             merged.put(OUT_FROM_CLI, "true");
         }
         return merged;
@@ -273,6 +347,9 @@ public final class SimulatorMain {
         StringBuilder sb = new StringBuilder("usage: SimulatorMain [--scenario=file.properties] [--preset=stress] [--key=value ...]\n"
                 + "       SimulatorMain --suite=default|DIR [--seeds=1,2,3,4,5] [--threads=N] [--out=DIR] [--key=value ...]\n"
                 + "       SimulatorMain --scenario=FILE --seeds=1,2,3 [--out=DIR]   (one file through the suite path)\n"
+                + "       SimulatorMain --random=N --randomSeed=S --out=DIR [--seeds=1,2,3] [--threads=N]   (draw N scenarios, run them)\n"
+                + "       SimulatorMain --familyReport=DIR --suite=SCENARIO_DIR [--title=TEXT]   (DIR/suite.csv -> summary.md, ratios.svg)\n"
+                + "       SimulatorMain --familyDoc=DIR --suite=SCENARIO_DIR [--doc=router-bench/SIMULATION.md]   (report + the doc's family part)\n"
                 + "       SimulatorMain --docFrom=DIR [--doc=router-bench/SIMULATION.md]   (regenerate the doc's tables)\n");
         for (Map.Entry<String, String[]> e : Scenario.PARAMETERS.entrySet()) {
             sb.append(String.format(Locale.ROOT, "  --%-22s default %-22s %s%n", e.getKey(), e.getValue()[0], e.getValue()[1]));

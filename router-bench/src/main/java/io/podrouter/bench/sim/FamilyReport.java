@@ -1,0 +1,539 @@
+package io.podrouter.bench.sim;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.function.Predicate;
+
+/**
+ * The report of a scenario family ({@link ScenarioGenerator}): from its {@code suite.csv} and its scenario files, per
+ * strategy and configuration, per-run ratios against {@code plain} and {@code seed-random} with a bootstrap interval,
+ * the bad tail, wins, losses and ties; cold-window failures against {@code reject}'s; the slice without warm-up
+ * slowdown; and the cache-aware configurations against each other. Also draws the ratio distributions as SVG.
+ *
+ * <p><b>Rules.</b> A per-run ratio is a configuration's value over the baseline's for the same scenario and seed; a
+ * run where either value is missing, or the baseline's is 0, is left out and counted as n/a. The mean ratio's 95 %
+ * interval is a percentile bootstrap over scenarios ({@value #RESAMPLES} resamples, each drawing as many scenarios
+ * as there are, with replacement, and taking the mean over all runs of the drawn scenarios; seeded, so the report
+ * is deterministic): the seeds of one scenario are not independent draws of the family, so they are resampled
+ * together. The bad-tail decile is the 90th percentile of the ratios where lower is better (latency, fluctuation)
+ * and the 10th where higher is better (goodput, throughput), nearest rank; "worst" is the maximum, respectively the
+ * minimum. A ratio within {@value #TIE_PERCENT} % of 1 is a tie; otherwise it is a win or a loss. For the
+ * cache-aware throughput comparison, a run where every cache-aware configuration delivered at least
+ * {@value #CAPPED_PERCENT} % of the offered output tokens per second (open-loop shared-prefix workloads; the offered
+ * rate is the arrived requests times the output length over the duration) is a tie whatever the ratio: all were
+ * capped by the offered load. Peers are whatever configurations the CSV has; none is named here.
+ *
+ * <p>Stateless and thread-safe. Malformed CSV throws as {@link SuiteSummary#parse} does; a scenario in the CSV
+ * without its file throws {@link IllegalArgumentException}.
+ */
+public final class FamilyReport {
+
+    /** Bootstrap resamples per interval. */
+    public static final int RESAMPLES = 2000;
+    /** A ratio within this many percent of 1 is a tie. */
+    public static final int TIE_PERCENT = 2;
+    /** A run is capped by the offered load when every configuration delivers at least this percentage of it. */
+    public static final int CAPPED_PERCENT = 97;
+    private static final long BOOTSTRAP_SEED = 0x5EED_F00DL;
+    private static final List<String> BASELINES = List.of("plain", "seed-random");
+    private static final Set<String> NAIVE = Set.of("reject", "skip", "seed-random", "plain");
+
+    /** What a scenario file says that the report needs. */
+    record Info(WorkloadSpec.Kind workload, double warmupFactor, double duration, int outputTokens, boolean hotPrefix) {
+        static Info of(Scenario s) {
+            return new Info(s.workload().kind(), s.warmupFactor(), s.durationSeconds(), s.workload().outputTokens(),
+                    s.workload().kind() == WorkloadSpec.Kind.SHARED_PREFIX && s.workload().prefixGroups() == 1);
+        }
+    }
+
+    /** Per-run values with the scenario each came from. */
+    record Sample(List<Double> values, List<String> scenarios, List<String> runs, int missing) {
+        int size() {
+            return values.size();
+        }
+    }
+
+    private FamilyReport() {
+    }
+
+    /**
+     * Reads {@code familyDir/suite.csv} and the scenario files of {@code scenarioDir}, and writes
+     * {@code familyDir/summary.md} and {@code familyDir/ratios.svg}; the run line comes from {@code run.txt}, else
+     * {@code suite-run.txt}, when either exists.
+     */
+    public static void write(Path familyDir, Path scenarioDir, String title) throws IOException {
+        String csv = Files.readString(familyDir.resolve("suite.csv"), StandardCharsets.UTF_8);
+        List<SuiteSummary.Row> rows = SuiteSummary.parse(csv);
+        Map<String, Info> info = infos(scenarioDir);
+        Path run = familyDir.resolve(Files.exists(familyDir.resolve("run.txt")) ? "run.txt" : "suite-run.txt");
+        String runText = Files.exists(run) ? Files.readString(run, StandardCharsets.UTF_8).trim() : "";
+        Files.writeString(familyDir.resolve("summary.md"), markdown(rows, info, title, runText), StandardCharsets.UTF_8);
+        Files.writeString(familyDir.resolve("ratios.svg"), svg(rows, title), StandardCharsets.UTF_8);
+    }
+
+    /** Start marker of SIMULATION.md's family part. */
+    public static final String BEGIN = "<!-- generated by family.sh: do not edit by hand -->";
+    /** End marker of SIMULATION.md's family part. */
+    public static final String END = "<!-- end of family part -->";
+
+    /**
+     * Rewrites the part of {@code doc} between {@link #BEGIN} and {@link #END}: the table of the generator's ranges
+     * ({@link ScenarioGenerator#RANGES}), then the report of {@code familyDir} (its {@code summary.md} as
+     * {@link #write} makes it, headings demoted). Text outside the markers is kept.
+     *
+     * @throws IllegalArgumentException when the doc lacks the markers
+     */
+    public static void regenerateDoc(Path familyDir, Path scenarioDir, Path doc, String title) throws IOException {
+        write(familyDir, scenarioDir, title);
+        String text = Files.readString(doc, StandardCharsets.UTF_8);
+        int a = text.indexOf(BEGIN);
+        int b = text.indexOf(END);
+        if (a < 0 || b < a) {
+            throw new IllegalArgumentException("doc: " + doc + " (expected: the markers " + BEGIN + " and " + END + ")");
+        }
+        String summary = Files.readString(familyDir.resolve("summary.md"), StandardCharsets.UTF_8);
+        StringBuilder sb = new StringBuilder("\n").append(rangesTable()).append('\n');
+        Path root = doc.toAbsolutePath().getParent();
+        String from = root == null ? familyDir.toString() : root.relativize(familyDir.toAbsolutePath()).toString();
+        sb.append("Generated from `router-bench/").append(from.replace('\\', '/')).append("/`:\n\n");
+        for (String line : summary.split("\n", -1)) {
+            sb.append(line.startsWith("#") ? "###" + line : line).append('\n');
+        }
+        Files.writeString(doc, text.substring(0, a + BEGIN.length()) + sb.toString().stripTrailing() + "\n\n" + text.substring(b),
+                StandardCharsets.UTF_8);
+    }
+
+    /** The generator's ranges as a Markdown table. */
+    static String rangesTable() {
+        StringBuilder sb = new StringBuilder("| dimension | scenario keys | values drawn |\n|---|---|---|\n");
+        for (ScenarioGenerator.Range r : ScenarioGenerator.RANGES) {
+            sb.append("| ").append(r.dimension()).append(" | ").append(r.keys()).append(" | ").append(r.range()).append(" |\n");
+        }
+        sb.append(String.format(Locale.ROOT, "| bounds | - | at most %d pods and a fleet capacity of at most %d requests/s "
+                + "at any time |%n", ScenarioGenerator.MAX_PODS, ScenarioGenerator.MAX_FLEET_RATE));
+        return sb.toString();
+    }
+
+    /** Each scenario file's report facts, by scenario name. */
+    static Map<String, Info> infos(Path scenarioDir) throws IOException {
+        Map<String, Info> out = new LinkedHashMap<>();
+        for (Path f : Suite.scenarioFiles(scenarioDir)) {
+            Scenario s = Suite.load(f, Map.of());
+            out.put(s.name(), Info.of(s));
+        }
+        return out;
+    }
+
+    /** The report as Markdown. */
+    static String markdown(List<SuiteSummary.Row> rows, Map<String, Info> info, String title, String run) {
+        for (SuiteSummary.Row r : rows) {
+            if (!info.containsKey(r.scenario())) {
+                throw new IllegalArgumentException("scenario: " + r.scenario() + " (expected: its file in the family's scenarios)");
+            }
+        }
+        List<SuiteSummary.Row> cold = SuiteSummary.coldStartRows(rows);
+        List<SuiteSummary.Row> cache = CacheSummary.rows(rows);
+        StringBuilder sb = new StringBuilder("# ").append(title).append("\n\n");
+        Set<Long> seeds = new LinkedHashSet<>();
+        rows.forEach(r -> seeds.add(r.seed()));
+        long lengthScenarios = SuiteSummary.scenarios(cold).size();
+        long cacheScenarios = SuiteSummary.scenarios(cache).size();
+        sb.append(String.format(Locale.ROOT, "%d scenarios (%d with the length workloads, %d with token ids) x %d seeds %s; "
+                + "%d rows.%s%n%n", SuiteSummary.scenarios(rows).size(), lengthScenarios, cacheScenarios, seeds.size(), seeds,
+                rows.size(), run.isEmpty() ? "" : " Run: " + run.replace("\n", "; ")));
+        sb.append(String.format(Locale.ROOT, "Per-run ratios (configuration over baseline, same scenario and seed); mean with a "
+                + "95 %% bootstrap interval over scenarios (%d resamples); bad-tail decile (90th percentile where lower is "
+                + "better, 10th where higher is better); worst run; wins / losses / ties with ties within %d %% of 1. "
+                + "Lower is better for TTFT p99 and fluctuation, higher for goodput.%n%n", RESAMPLES, TIE_PERCENT));
+
+        sb.append("## Cold start: podrouter against plain and seed-random\n\n");
+        ratioTable(sb, cold, null, configsOf(cold, c -> !NAIVE.contains(c)),
+                List.of("ttft_p99_scaleout_s", "goodput", "fluctuation_sd_s"));
+        sb.append("## Cold-window failures against reject's\n\n");
+        failures(sb, cold);
+        Set<String> slow = new LinkedHashSet<>();
+        Set<String> noSlow = new LinkedHashSet<>();
+        info.forEach((name, i) -> (i.warmupFactor() == 1 ? noSlow : slow).add(name));
+        sb.append("## Slice: warm-up factor 1 (new pods as fast as warm ones)\n\n");
+        ratioTable(sb, cold, noSlow, configsOf(cold, c -> !NAIVE.contains(c)), List.of("ttft_p99_scaleout_s"));
+        sb.append("## Slice: warm-up factor above 1\n\n");
+        ratioTable(sb, cold, slow, configsOf(cold, c -> !NAIVE.contains(c)), List.of("ttft_p99_scaleout_s"));
+        sb.append("## The baselines against each other\n\n");
+        ratioTable(sb, cold, null, configsOf(cold, c -> NAIVE.contains(c)), List.of("ttft_p99_scaleout_s"));
+        if (!cache.isEmpty()) {
+            sb.append("## Cache-aware: podrouter against each configuration\n\n");
+            cacheTable(sb, cache, info);
+        }
+        return sb.toString();
+    }
+
+    private static Set<String> configsOf(List<SuiteSummary.Row> rows, Predicate<String> keep) {
+        Set<String> out = new LinkedHashSet<>();
+        rows.forEach(r -> {
+            if (keep.test(r.config())) {
+                out.add(r.config());
+            }
+        });
+        return out;
+    }
+
+    private static boolean higherIsBetter(String column) {
+        return column.equals("goodput") || column.equals("output_tokens_per_s") || column.startsWith("goodput");
+    }
+
+    private static void ratioTable(StringBuilder sb, List<SuiteSummary.Row> rows, Set<String> scenarios, Set<String> configs,
+                                   List<String> columns) {
+        List<SuiteSummary.Row> in = scenarios == null ? rows : rows.stream().filter(r -> scenarios.contains(r.scenario())).toList();
+        sb.append("| strategy | config | vs | measure | runs | mean ratio [95 % CI] | bad-tail decile | worst (run) | "
+                + "wins / losses / ties |\n|---|---|---|---|---|---|---|---|---|\n");
+        int lines = 0;
+        for (String strategy : SuiteSummary.strategies(in)) {
+            for (String config : configs) {
+                for (String baseline : BASELINES) {
+                    if (config.equals(baseline) || !SuiteSummary.has(in, strategy, config) || !SuiteSummary.has(in, strategy, baseline)) {
+                        continue;
+                    }
+                    for (String column : columns) {
+                        Sample s = ratios(in, strategy, config, baseline, column, null);
+                        row(sb, strategy, config, baseline, column, s, higherIsBetter(column), Set.of());
+                        lines++;
+                    }
+                }
+            }
+        }
+        if (lines == 0) {
+            sb.append("| - | - | - | - | 0 | no run in this slice | - | - | - |\n");
+        }
+        sb.append('\n');
+    }
+
+    private static void row(StringBuilder sb, String strategy, String config, String baseline, String column, Sample s,
+                            boolean higher, Set<String> tiedRuns) {
+        double[] ci = bootstrap(s, strategy + "|" + config + "|" + baseline + "|" + column);
+        int[] wlt = winsLossesTies(s, higher, tiedRuns);
+        sb.append("| ").append(strategy).append(" | ").append(config).append(" | ").append(baseline).append(" | ").append(column)
+                .append(" | ").append(s.size()).append(s.missing() > 0 ? " (+" + s.missing() + " n/a)" : "").append(" | ")
+                .append(fmt(mean(s.values()))).append(" [").append(fmt(ci[0])).append(", ").append(fmt(ci[1])).append("] | ")
+                .append(fmt(percentile(s.values(), higher ? 0.10 : 0.90))).append(" | ").append(worst(s, higher)).append(" | ")
+                .append(wlt[0]).append(" / ").append(wlt[1]).append(" / ").append(wlt[2]).append(" |\n");
+    }
+
+    /** Per-run ratios of {@code config} over {@code baseline}; {@code runFilter} (scenario:seed) keeps runs, null all. */
+    static Sample ratios(List<SuiteSummary.Row> rows, String strategy, String config, String baseline, String column,
+                         Predicate<String> runFilter) {
+        Map<String, SuiteSummary.Row> base = new HashMap<>();
+        for (SuiteSummary.Row r : rows) {
+            if (r.strategy().equals(strategy) && r.config().equals(baseline)) {
+                base.put(r.scenario() + ":" + r.seed(), r);
+            }
+        }
+        List<Double> values = new ArrayList<>();
+        List<String> scenarios = new ArrayList<>();
+        List<String> runs = new ArrayList<>();
+        int missing = 0;
+        for (SuiteSummary.Row r : rows) {
+            if (!r.strategy().equals(strategy) || !r.config().equals(config)) {
+                continue;
+            }
+            String run = r.scenario() + ":" + r.seed();
+            if (runFilter != null && !runFilter.test(run)) {
+                continue;
+            }
+            SuiteSummary.Row b = base.get(run);
+            double v = r.get(column);
+            double bv = b == null ? Double.NaN : b.get(column);
+            if (v != v || bv != bv || bv == 0) {
+                missing++;
+                continue;
+            }
+            values.add(v / bv);
+            scenarios.add(r.scenario());
+            runs.add(run);
+        }
+        return new Sample(values, scenarios, runs, missing);
+    }
+
+    /** The 95 % percentile-bootstrap interval of the mean, resampling scenarios; NaN, NaN without values. */
+    static double[] bootstrap(Sample s, String label) {
+        if (s.size() == 0) {
+            return new double[] {Double.NaN, Double.NaN};
+        }
+        Map<String, double[]> byScenario = new LinkedHashMap<>(); // scenario -> {sum, count}
+        for (int i = 0; i < s.size(); i++) {
+            double[] acc = byScenario.computeIfAbsent(s.scenarios().get(i), k -> new double[2]);
+            acc[0] += s.values().get(i);
+            acc[1]++;
+        }
+        double[][] clusters = byScenario.values().toArray(new double[0][]);
+        SplittableRandom random = new SplittableRandom(BOOTSTRAP_SEED ^ label.hashCode());
+        double[] means = new double[RESAMPLES];
+        for (int b = 0; b < RESAMPLES; b++) {
+            double sum = 0;
+            double n = 0;
+            for (int i = 0; i < clusters.length; i++) {
+                double[] c = clusters[random.nextInt(clusters.length)];
+                sum += c[0];
+                n += c[1];
+            }
+            means[b] = sum / n;
+        }
+        java.util.Arrays.sort(means);
+        return new double[] {means[(int) Math.floor(0.025 * (RESAMPLES - 1))], means[(int) Math.ceil(0.975 * (RESAMPLES - 1))]};
+    }
+
+    static int[] winsLossesTies(Sample s, boolean higher, Set<String> tiedRuns) {
+        int[] out = new int[3];
+        double tol = TIE_PERCENT / 100.0;
+        for (int i = 0; i < s.size(); i++) {
+            double v = s.values().get(i);
+            if (tiedRuns.contains(s.runs().get(i)) || Math.abs(v - 1) <= tol) {
+                out[2]++;
+            } else if (higher ? v > 1 : v < 1) {
+                out[0]++;
+            } else {
+                out[1]++;
+            }
+        }
+        return out;
+    }
+
+    static double mean(List<Double> values) {
+        return values.isEmpty() ? Double.NaN : values.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+    }
+
+    /** Nearest-rank percentile; NaN for no values. */
+    static double percentile(List<Double> values, double q) {
+        if (values.isEmpty()) {
+            return Double.NaN;
+        }
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        int rank = (int) Math.ceil(q * sorted.size());
+        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, rank - 1)));
+    }
+
+    private static String worst(Sample s, boolean higher) {
+        int at = -1;
+        for (int i = 0; i < s.size(); i++) {
+            if (at < 0 || (higher ? s.values().get(i) < s.values().get(at) : s.values().get(i) > s.values().get(at))) {
+                at = i;
+            }
+        }
+        return at < 0 ? "-" : fmt(s.values().get(at)) + " (" + s.runs().get(at) + ")";
+    }
+
+    private static void failures(StringBuilder sb, List<SuiteSummary.Row> rows) {
+        sb.append("Cold-window failures (`cold_failed`) summed over every run, and as a share of `reject`'s sum for the same "
+                + "strategy.\n\n| strategy | config | runs | cold-window failures | % of reject's |\n|---|---|---|---|---|\n");
+        for (String strategy : SuiteSummary.strategies(rows)) {
+            double reject = SuiteSummary.sum(rows, strategy, "reject", "cold_failed");
+            for (String config : configsOf(rows, c -> true)) {
+                if (!SuiteSummary.has(rows, strategy, config)) {
+                    continue;
+                }
+                long runs = rows.stream().filter(r -> r.strategy().equals(strategy) && r.config().equals(config)).count();
+                double sum = SuiteSummary.sum(rows, strategy, config, "cold_failed");
+                boolean hasReject = SuiteSummary.has(rows, strategy, "reject");
+                sb.append("| ").append(strategy).append(" | ").append(config).append(" | ").append(runs).append(" | ")
+                        .append(String.format(Locale.ROOT, "%.0f", sum)).append(" | ")
+                        .append(hasReject && reject > 0 ? SuiteSummary.pct(sum / reject) : "-").append(" |\n");
+            }
+        }
+        sb.append('\n');
+    }
+
+    /** The runs (scenario:seed) where every cache-aware configuration delivered the offered output tokens per second. */
+    static Set<String> cappedRuns(List<SuiteSummary.Row> cache, Map<String, Info> info) {
+        Map<String, Boolean> capped = new LinkedHashMap<>();
+        for (SuiteSummary.Row r : cache) {
+            Info i = info.get(r.scenario());
+            String run = r.scenario() + ":" + r.seed();
+            boolean thisCapped = false;
+            if (i.workload() == WorkloadSpec.Kind.SHARED_PREFIX) {
+                double offered = r.get("requests") * i.outputTokens() / i.duration();
+                thisCapped = offered > 0 && r.get("output_tokens_per_s") >= CAPPED_PERCENT / 100.0 * offered;
+            }
+            capped.merge(run, thisCapped, Boolean::logicalAnd);
+        }
+        Set<String> out = new LinkedHashSet<>();
+        capped.forEach((run, c) -> {
+            if (c) {
+                out.add(run);
+            }
+        });
+        return out;
+    }
+
+    private static void cacheTable(StringBuilder sb, List<SuiteSummary.Row> cache, Map<String, Info> info) {
+        Set<String> capped = cappedRuns(cache, info);
+        Set<String> runs = new LinkedHashSet<>();
+        cache.forEach(r -> runs.add(r.scenario() + ":" + r.seed()));
+        sb.append(String.format(Locale.ROOT, "Strategy `cache-aware` (shared-prefix, hot-prefix and multi-turn scenarios): "
+                + "podrouter's value over each other configuration's, per run. %d of %d runs are capped by the offered load "
+                + "(every configuration delivered at least %d %% of the offered output tokens/s): their throughput "
+                + "comparison is a tie whatever the ratio.%n%n", capped.size(), runs.size(), CAPPED_PERCENT));
+        sb.append("| strategy | config | vs | measure | runs | mean ratio [95 % CI] | bad-tail decile | worst (run) | "
+                + "wins / losses / ties |\n|---|---|---|---|---|---|---|---|---|\n");
+        for (String peer : configsOf(cache, c -> !c.startsWith(CacheSummary.PODROUTER))) {
+            for (String column : List.of("output_tokens_per_s", "ttft_p99_s", "ttft_p99_scaleout_s", "goodput")) {
+                Sample s = ratios(cache, CacheSummary.STRATEGY, CacheSummary.PODROUTER, peer, column, null);
+                row(sb, CacheSummary.STRATEGY, CacheSummary.PODROUTER, peer, column, s, higherIsBetter(column),
+                        column.equals("output_tokens_per_s") ? capped : Set.of());
+            }
+        }
+        sb.append('\n');
+        sb.append("Hot prefix (one shared-prefix group on 2-5 pods) on its own:\n\n")
+                .append("| strategy | config | vs | measure | runs | mean ratio [95 % CI] | bad-tail decile | worst (run) | "
+                        + "wins / losses / ties |\n|---|---|---|---|---|---|---|---|---|\n");
+        int lines = 0;
+        for (String peer : configsOf(cache, c -> !c.startsWith(CacheSummary.PODROUTER))) {
+            for (String column : List.of("output_tokens_per_s", "ttft_p99_scaleout_s")) {
+                Sample s = ratios(cache, CacheSummary.STRATEGY, CacheSummary.PODROUTER, peer, column,
+                        run -> info.get(run.substring(0, run.lastIndexOf(':'))).hotPrefix());
+                if (s.size() + s.missing() == 0) {
+                    continue;
+                }
+                row(sb, CacheSummary.STRATEGY, CacheSummary.PODROUTER, peer, column, s, higherIsBetter(column),
+                        column.equals("output_tokens_per_s") ? capped : Set.of());
+                lines++;
+            }
+        }
+        if (lines == 0) {
+            sb.append("| - | - | - | - | 0 | no hot-prefix run | - | - | - |\n");
+        }
+        sb.append('\n');
+        sb.append("Per scenario (means over seeds): the configuration with the most output tokens/s, or \"tie\" when every run "
+                + "of the scenario is capped by the offered load; the lowest `ttft_p99_scaleout_s`.\n\n")
+                .append("| scenario | workload | capped runs | most output tokens/s | lowest ttft_p99_scaleout_s | podrouter's "
+                        + "ttft_p99_scaleout_s |\n|---|---|---|---|---|---|\n");
+        for (String scenario : SuiteSummary.scenarios(cache)) {
+            long seeds = runs.stream().filter(r -> r.startsWith(scenario + ":")).count();
+            long cappedSeeds = capped.stream().filter(r -> r.startsWith(scenario + ":")).count();
+            Info i = info.get(scenario);
+            String best = cappedSeeds == seeds ? "tie (capped)" : best(cache, scenario, "output_tokens_per_s", true);
+            sb.append("| ").append(scenario).append(" | ").append(i.hotPrefix() ? "hot-prefix" : i.workload().label()).append(" | ")
+                    .append(cappedSeeds).append(" / ").append(seeds).append(" | ").append(best).append(" | ")
+                    .append(best(cache, scenario, "ttft_p99_scaleout_s", false)).append(" | ")
+                    .append(SuiteSummary.fmt(SuiteSummary.mean(cache, scenario, CacheSummary.STRATEGY, CacheSummary.PODROUTER,
+                            "ttft_p99_scaleout_s"), 2)).append(" |\n");
+        }
+        sb.append('\n');
+    }
+
+    /** The configuration with the best mean over seeds, with its value; a tie within TIE_PERCENT names every tied one. */
+    private static String best(List<SuiteSummary.Row> cache, String scenario, String column, boolean higher) {
+        Map<String, Double> means = new LinkedHashMap<>();
+        for (String c : configsOf(cache, x -> true)) {
+            double m = SuiteSummary.mean(cache, scenario, CacheSummary.STRATEGY, c, column);
+            if (m == m) {
+                means.put(c, m);
+            }
+        }
+        if (means.isEmpty()) {
+            return "-";
+        }
+        double bestValue = higher ? Collections.max(means.values()) : Collections.min(means.values());
+        List<String> tied = new ArrayList<>();
+        means.forEach((c, m) -> {
+            if (Math.abs(m - bestValue) <= TIE_PERCENT / 100.0 * Math.abs(bestValue)) {
+                tied.add(c);
+            }
+        });
+        return (tied.size() > 1 ? "tie: " : "") + String.join(", ", tied) + " (" + SuiteSummary.fmt(bestValue, 2) + ")";
+    }
+
+    /**
+     * The ratio distributions as SVG: one strip per (strategy, configuration, baseline) of {@code ttft_p99_scaleout_s},
+     * each run a dot on a log axis from 0.1x to 10x (ratios outside are drawn at the edge), the mean as a bar and its
+     * bootstrap interval as a line. Cache-aware strips compare podrouter with each other configuration.
+     */
+    static String svg(List<SuiteSummary.Row> rows, String title) {
+        List<String[]> strips = new ArrayList<>(); // strategy, config, baseline
+        List<SuiteSummary.Row> cold = SuiteSummary.coldStartRows(rows);
+        for (String strategy : SuiteSummary.strategies(cold)) {
+            for (String config : configsOf(cold, c -> !NAIVE.contains(c))) {
+                for (String baseline : BASELINES) {
+                    if (SuiteSummary.has(cold, strategy, config) && SuiteSummary.has(cold, strategy, baseline)) {
+                        strips.add(new String[] {strategy, config, baseline});
+                    }
+                }
+            }
+        }
+        List<SuiteSummary.Row> cache = CacheSummary.rows(rows);
+        for (String peer : configsOf(cache, c -> !c.startsWith(CacheSummary.PODROUTER))) {
+            strips.add(new String[] {CacheSummary.STRATEGY, CacheSummary.PODROUTER, peer});
+        }
+        int rowH = 34;
+        int left = 300;
+        int plotW = 560;
+        int height = 70 + strips.size() * rowH + 30;
+        StringBuilder sb = new StringBuilder();
+        sb.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(left + plotW + 40).append("\" height=\"")
+                .append(height).append("\" font-family=\"sans-serif\" font-size=\"11\">\n")
+                .append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n")
+                .append("<text x=\"10\" y=\"18\" font-size=\"13\">").append(escape(title))
+                .append(": ttft_p99_scaleout_s ratio per run (log scale; dot = one scenario and seed, bar = mean, line = 95 % "
+                        + "bootstrap interval)</text>\n");
+        double lo = Math.log10(0.1);
+        double hi = Math.log10(10);
+        int top = 50;
+        for (double tick : new double[] {0.1, 0.2, 0.5, 1, 2, 5, 10}) {
+            double x = left + (Math.log10(tick) - lo) / (hi - lo) * plotW;
+            sb.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\" stroke-width=\"%s\"/>"
+                    + "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%sx</text>%n", x, top - 8, x, top + strips.size() * rowH,
+                    tick == 1 ? "#333" : "#ddd", tick == 1 ? "1" : "0.6", x, top - 12, fmtTick(tick)));
+        }
+        for (int i = 0; i < strips.size(); i++) {
+            String[] st = strips.get(i);
+            List<SuiteSummary.Row> src = st[0].equals(CacheSummary.STRATEGY) ? cache : cold;
+            Sample s = ratios(src, st[0], st[1], st[2], "ttft_p99_scaleout_s", null);
+            int y = top + i * rowH + rowH / 2;
+            sb.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s: %s vs %s (%d runs)</text>%n",
+                    left - 8, y + 4, escape(st[0]), escape(st[1]), escape(st[2]), s.size()));
+            for (int k = 0; k < s.size(); k++) {
+                double v = Math.max(0.1, Math.min(10, s.values().get(k)));
+                double x = left + (Math.log10(v) - lo) / (hi - lo) * plotW;
+                double jitter = ((s.runs().get(k).hashCode() & 0xFFFF) / 65535.0 - 0.5) * (rowH - 14);
+                sb.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"1.6\" fill=\"#1f77b4\" fill-opacity=\"0.45\"/>",
+                        x, y + jitter));
+            }
+            if (s.size() > 0) {
+                double m = mean(s.values());
+                double[] ci = bootstrap(s, st[0] + "|" + st[1] + "|" + st[2] + "|ttft_p99_scaleout_s");
+                double xm = left + (Math.log10(Math.max(0.1, Math.min(10, m))) - lo) / (hi - lo) * plotW;
+                double x0 = left + (Math.log10(Math.max(0.1, Math.min(10, ci[0]))) - lo) / (hi - lo) * plotW;
+                double x1 = left + (Math.log10(Math.max(0.1, Math.min(10, ci[1]))) - lo) / (hi - lo) * plotW;
+                sb.append(String.format(Locale.ROOT, "%n<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#d62728\" "
+                        + "stroke-width=\"2\"/><line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#d62728\" stroke-width=\"3\"/>",
+                        x0, y, x1, y, xm, y - 10, xm, y + 10));
+            }
+            sb.append('\n');
+        }
+        sb.append("</svg>\n");
+        return sb.toString();
+    }
+
+    private static String fmtTick(double t) {
+        return t == Math.rint(t) ? Long.toString((long) t) : Double.toString(t);
+    }
+
+    private static String fmt(double v) {
+        return SuiteSummary.fmt(v, 2);
+    }
+
+    private static String escape(String text) {
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+}

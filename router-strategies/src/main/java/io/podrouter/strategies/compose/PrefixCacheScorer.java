@@ -121,7 +121,7 @@ public final class PrefixCacheScorer implements Scorer {
     /** Default {@code prefillTokensPerSecond}: Llama-3.1-8B on one H100 (BLIS's vLLM fit, 17.25 us per prefill token). */
     public static final double DEFAULT_PREFILL_TOKENS_PER_SECOND = 58_000;
     /** Default {@code releaseMargin} in milliseconds. */
-    public static final long DEFAULT_RELEASE_MARGIN_MILLIS = 100;
+    public static final long DEFAULT_RELEASE_MARGIN_MILLIS = 200;
 
     static final int WAYS = 8;
     /** Per-selection decay of the pods' uncached-fraction sums: about the last 32 selections count. */
@@ -1073,7 +1073,7 @@ public final class PrefixCacheScorer implements Scorer {
             return this;
         }
 
-        /** How much longer than the cached prefix saves a holder's excess wait may be before its affinity is released; &gt;= 0. Default 100 ms. */
+        /** How much longer than the cached prefix saves a holder's excess wait may be before its affinity is released; &gt;= 0. Default 200 ms. */
         public Builder releaseMargin(Duration margin) {
             Objects.requireNonNull(margin, "releaseMargin: null (expected: a Duration >= 0)");
             if (margin.isNegative()) {

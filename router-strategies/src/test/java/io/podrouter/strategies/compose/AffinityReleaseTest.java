@@ -11,8 +11,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The affinity release rule: a holder's match is released when its pending prefill exceeds the least pending
- * candidate's by more than the cached tokens plus the margin (100 ms x 58,000 tokens/s = 5,800 tokens), and
- * engaged again only below the cached tokens plus half the margin.
+ * candidate's by more than the cached tokens plus the margin (200 ms x 58,000 tokens/s = 11,600 tokens), and
+ * engaged again only at the cached tokens plus half the margin or less.
  */
 class AffinityReleaseTest {
 
@@ -52,16 +52,16 @@ class AffinityReleaseTest {
         scorer.firstToken(warm, v.pod(0));
         assertThat(scorer.pendingPrefillTokens(v.pod(0))).isZero();
         assertThat(holderScore()).isEqualTo(1.0);
-        load(0, 6_824); // excess 6,824 - 0 - 1,024 cached = 5,800: not more than the margin
+        load(0, 12_624); // excess 12,624 - 0 - 1,024 cached = 11,600: not more than the margin
         assertThat(holderScore()).isEqualTo(1.0);
-        InferenceRequest one = load(0, 1); // 5,801 tokens more than the cache saves
+        InferenceRequest one = load(0, 1); // 11,601 tokens more than the cache saves
         assertThat(holderScore()).isZero();
         // Hysteresis: back under the margin but above half of it, it stays released...
         scorer.firstToken(one, v.pod(0));
-        scorer.firstToken(InferenceRequest.forModel("m").withPromptTokens(2_000), v.pod(0)); // excess 3,800
+        scorer.firstToken(InferenceRequest.forModel("m").withPromptTokens(2_000), v.pod(0)); // excess 9,600
         assertThat(holderScore()).isZero();
-        // ...and is engaged again at cached tokens + half the margin (2,900).
-        scorer.firstToken(InferenceRequest.forModel("m").withPromptTokens(900), v.pod(0)); // excess 2,900
+        // ...and is engaged again at cached tokens + half the margin (5,800).
+        scorer.firstToken(InferenceRequest.forModel("m").withPromptTokens(3_800), v.pod(0)); // excess 5,800
         assertThat(holderScore()).isEqualTo(1.0);
     }
 
@@ -74,6 +74,7 @@ class AffinityReleaseTest {
         assertThat(holderScore()).isEqualTo(1.0);
         scorer.completed(InferenceRequest.forModel("m").withPromptTokens(15_000), v.pod(2), Outcome.SUCCESS, 1);
         assertThat(holderScore()).isZero(); // the idle pod would start it 0.34 s sooner (20,000 tokens at 58,000/s)
+        // 0.34 s is more than the 0.2 s margin
     }
 
     @Test

@@ -104,7 +104,7 @@ class ColdCacheTest {
     @Test
     void withoutFirstTokenReportsEveryInFlightPromptIsQueuedPrefillAndTheEmptyCachePodTakesItsShare() {
         SplittableRandom r = new SplittableRandom(43);
-        Loop loop = new Loop(new View(PODS, 9).preparedFor(strategy), 1000);
+        Loop loop = new Loop(new View(PODS, 9).preparedFor(strategy), 2000);
         String[] groups = warmUp(loop, r, strategy);
         int n = 5_000;
         for (int k = 0; k < n; k++) {
@@ -112,11 +112,15 @@ class ColdCacheTest {
             loop.route(strategy, InferenceRequest.forModel("m").withPrompt(g + text(r, 200)));
         }
         // Every prompt is 2,048 cached characters (512 tokens) of 2,248. Without first-token reports a warm pod's
-        // 25 requests in flight count as 14,000 tokens of pending prefill against the new pod's 0: far more than
-        // the 512 cached tokens plus the margin (5,800 tokens at 58,000 tokens/s), so the holders' affinity is
-        // released until the new pod holds as much; it takes 20 % of the requests (the 2-sigma guard alone, which
-        // cannot act on 5 pods, gave it 0 of 5,000), the warm pods the rest evenly.
-        System.out.println(java.util.Arrays.toString(loop.routed));
+        // 500 requests in flight count as pending prefill: 280,000 prompt tokens, at its recent uncached fraction
+        // (about a tenth) some 28,000 tokens against the new pod's 0, more than the 512 cached tokens plus the
+        // margin (11,600 tokens: 200 ms at 58,000 tokens/s). So holders are released in turn and the new pod takes
+        // 10.2 % of the requests (509 of 5,000; the 2-sigma guard alone, which cannot act on 5 pods, gave it 0); with
+        // 1,000 in flight (some 14,000 pending tokens a pod) nothing outweighs the cache yet and it gets none.
+        assertThat(loop.routed[NEW_POD] / (double) n).isCloseTo(0.102, within(0.03));
+        for (int p = 0; p < NEW_POD; p++) {
+            assertThat(loop.routed[p] / (double) n).as("warm pod %d", p).isBetween(0.10, 0.30);
+        }
     }
 
     @Test

@@ -83,7 +83,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p><b>Cost.</b> Scoring looks up the holders of the prompt's first block and probes the tables of those
  * pods only, however many candidates there are and however many pods share a system prompt; the release
- * rule reads one pending-prefill counter per candidate when a holder matched.
+ * rule reads one pending-prefill counter per candidate only when a holder's own pending prefill exceeds what its
+ * cache saves plus the margin.
  *
  * <p><b>Approximation.</b> Entries are read and written without locks, with plain atomic (opaque) word
  * accesses: two selections recording into the same set at once may lose one of the two entries, a reader may
@@ -295,33 +296,46 @@ public final class PrefixCacheScorer implements Scorer {
     /** Sets the score of each holder whose excess pending prefill outweighs its cached prefix to 0 (class comment). */
     private void release(InferenceRequest request, CandidateView v, Prepared prep, double[] out, int[] holders,
                          int count, int blocks) {
-        long min = Long.MAX_VALUE;
         PodState[] states = prep.byCandidate;
+        double tokensPerBlock = blockTokensFor(request);
+        int promptTokens = request.estimatedPromptTokens();
+        long min = -1; // computed on demand: the least pending is >= 0, so a holder whose own pending is within
+        // the threshold keeps (or regains) its match whatever the others hold, and most picks skip the scan
+        for (int k = 0; k < count; k++) {
+            int i = holders[k];
+            PodState st = states[i];
+            double cached = Math.min(promptTokens, out[i] * blocks * tokensPerBlock);
+            double own = st.pendingPrefill() - cached;
+            boolean released = st.released;
+            double threshold = released ? marginTokens / 2 : marginTokens;
+            if (own > threshold) {
+                if (min < 0) {
+                    min = leastPending(v, states);
+                }
+                double excess = own - min;
+                if (!released && excess > marginTokens) {
+                    st.released = released = true;
+                } else if (released && excess <= marginTokens / 2) {
+                    st.released = released = false;
+                }
+            } else if (released) {
+                st.released = released = false;
+            }
+            if (released) {
+                out[i] = 0;
+            }
+        }
+    }
+
+    private static long leastPending(CandidateView v, PodState[] states) {
+        long min = Long.MAX_VALUE;
         for (int i = 0; i < states.length; i++) {
             PodState st = states[i];
             if (st != null && v.isReady(i)) {
                 min = Math.min(min, st.pendingPrefill());
             }
         }
-        double tokensPerBlock = blockTokensFor(request);
-        int promptTokens = request.estimatedPromptTokens();
-        for (int k = 0; k < count; k++) {
-            int i = holders[k];
-            PodState st = states[i];
-            double cached = Math.min(promptTokens, out[i] * blocks * tokensPerBlock);
-            double excess = st.pendingPrefill() - (double) min - cached;
-            boolean released = st.released;
-            if (!released && excess > marginTokens) {
-                st.released = true;
-                released = true;
-            } else if (released && excess <= marginTokens / 2) {
-                st.released = false;
-                released = false;
-            }
-            if (released) {
-                out[i] = 0;
-            }
-        }
+        return min == Long.MAX_VALUE ? 0 : min;
     }
 
     /** Tokens per block of this request: {@code blockTokens} with token ids, else {@code blockChars} / 4. */

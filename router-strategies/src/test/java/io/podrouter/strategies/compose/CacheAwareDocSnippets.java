@@ -15,7 +15,7 @@ class CacheAwareDocSnippets {
         PrefixCacheScorer prefix = PrefixCacheScorer.builder()
                 .maxIndexBytes(256L << 20)                 // the index's memory bound (default 128 MiB)
                 .prefillTokensPerSecond(20_000)            // your pods' prefill rate (default 58,000: 8B model, H100)
-                .releaseMargin(Duration.ofMillis(100))     // the release rule's margin (default 100 ms)
+                .releaseMargin(Duration.ofMillis(100))     // the release rule's margin (default 200 ms)
                 .build();
         ComposedStrategy strategy = CacheAware.withPrefixScorer(prefix);
         // end::cache-aware-tuning[]

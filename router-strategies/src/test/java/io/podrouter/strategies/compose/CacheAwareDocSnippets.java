@@ -3,7 +3,6 @@ package io.podrouter.strategies.compose;
 import io.podrouter.api.InferenceRequest;
 import org.junit.jupiter.api.Test;
 
-import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -11,15 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class CacheAwareDocSnippets {
 
     static ComposedStrategy tuned() {
-        // tag::cache-aware-tuning[]
-        PrefixCacheScorer prefix = PrefixCacheScorer.builder()
-                .maxIndexBytes(256L << 20)                 // the index's memory bound (default 128 MiB)
-                .prefillTokensPerSecond(20_000)            // your pods' prefill rate (default 58,000: 8B model, H100)
-                .releaseMargin(Duration.ofMillis(100))     // the release rule's margin (default 200 ms)
-                .build();
-        ComposedStrategy strategy = CacheAware.withPrefixScorer(prefix);
-        // end::cache-aware-tuning[]
-        return strategy;
+        return io.podrouter.strategies.compose.snippets.CacheAwareTuningSnippet.tuned();
     }
 
     @Test

@@ -190,6 +190,43 @@ public enum RouterConfig {
         return true;
     }),
 
+    /**
+     * Ablation: {@code CacheAware.defaults()} without the prefix scorer's affinity release (a holder keeps its match
+     * whatever its pending prefill): the default before the release. Cache-aware kind only; not in the default run.
+     */
+    PODROUTER_NO_RELEASE("podrouter-no-release", false, (kind, b, clock) -> {
+        if (kind != StrategyKind.CACHE_AWARE) {
+            return false;
+        }
+        b.strategy(CacheAware.withPrefixScorer(PrefixCacheScorer.builder().clock(clock).withoutAffinityRelease().build()));
+        return true;
+    }),
+
+    /** Tuning: the affinity release with a 25 ms margin. Cache-aware kind only; not in the default run. */
+    PODROUTER_MARGIN_25MS("podrouter-margin-25ms", false, (kind, b, clock) -> margin(kind, b, clock, 25)),
+
+    /** Tuning: the affinity release with a 50 ms margin. Cache-aware kind only; not in the default run. */
+    PODROUTER_MARGIN_50MS("podrouter-margin-50ms", false, (kind, b, clock) -> margin(kind, b, clock, 50)),
+
+    /** Tuning: the affinity release with a 200 ms margin. Cache-aware kind only; not in the default run. */
+    PODROUTER_MARGIN_200MS("podrouter-margin-200ms", false, (kind, b, clock) -> margin(kind, b, clock, 200)),
+
+    /** Tuning: the affinity release with a 400 ms margin. Cache-aware kind only; not in the default run. */
+    PODROUTER_MARGIN_400MS("podrouter-margin-400ms", false, (kind, b, clock) -> margin(kind, b, clock, 400)),
+
+    /**
+     * Ablation: the release, without the 2-sigma load guard. Cache-aware kind only; not in the default run.
+     */
+    PODROUTER_NO_GUARD("podrouter-no-guard", false, (kind, b, clock) -> {
+        if (kind != StrategyKind.CACHE_AWARE) {
+            return false;
+        }
+        b.strategy(ComposedStrategy.builder(CacheAware.NAME).scorer(PrefixCacheScorer.builder().clock(clock).build(), 3)
+                .scorer(LoadScorer.inFlightTokens(), 2).scorer(new SessionAffinityScorer(), 2)
+                .scorer(new LoraAffinityScorer(), 1).picker(Pickers.maxScore()).build());
+        return true;
+    }),
+
     // Ablations of "podrouter": the library's defaults with one cold-start option changed, so that each
     // mechanism's effect can be read off the suite. Not in the default run ("configs=all"); name them, or use
     // "configs=sweep".
@@ -407,6 +444,15 @@ public enum RouterConfig {
             c.scorer(LoadScorer.inFlightTokens(), 2);
         }
         return c.scorer(new SessionAffinityScorer(), 2).scorer(new LoraAffinityScorer(), 1).picker(Pickers.maxScore()).build();
+    }
+
+    private static boolean margin(StrategyKind kind, Router.Builder b, VirtualClock clock, long millis) {
+        if (kind != StrategyKind.CACHE_AWARE) {
+            return false;
+        }
+        b.strategy(CacheAware.withPrefixScorer(PrefixCacheScorer.builder().clock(clock)
+                .releaseMargin(java.time.Duration.ofMillis(millis)).build()));
+        return true;
     }
 
     /** Turns off the router's cold-start handling, so that a configuration routes as routers did before it. */

@@ -7,14 +7,19 @@ package io.podrouter.strategies.compose;
  *       in-flight count is out (AIBrix's guard). Not the request-count imbalance rule of
  *       {@code new LoadGateFilter()}: it fires whenever a new pod joins a busy fleet and then floods the
  *       pods that are still warming up with requests they must prefill whole (measured in the class comment
- *       of {@link LoadGateFilter}). Add {@code new LoadGateFilter()} in your own composition when hot
- *       prefix groups on a small fleet matter more to you than scale-outs: with fewer than 6 pods the guard
- *       cannot remove any pod, and a pod holding more than two thirds of a prompt keeps winning it
- *       whatever its load;</li>
- *   <li>{@link PrefixCacheScorer}, weight 3, and {@link LoadScorer#inFlightTokens()}, weight 2: llm-d's
- *       recommended baseline (prefix-cache affinity plus in-flight token load, no scraped metrics) with
- *       llm-d's prefix-to-load weight ratio. With these weights a prefix match wins over the least loaded
- *       pod when it covers more than two thirds of the prompt or loads are close;</li>
+ *       of {@link LoadGateFilter}). With fewer than 6 pods the guard cannot remove any pod; the prefix scorer's
+ *       affinity release is what keeps a hot prefix group from being pinned there;</li>
+ *   <li>{@link PrefixCacheScorer}, weight 3, with its <b>affinity release</b>: a pod's match counts only while
+ *       its estimated prefill wait (prompt tokens routed to it that have not reported their first token, at
+ *       58,000 tokens/s) exceeds the least waiting candidate's by no more than the prefill time its cached
+ *       prefix saves plus 200 ms; above that its match is released (scored 0) until the excess falls back
+ *       under the saved time plus 100 ms. So a hot group spreads once its pod queues, on any number of pods,
+ *       and warm pods release new pods' share in a scale-out once their queues outgrow what their caches save
+ *       (the rule, its sources and figures: the class comment of {@link PrefixCacheScorer});</li>
+ *   <li>{@link LoadScorer#inFlightTokens()}, weight 2: llm-d's recommended baseline (prefix-cache affinity plus
+ *       in-flight token load, no scraped metrics) with llm-d's prefix-to-load weight ratio. While a match is not
+ *       released it wins over the least loaded pod when it covers more than two thirds of the prompt or loads are
+ *       close;</li>
  *   <li>{@link SessionAffinityScorer}, weight 2, and {@link LoraAffinityScorer}, weight 1: 0 for requests
  *       without a session key or adapter, so they change nothing for those;</li>
  *   <li>{@link Pickers#maxScore()}: ties (an idle fleet, or requests that match nowhere on equally loaded
@@ -22,11 +27,10 @@ package io.podrouter.strategies.compose;
  * </ul>
  * It uses no scraped metrics ({@code ranksByMetrics()} is false), so a cold pod is scored like any other:
  * load 0 makes it the first choice for requests that match nowhere (new prefix groups, new sessions), and
- * requests whose prefix another pod holds stay there. A new pod therefore takes over groups as they appear
- * rather than being handed whole prompts to prefill while it warms up; when every request matches a warm
- * pod's cache it gets little traffic until loads differ (in the simulator's shared-prefix scale-out, 8 %,
- * 15 % and 25 % of requests 0-10, 10-30 and 30-60 s after Ready, against an even split of 50 %, while the warm
- * pods kept up at a 94 % hit rate).
+ * requests whose prefix another pod holds stay there while that pod's queue costs less than the prefix saves.
+ * Report first tokens ({@code PodSelection.firstToken()}) from your gateway: without them every in-flight
+ * prompt counts as pending prefill until completion, and the release acts on the pods' whole in-flight prompt
+ * tokens instead.
  */
 public final class CacheAware {
 

@@ -12,7 +12,8 @@ import static org.assertj.core.api.Assertions.within;
 /**
  * The rule for pods with an empty cache (a new or restarted pod): requests that match nowhere go by load,
  * so the new pod takes its fair share of new prefix groups, neither all of them (the "smallest tree" rule)
- * nor none; requests whose prefix a warm pod holds stay there by default, and with the imbalance rule
+ * nor none; requests whose prefix a warm pod holds stay there while no pod's pending prefill outweighs the
+ * cached prefix (the prefix scorer's affinity release), and with the imbalance rule
  * ({@code new LoadGateFilter()}) the new pod is kept within 17 requests of the busiest pod instead.
  */
 class ColdCacheTest {
@@ -42,9 +43,10 @@ class ColdCacheTest {
     /** Closed loop: at most {@code concurrency} in flight; the oldest completes before the next is routed. */
     private static final class Loop {
         final View v;
-        final ArrayDeque<int[]> open = new ArrayDeque<>();
+        final ArrayDeque<Object[]> open = new ArrayDeque<>();
         final int concurrency;
         final int[] routed = new int[PODS];
+        boolean reportFirstToken;
 
         Loop(View v, int concurrency) {
             this.v = v;
@@ -53,12 +55,18 @@ class ColdCacheTest {
 
         int route(ComposedStrategy s, InferenceRequest r) {
             if (open.size() >= concurrency) {
-                int[] done = open.removeFirst();
-                v.inFlight[done[0]]--;
-                v.tokens[done[0]] -= done[1];
+                Object[] done = open.removeFirst();
+                int pod = (int) done[0];
+                InferenceRequest req = (InferenceRequest) done[1];
+                v.inFlight[pod]--;
+                v.tokens[pod] -= req.estimatedPromptTokens() + req.estimatedOutputTokens();
+                s.completed(req, v.pod(pod), io.podrouter.api.Outcome.SUCCESS, 1);
             }
             int i = v.route(s, r);
-            open.addLast(new int[] {i, r.estimatedPromptTokens() + r.estimatedOutputTokens()});
+            if (reportFirstToken) {
+                s.firstToken(r, v.pod(i));
+            }
+            open.addLast(new Object[] {i, r});
             routed[i]++;
             return i;
         }
@@ -94,18 +102,40 @@ class ColdCacheTest {
     }
 
     @Test
-    void byDefaultRequestsWhosePrefixAWarmPodHoldsStayThereWhileLoadsAreClose() {
+    void withoutFirstTokenReportsEveryInFlightPromptIsQueuedPrefillAndTheEmptyCachePodTakesItsShare() {
         SplittableRandom r = new SplittableRandom(43);
-        Loop loop = new Loop(new View(PODS, 9).preparedFor(strategy), 100);
+        Loop loop = new Loop(new View(PODS, 9).preparedFor(strategy), 2000);
         String[] groups = warmUp(loop, r, strategy);
         int n = 5_000;
         for (int k = 0; k < n; k++) {
             String g = groups[r.nextInt(groups.length)];
             loop.route(strategy, InferenceRequest.forModel("m").withPrompt(g + text(r, 200)));
         }
-        // Every prompt is 2,048 cached characters of 2,248 (more than two thirds), so the holder wins over the
-        // idle new pod (3 x 0.91 > 2), and with 5 pods the 2-sigma guard cannot remove it: the new pod is not
-        // handed prompts it would prefill whole. It gets none of them here; new groups reach it (test above).
+        // Every prompt is 2,048 cached characters (512 tokens) of 2,248. Without first-token reports a warm pod's
+        // 500 requests in flight count as pending prefill: 280,000 prompt tokens, at its recent uncached fraction
+        // (about a tenth) some 28,000 tokens against the new pod's 0, more than the 512 cached tokens plus the
+        // margin (11,600 tokens: 200 ms at 58,000 tokens/s). So holders are released in turn and the new pod takes
+        // 10.2 % of the requests (509 of 5,000; the 2-sigma guard alone, which cannot act on 5 pods, gave it 0); with
+        // 1,000 in flight (some 14,000 pending tokens a pod) nothing outweighs the cache yet and it gets none.
+        assertThat(loop.routed[NEW_POD] / (double) n).isCloseTo(0.102, within(0.03));
+        for (int p = 0; p < NEW_POD; p++) {
+            assertThat(loop.routed[p] / (double) n).as("warm pod %d", p).isBetween(0.10, 0.30);
+        }
+    }
+
+    @Test
+    void whenPromptsArePrefilledAtOnceRequestsWhosePrefixAWarmPodHoldsStayThere() {
+        SplittableRandom r = new SplittableRandom(43);
+        Loop loop = new Loop(new View(PODS, 9).preparedFor(strategy), 100);
+        loop.reportFirstToken = true;
+        String[] groups = warmUp(loop, r, strategy);
+        int n = 5_000;
+        for (int k = 0; k < n; k++) {
+            String g = groups[r.nextInt(groups.length)];
+            loop.route(strategy, InferenceRequest.forModel("m").withPrompt(g + text(r, 200)));
+        }
+        // Each first token is reported right after selection: no pod has prefill waiting, so nothing outweighs the
+        // cached prefix, and the new pod is not handed prompts it would prefill whole.
         assertThat(loop.routed[NEW_POD]).isZero();
         for (int p = 0; p < NEW_POD; p++) {
             assertThat(loop.routed[p] / (double) n).isCloseTo(0.25, within(0.06));

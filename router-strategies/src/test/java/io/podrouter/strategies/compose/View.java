@@ -11,7 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /** A hand-filled view for composition tests: readiness, in-flight requests and tokens, prepared state. */
-final class View implements CandidateView {
+class View implements CandidateView {
     final Pod[] pods;
     final boolean[] ready;
     final int[] inFlight;

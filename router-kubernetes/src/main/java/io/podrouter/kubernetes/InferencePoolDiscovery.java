@@ -8,12 +8,10 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * The endpoints of one Gateway API Inference Extension {@code InferencePool} ({@code
@@ -210,11 +208,10 @@ public final class InferencePoolDiscovery extends AbstractPodDiscovery {
      * Options of an {@link InferencePoolDiscovery}. Not thread-safe; each setter validates its argument and
      * throws {@link NullPointerException} / {@link IllegalArgumentException} on bad input.
      */
-    public static final class Builder {
+    public static final class Builder extends DiscoveryBuilder<Builder> {
         private final KubernetesClient client;
         private final String namespace;
         private final String poolName;
-        private final Settings settings = new Settings();
         private @Nullable String model;
 
         private Builder(KubernetesClient client, String namespace, String poolName) {
@@ -226,42 +223,6 @@ public final class InferencePoolDiscovery extends AbstractPodDiscovery {
         /** The model the pool serves; its endpoints are published under this name. Default: the pool's name. */
         public Builder model(String model) {
             this.model = Settings.requireText(model, "model");
-            return this;
-        }
-
-        /** Adds a listener (called in the order added). Default: none. */
-        public Builder listener(PodDiscoveryListener listener) {
-            settings.listener(listener);
-            return this;
-        }
-
-        /** How long after a change the endpoint lists are rebuilt; changes meanwhile are folded in. Default 100 ms; zero allowed. */
-        public Builder debounce(Duration debounce) {
-            settings.debounce(debounce);
-            return this;
-        }
-
-        /** How long {@link PodDiscovery#start()} waits for the first lists before it fails. Default 30 s; must be positive. */
-        public Builder startTimeout(Duration timeout) {
-            settings.startTimeout(timeout);
-            return this;
-        }
-
-        /**
-         * How often the informers' watch state is checked for {@link PodDiscovery#isStale()}; an informer counts as lost after
-         * two checks in a row see it not watching, or at once when it reports a list/watch error. Default 1 s.
-         */
-        public Builder stalenessCheckInterval(Duration interval) {
-            settings.stalenessCheck(interval);
-            return this;
-        }
-
-        /**
-         * Runs rebuilds, listener calls and health checks on {@code scheduler} instead of an own daemon thread;
-         * the discovery does not shut it down. Rebuilds are serialised even on a multi-threaded scheduler.
-         */
-        public Builder scheduler(ScheduledExecutorService scheduler) {
-            settings.scheduler(scheduler);
             return this;
         }
 

@@ -5,14 +5,12 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.podrouter.api.Pod;
 import org.jspecify.annotations.Nullable;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * The endpoints of the pods that match a label selector in one namespace, for clusters without the
@@ -125,10 +123,9 @@ public final class LabelSelectorDiscovery extends AbstractPodDiscovery {
      * Options of a {@link LabelSelectorDiscovery}. Not thread-safe; each setter validates its argument and
      * throws {@link NullPointerException} / {@link IllegalArgumentException} on bad input.
      */
-    public static final class Builder {
+    public static final class Builder extends DiscoveryBuilder<Builder> {
         private final KubernetesClient client;
         private final String namespace;
-        private final Settings settings = new Settings();
         private Map<String, String> matchLabels = Map.of();
         private @Nullable List<Integer> targetPorts;
         private @Nullable String model;
@@ -174,42 +171,6 @@ public final class LabelSelectorDiscovery extends AbstractPodDiscovery {
         /** The label, else annotation, naming a pod's model. Default {@value LabelSelectorDiscovery#DEFAULT_MODEL_KEY}. */
         public Builder modelKey(String key) {
             this.modelKey = Settings.requireText(key, "modelKey");
-            return this;
-        }
-
-        /** Adds a listener (called in the order added). Default: none. */
-        public Builder listener(PodDiscoveryListener listener) {
-            settings.listener(listener);
-            return this;
-        }
-
-        /** How long after a change the endpoint lists are rebuilt; changes meanwhile are folded in. Default 100 ms; zero allowed. */
-        public Builder debounce(Duration debounce) {
-            settings.debounce(debounce);
-            return this;
-        }
-
-        /** How long {@link PodDiscovery#start()} waits for the first list before it fails. Default 30 s; must be positive. */
-        public Builder startTimeout(Duration timeout) {
-            settings.startTimeout(timeout);
-            return this;
-        }
-
-        /**
-         * How often the informer's watch state is checked for {@link PodDiscovery#isStale()}; the informer counts as lost after
-         * two checks in a row see it not watching, or at once when it reports a list/watch error. Default 1 s.
-         */
-        public Builder stalenessCheckInterval(Duration interval) {
-            settings.stalenessCheck(interval);
-            return this;
-        }
-
-        /**
-         * Runs rebuilds, listener calls and health checks on {@code scheduler} instead of an own daemon thread;
-         * the discovery does not shut it down. Rebuilds are serialised even on a multi-threaded scheduler.
-         */
-        public Builder scheduler(ScheduledExecutorService scheduler) {
-            settings.scheduler(scheduler);
             return this;
         }
 

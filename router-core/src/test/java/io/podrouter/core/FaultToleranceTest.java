@@ -308,12 +308,7 @@ class FaultToleranceTest extends VirtualClockRouterTest {
     @Test
     void boundedColdShareFollowsTheInFlightRatioBetweenHalfAndTwiceTheFairShare() {
         Router router = track(defaults(new LeastKvCacheStrategy()).coldStartInFlightCap(Integer.MAX_VALUE).build());
-        for (int i = 0; i < 3; i++) {
-            source.answers.put("pod-" + i, busy(0.2));
-        }
-        List<Pod> fleet = new ArrayList<>(pods(3));
-        fleet.add(Pod.ready("cold", "h", 9000, clock.instant()));
-        Candidates set = router.candidates(fleet);
+        Candidates set = threeWarmPodsAndOneCold(router);
         // Warm pods hold 100 requests each and the cold pod none: it drains as fast as it is fed, so it takes
         // twice its fair share (the upper bound; (100 + 1) / (0 + 1) is far above it).
         List<PodSelection> held = new ArrayList<>();
@@ -504,14 +499,9 @@ class FaultToleranceTest extends VirtualClockRouterTest {
     @Test
     void boundedColdShareIsProportionalToTheInFlightRatioInsideItsBounds() {
         Router router = track(defaults(new LeastKvCacheStrategy()).coldStartInFlightCap(Integer.MAX_VALUE).build());
-        for (int i = 0; i < 3; i++) {
-            source.answers.put("pod-" + i, busy(0.2));
-        }
-        List<Pod> fleet = new ArrayList<>(pods(3));
-        fleet.add(Pod.ready("cold", "h", 9000, clock.instant()));
-        Candidates set = router.candidates(fleet);
-        // Warm pods hold 5 each, the cold pod 11: factor (5 + 1) / (11 + 1) = 0.5 is the bound; with 2 held by
-        // the cold pod the factor is (5 + 1) / (2 + 1) = 2; with 5 each, exactly the fair share.
+        Candidates set = threeWarmPodsAndOneCold(router);
+        // Warm pods hold 5 each. With 5 held by the cold pod too the factor is exactly 1 (the fair share); with 2
+        // it is (5 + 1) / (2 + 1) = 2, the upper bound.
         List<PodSelection> warmHeld = new ArrayList<>();
         for (int i = 0; i < 15; i++) {
             warmHeld.add(router.selectPod(REQ, router.candidates(pods(3))));
@@ -530,6 +520,16 @@ class FaultToleranceTest extends VirtualClockRouterTest {
             coldHeld.forEach(s -> s.complete(Outcome.SUCCESS, 1));
         }
         warmHeld.forEach(s -> s.complete(Outcome.SUCCESS, 1));
+    }
+
+    /** Three warm pods with metrics and a never-scraped pod "cold", as one candidate set of {@code router}. */
+    private Candidates threeWarmPodsAndOneCold(Router router) {
+        for (int i = 0; i < 3; i++) {
+            source.answers.put("pod-" + i, busy(0.2));
+        }
+        List<Pod> fleet = new ArrayList<>(pods(3));
+        fleet.add(Pod.ready("cold", "h", 9000, clock.instant()));
+        return router.candidates(fleet);
     }
 
     /** Selects on {@code set} until the cold pod holds {@code n} requests, completing every other pick at once. */

@@ -159,7 +159,7 @@ final class AibrixPrefixCache implements SelectionStrategy {
      * A uniformly random ready candidate among those running {@code min} requests; a pass when concurrent
      * selections moved every count since {@code min} was read (the router then picks at random).
      */
-    private static long leastRequest(CandidateView v, int min) {
+    static long leastRequest(CandidateView v, int min) { // shared with AibrixTuned
         int ties = 0;
         int chosen = -1;
         for (int i = 0, n = v.size(); i < n; i++) {
@@ -170,7 +170,7 @@ final class AibrixPrefixCache implements SelectionStrategy {
         return chosen < 0 ? PASS : SelectionStrategy.chosen(chosen);
     }
 
-    private static int running(CandidateView v, int i) {
+    static int running(CandidateView v, int i) {
         return Math.max(0, v.inFlight(i));
     }
 

@@ -1,5 +1,8 @@
 package io.podrouter.bench.cachepeers;
 
+import static io.podrouter.bench.cachepeers.AibrixPrefixCache.leastRequest;
+import static io.podrouter.bench.cachepeers.AibrixPrefixCache.running;
+
 import io.podrouter.api.InferenceRequest;
 import io.podrouter.api.strategy.CandidateView;
 import io.podrouter.api.strategy.SelectionStrategy;
@@ -116,25 +119,6 @@ final class AibrixTuned extends LearningPeer {
             }
         }
         return leastRequest(v, min);
-    }
-
-    /**
-     * A uniformly random ready candidate among those running {@code min} requests; a pass when concurrent
-     * selections moved every count since {@code min} was read (the router then picks at random).
-     */
-    private static long leastRequest(CandidateView v, int min) {
-        int ties = 0;
-        int chosen = -1;
-        for (int i = 0, n = v.size(); i < n; i++) {
-            if (v.isReady(i) && running(v, i) == min && v.random().nextInt(++ties) == 0) {
-                chosen = i;
-            }
-        }
-        return chosen < 0 ? PASS : SelectionStrategy.chosen(chosen);
-    }
-
-    private static int running(CandidateView v, int i) {
-        return Math.max(0, v.inFlight(i));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.podrouter.core;
 
 import io.podrouter.core.internal.telemetry.RouterLog;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -287,7 +288,8 @@ class PackageLayoutTest {
                 .collect(Collectors.toList());
     }
 
-    private static String packageOf(Source s) {
+    /** The package {@code s} declares; null for a file without a package declaration (module-info.java). */
+    private static @Nullable String packageOf(Source s) {
         Matcher m = PACKAGE.matcher(code(s.text()));
         return m.find() ? m.group(1) : null;
     }

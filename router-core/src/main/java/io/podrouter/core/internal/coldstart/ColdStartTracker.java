@@ -11,10 +11,10 @@ import java.util.Map;
 import java.util.concurrent.Executor;
 
 /**
- * <b>Internal: not API, not exported by the module.</b> The cold-start lifecycle, one per (pod, model): a pod is cold for a model from Ready until its first
- * metrics for that model and, with warm-up configured, until the pod's warm-up succeeded or gave up. A
- * pod that serves two models and has metrics for one is still cold for the other (its table treats it as
- * cold: bounded share and burst guard), not "suspect".
+ * <b>Internal: not API, not exported by the module.</b> The cold-start lifecycle, one per (pod, model): a
+ * pod is cold for a model from Ready until its first metrics for that model and, with warm-up configured,
+ * until the pod's warm-up succeeded or gave up. A pod that serves two models and has metrics for one is
+ * still cold for the other (its table treats it as cold: bounded share and burst guard), not "suspect".
  *
  * <p>What is per pod: the warm-up (it probes the server, not a model), the first metrics of any model
  * (what {@code pod_coldstart_duration_seconds} and {@link RouterEventListener#firstMetrics} report), and

@@ -31,7 +31,7 @@ public interface MonitoredPod {
     /** Whether outlier detection ejected the pod (a volatile read). */
     boolean isEjected();
 
-    /** Set by {@link OutlierDetector} under its monitor; the pod's next discovery update does not clear it. */
+    /** Set by {@link OutlierDetector} under its monitor, and cleared by it once the ejection time is over. */
     void setEjected(boolean ejected);
 
     /** Whether the stall detector distrusts the pod (a volatile read). */

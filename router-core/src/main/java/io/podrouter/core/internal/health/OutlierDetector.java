@@ -110,7 +110,8 @@ public final class OutlierDetector {
         } else if (outcome == Outcome.FAILURE) {
             health.failures.increment();
             fleetFailures.increment();
-            if (OutlierRules.crossesConsecutiveFailures(health.consecutiveFailures.incrementAndGet(), cfg) && !h.isEjected()) {
+            if (OutlierRules.crossesConsecutiveFailures(health.consecutiveFailures.incrementAndGet(), cfg)
+                    && !h.isEjected()) {
                 tryEject(h, EjectionReason.CONSECUTIVE_FAILURES, clock.millis());
             }
         }

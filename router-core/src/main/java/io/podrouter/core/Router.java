@@ -14,8 +14,20 @@ import io.podrouter.api.PodSelector;
 import io.podrouter.api.RejectReason;
 import io.podrouter.api.RouterEventListener;
 import io.podrouter.api.strategy.SelectionStrategy;
+import io.podrouter.core.internal.coldstart.ColdStartConfig;
+import io.podrouter.core.internal.health.OutlierDetector;
+import io.podrouter.core.internal.health.StallDetector;
+import io.podrouter.core.internal.select.InFlightLedger;
+import io.podrouter.core.internal.select.SelectionPipeline;
+import io.podrouter.core.internal.table.CandidateSet;
+import io.podrouter.core.internal.table.InFlightCounters;
+import io.podrouter.core.internal.table.MetricsReader;
+import io.podrouter.core.internal.table.MetricsTable;
+import io.podrouter.core.internal.table.PodHandle;
+import io.podrouter.core.internal.table.TableBuilder;
+import io.podrouter.core.internal.telemetry.RouterTelemetry;
+import io.podrouter.core.internal.telemetry.SafeListener;
 import io.podrouter.core.telemetry.PrometheusExposition;
-import io.podrouter.core.internal.RouterTelemetry;
 import io.podrouter.core.telemetry.TelemetrySnapshot;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -110,10 +122,10 @@ public final class Router implements PodSelector, AutoCloseable {
     /** Default {@link Builder#coldStartInFlightCap}. */
     public static final int DEFAULT_COLD_START_IN_FLIGHT_CAP = 8;
 
-    /** Strategy name reported for the router's own uniformly random last resort. */
-    public static final String LAST_RESORT_NAME = "random";
-    /** Strategy name reported for an {@linkplain Fallback#ADMISSION_OVERFLOW admission overflow}. */
-    public static final String OVERFLOW_NAME = "least-loaded";
+    /** Strategy name reported for the router's own uniformly random last resort: {@value}. */
+    public static final String LAST_RESORT_NAME = SelectionPipeline.LAST_RESORT_NAME;
+    /** Strategy name reported for an {@linkplain Fallback#ADMISSION_OVERFLOW admission overflow}: {@value}. */
+    public static final String OVERFLOW_NAME = SelectionPipeline.OVERFLOW_NAME;
 
     private static final int WARMUP_THREADS = 4;
     private static final int AD_HOC_SETS = 64;
@@ -171,11 +183,11 @@ public final class Router implements PodSelector, AutoCloseable {
         this.ownWarmupExecutor = ownPool;
         RouterEventListener events = listener != null ? listener : new RouterEventListener() { };
         this.outliers = b.outlierDetection == null ? null : new OutlierDetector(b.outlierDetection, b.clock, telemetry,
-                events, () -> sets.asMap().keySet().stream().map(s -> s.handles).toList());
+                events, () -> sets.asMap().keySet().stream().map(CandidateSet::handles).toList());
         this.stalls = new StallDetector(b.stallTimeout, telemetry, events);
         this.ledger = b.maxInFlightAge.isZero() ? null : new InFlightLedger(b.maxInFlightAge.toMillis(), telemetry);
         // The cold-share and burst-guard rules (which chains get them by default) live here and in
-        // MetricsTable.coldPick / admit.
+        // MetricsTable.coldPick / admit (internal.table).
         // The burst guard's default applies to chains that do not back off from a warming pod: metric rankings
         // (metrics lag) and affinity (ignores load). Round-robin and least-request keep their own logic for cold
         // pods (least-request counts in-flight at selection, so it cannot burst), and on the simulator suite the
@@ -185,12 +197,11 @@ public final class Router implements PodSelector, AutoCloseable {
         boolean boundedColdShare = b.boundedColdShare && chain[0].ranksByMetrics();
         ColdStartConfig cold = new ColdStartConfig(b.slowStart, b.predictor, b.warmup, warmupExecutor, coldCap,
                 telemetry, listener);
-        this.tableBuilder = new TableBuilder(new MetricsReader(metricsSource, b.maxMetricsAge, b.logInterval), cold, b.random);
-        StrategyFaults faults = new StrategyFaults(chain);
-        Completions completions = new Completions(countsTokens, observers, faults, stalls, outliers, telemetry, listener);
+        this.tableBuilder = new TableBuilder(new MetricsReader(metricsSource, b.maxMetricsAge, b.logInterval), cold,
+                b.random, b.clock);
         boolean admits = coldCap != Integer.MAX_VALUE || b.slowStart.enabled() || b.warmup != null;
         this.pipeline = new SelectionPipeline(chain, observers, countsTokens, boundedColdShare, admits, b.random,
-                b.clock, telemetry, listener, faults, ledger, completions);
+                b.clock, telemetry, listener, ledger, stalls, outliers);
         this.refreshLoop = new RefreshLoop(b.refreshInterval, b.scheduler, this::refreshMetrics);
     }
 
@@ -202,7 +213,8 @@ public final class Router implements PodSelector, AutoCloseable {
     @Override
     public Candidates candidates(@Nullable Collection<Pod> pods) {
         if (pods == null || pods.isEmpty()) {
-            return register(new CandidateSet(this, serials.incrementAndGet(), new PodHandle[0], List.of(), null));
+            return register(new CandidateSet(this, tableBuilder, serials.incrementAndGet(), new PodHandle[0], List.of(),
+                    null));
         }
         List<Pod> list = new ArrayList<>(pods.size());
         Set<String> ids = new HashSet<>();
@@ -223,7 +235,7 @@ public final class Router implements PodSelector, AutoCloseable {
             hs[k] = h;
         }
         List<Pod> view = Collections.unmodifiableList(list);
-        return register(new CandidateSet(this, serials.incrementAndGet(), hs, view, prepare(view)));
+        return register(new CandidateSet(this, tableBuilder, serials.incrementAndGet(), hs, view, prepare(view)));
     }
 
     /** Each strategy's prepared state for a new candidate set, as (strategy, state) pairs, or null when none. */
@@ -316,18 +328,10 @@ public final class Router implements PodSelector, AutoCloseable {
         if (candidates == null || candidates.size() == 0) {
             throw new NoPodAvailableException(request.model(), 0, null);
         }
-        if (!(candidates instanceof CandidateSet) || ((CandidateSet) candidates).owner != this) {
+        if (!(candidates instanceof CandidateSet) || !((CandidateSet) candidates).isOwnedBy(this)) {
             throw new IllegalArgumentException("candidates: not created by this router (expected: router.candidates(pods))");
         }
         return ((CandidateSet) candidates).table(request.model());
-    }
-
-    /**
-     * Builds a fresh table; called on first use of a (set, model) pair (with {@code previous} null) and
-     * by refreshes (with the table being replaced).
-     */
-    MetricsTable buildTable(String model, PodHandle[] members, @Nullable MetricsTable previous) {
-        return tableBuilder.build(model, members, clock.instant(), previous);
     }
 
     /**
@@ -350,7 +354,7 @@ public final class Router implements PodSelector, AutoCloseable {
         // In creation order, not the weak-key map's order: table builds feed the predictor, whose learning
         // depends on the order it sees pods in, and the same inputs must give the same routing.
         List<CandidateSet> ordered = new ArrayList<>(sets.asMap().keySet());
-        ordered.sort((a, b) -> Long.compare(a.serial, b.serial));
+        ordered.sort((a, b) -> Long.compare(a.serial(), b.serial()));
         for (CandidateSet set : ordered) {
             set.refresh();
         }
@@ -374,9 +378,9 @@ public final class Router implements PodSelector, AutoCloseable {
             }
             // Gauges counted from the pods the router knows now: a pod forgotten while ejected or stalled
             // leaves them with it.
-            ejected += h.ejected ? 1 : 0;
-            stalled += h.stalled ? 1 : 0;
-            pods.put(h.id, new TelemetrySnapshot.PodTelemetry(h.selections.sum(), Math.max(0, h.inFlight())));
+            ejected += h.isEjected() ? 1 : 0;
+            stalled += h.isStalled() ? 1 : 0;
+            pods.put(h.id(), new TelemetrySnapshot.PodTelemetry(h.selections(), Math.max(0, h.inFlight())));
         }
         return telemetry.snapshot(cold, ejected, stalled, pods);
     }
@@ -400,7 +404,7 @@ public final class Router implements PodSelector, AutoCloseable {
     /** Whether the pod with this id is ejected by outlier detection now; false when unknown (or null). */
     public boolean isEjected(@Nullable String podId) {
         PodHandle h = podId == null ? null : handles.getIfPresent(podId);
-        return h != null && h.ejected;
+        return h != null && h.isEjected();
     }
 
     /**
@@ -409,7 +413,7 @@ public final class Router implements PodSelector, AutoCloseable {
      */
     public boolean isStalled(@Nullable String podId) {
         PodHandle h = podId == null ? null : handles.getIfPresent(podId);
-        return h != null && h.stalled;
+        return h != null && h.isStalled();
     }
 
     /**
@@ -451,11 +455,7 @@ public final class Router implements PodSelector, AutoCloseable {
         closed = true;
         refreshLoop.close();
         for (PodHandle h : handles.asMap().values()) {
-            synchronized (h) {
-                if (h.warmup != null) {
-                    h.warmup.cancel();
-                }
-            }
+            h.cancelWarmup();
         }
         if (ownWarmupExecutor != null) {
             ownWarmupExecutor.shutdownNow();

@@ -1,6 +1,8 @@
 /**
  * The router: {@link io.podrouter.core.Router} implements {@link io.podrouter.api.PodSelector} over
- * router-owned per-pod state and immutable per-model metric tables.
+ * router-owned per-pod state and immutable per-model metric tables; {@link io.podrouter.core.Router.Builder}
+ * (settings in {@link io.podrouter.core.AbstractRouterBuilder}) configures it, and
+ * {@link io.podrouter.core.OutlierDetection} holds the outlier-detection settings.
  *
  * <p><b>Hot path.</b> A selection reads an immutable {@code MetricsTable} (primitive arrays, one entry
  * per candidate) through a volatile field, runs the strategy chain over it, increments the chosen pod's
@@ -12,21 +14,34 @@
  * demand via {@link io.podrouter.core.Router#refreshMetrics()}. In-flight counters live in int chunks
  * owned by the router ({@code InFlightCounters}), one cache line per pod, at a constant stride for scans.
  *
- * <p><b>Layout, one owner per concern.</b> {@code Router} is the facade (candidate sets, the three
- * {@code selectPod} overloads, telemetry, close) and {@code AbstractRouterBuilder} its settings.
- * {@code SelectionPipeline} makes a selection: cold share, chain, ejection/stall re-check, admission,
- * overflow, in that order. {@code Completions} runs a completion's hooks (token ledger, observing strategies,
- * stall progress, burst guard, outlier detection, telemetry and listener); {@code InFlightLedger}'s reclaim
- * completes abandoned selections through the same hooks. {@code RefreshLoop} schedules
- * {@code Router.refreshMetrics}, which runs {@code OutlierDetector} (per-pod {@code Health} monitors, two
- * rules, one veto), {@code StallDetector}, the ledger's reclaim, and the table builds ({@code TableBuilder},
- * {@code ColdStartTracker} per (pod, model), {@code MetricsReader}) into {@code MetricsTable} /
- * {@code TableColumns}. Per-pod state is {@code PodHandle}.
+ * <p><b>Layout, one owner per concern.</b> This package is the facade: {@code Router} (candidate sets, the
+ * three {@code selectPod} overloads, the refresh, telemetry, close), its builder, and {@code RefreshLoop},
+ * which schedules {@code Router.refreshMetrics}. Cold-start settings and predictors are in
+ * {@code io.podrouter.core.coldstart}, the telemetry snapshot and Prometheus exposition in
+ * {@code io.podrouter.core.telemetry}; the module exports these three packages only. The rest is internal,
+ * not exported, in {@code io.podrouter.core.internal.*}, one package per concern:
+ * <ul>
+ *   <li>{@code select}: {@code SelectionPipeline} (cold share, chain, ejection/stall re-check, admission,
+ *       overflow), the selection it returns, its completion hooks ({@code Completions}) and the
+ *       {@code InFlightLedger} that reclaims abandoned selections through the same hooks;</li>
+ *   <li>{@code table}: per-pod state ({@code PodHandle}, {@code InFlightCounters}), candidate sets, and the
+ *       table builds ({@code TableBuilder}, {@code MetricsReader}) into {@code MetricsTable} /
+ *       {@code TableColumns};</li>
+ *   <li>{@code health}: {@code OutlierDetector} (per-pod {@code Health} monitors, two rules, one veto) and
+ *       {@code StallDetector}, both run by the refresh;</li>
+ *   <li>{@code coldstart}: {@code ColdStartTracker} per (pod, model), the per-pod {@code ColdStartState} and
+ *       the warm-up;</li>
+ *   <li>{@code telemetry}: the live counters ({@code RouterTelemetry}), the listener wrapper, the per-pod log
+ *       limiter.</li>
+ * </ul>
  *
- * <p>Cold-start building blocks are in {@code io.podrouter.core.coldstart}, telemetry in
- * {@code io.podrouter.core.telemetry}; neither depends on this package. {@code io.podrouter.core.internal}
- * holds what these packages share and is not API. The Prometheus scraper for vLLM
- * and SGLang pods is a separate artifact, {@code podrouter-prometheus} ({@code io.podrouter.prometheus}).
+ * <p><b>Imports run one way</b>, in this order: this package, {@code internal.select}, {@code internal.table},
+ * {@code internal.health}, {@code internal.coldstart}, {@code internal.telemetry}, {@code coldstart},
+ * {@code telemetry}; a package imports only packages after it, and the internal packages import one type of
+ * this package, the settings value {@code OutlierDetection} (which imports nothing of router-core). A unit
+ * test ({@code PackageLayoutTest}) checks the order and that no main source file exceeds 500 lines. The
+ * Prometheus scraper for vLLM and SGLang pods is a separate artifact, {@code podrouter-prometheus}
+ * ({@code io.podrouter.prometheus}).
  */
 @NullMarked
 package io.podrouter.core;

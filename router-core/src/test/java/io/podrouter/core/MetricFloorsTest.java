@@ -9,6 +9,8 @@ import io.podrouter.api.PodSelection;
 import io.podrouter.api.RandomSource;
 import io.podrouter.api.strategy.SelectionStrategy;
 import io.podrouter.core.coldstart.SlowStart;
+import io.podrouter.core.internal.table.CandidateSet;
+import io.podrouter.core.internal.table.MetricsTable;
 import io.podrouter.strategies.LeastKvCacheStrategy;
 import io.podrouter.strategies.LeastLatencyStrategy;
 import org.junit.jupiter.api.Test;

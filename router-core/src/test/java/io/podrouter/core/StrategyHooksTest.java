@@ -10,6 +10,8 @@ import io.podrouter.api.PodSelection;
 import io.podrouter.api.RandomSource;
 import io.podrouter.api.strategy.CandidateView;
 import io.podrouter.api.strategy.SelectionStrategy;
+import io.podrouter.core.internal.table.CandidateSet;
+import io.podrouter.core.internal.table.MetricsTable;
 import io.podrouter.strategies.LeastKvCacheStrategy;
 import io.podrouter.strategies.compose.CacheAware;
 import io.podrouter.strategies.compose.PrefixCacheScorer;

@@ -13,6 +13,10 @@ public final class RandomStrategy implements SelectionStrategy {
     /** The strategy's name in results and telemetry. */
     public static final String NAME = "random";
 
+    /** The strategy; it has no settings and no state. */
+    public RandomStrategy() {
+    }
+
     @Override
     public String name() {
         return NAME;

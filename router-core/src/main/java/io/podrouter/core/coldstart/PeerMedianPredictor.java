@@ -40,6 +40,10 @@ public final class PeerMedianPredictor implements MetricsPredictor {
 
     private volatile @Nullable Medians last;
 
+    /** A predictor with nothing memoised yet; it keeps no other state. */
+    public PeerMedianPredictor() {
+    }
+
     @Override
     public @Nullable PodMetrics predict(PredictionInput input) {
         List<PodMetrics> peers = input.peers();

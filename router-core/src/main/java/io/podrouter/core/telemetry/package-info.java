@@ -6,8 +6,9 @@
  * ({@link io.podrouter.core.telemetry.PrometheusExposition}). For Micrometer, see the
  * {@code router-micrometer} module.
  *
- * <p>The live counters behind the snapshot are the router's own (in {@code io.podrouter.core.internal},
- * which is not API); applications read them only through {@code Router.telemetry()}.
+ * <p>The live counters behind the snapshot are the router's own (in
+ * {@code io.podrouter.core.internal.telemetry}, which is not API and not exported by the module);
+ * applications read them only through {@code Router.telemetry()}.
  *
  * <p>Depends only on {@code io.podrouter.api} and the JDK.
  */

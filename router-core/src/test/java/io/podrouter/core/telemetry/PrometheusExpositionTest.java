@@ -4,7 +4,7 @@ import io.podrouter.api.Fallback;
 import io.podrouter.api.MissingReason;
 import io.podrouter.api.Outcome;
 import io.podrouter.api.WarmupOutcome;
-import io.podrouter.core.internal.RouterTelemetry;
+import io.podrouter.core.internal.telemetry.RouterTelemetry;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

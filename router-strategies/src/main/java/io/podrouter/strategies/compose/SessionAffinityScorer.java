@@ -24,6 +24,10 @@ import java.util.List;
  */
 public final class SessionAffinityScorer implements Scorer {
 
+    /** The scorer; it has no settings and no state. */
+    public SessionAffinityScorer() {
+    }
+
     /** True: the score is for what the pod holds, not for its load. */
     @Override
     public boolean keepsAffinity() {

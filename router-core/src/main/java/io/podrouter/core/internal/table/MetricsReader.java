@@ -1,30 +1,31 @@
-package io.podrouter.core;
+package io.podrouter.core.internal.table;
 
 import io.podrouter.api.MetricsLookup;
 import io.podrouter.api.MetricsSource;
 import io.podrouter.api.MissingReason;
 import io.podrouter.api.Pod;
 import io.podrouter.api.PodMetrics;
+import io.podrouter.core.internal.telemetry.RouterLog;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Asks the {@link MetricsSource} about one pod and turns every possible answer, including exceptions,
- * nulls, invalid values and stale snapshots, into a {@link MetricsState}. Logs a pod's state changes,
- * never one line per request, and at most one line per pod per {@code logInterval} (a source flapping
- * between present, missing and throwing on every refresh would otherwise write thousands of lines a
- * second, the "metric not found" flood of the AIBrix cold-start article): the next line a pod gets
- * carries how many changes were not logged, and a summary line per interval counts the suppressed
- * changes of all pods. A source's exception is logged with its stack trace on the pod's line. Thread-safe.
+ * <b>Internal: not API, not exported by the module.</b> Asks the {@link MetricsSource} about one pod and
+ * turns every possible answer, including exceptions, nulls, invalid values and stale snapshots, into a
+ * {@code MetricsState}. Logs a pod's state changes, never one line per request, and at most one line per
+ * pod per {@code logInterval} (a source flapping between present, missing and throwing on every refresh would
+ * otherwise write thousands of lines a second, the "metric not found" flood of the AIBrix cold-start
+ * article): the next line a pod gets carries how many changes were not logged, and a summary line per
+ * interval counts the suppressed changes of all pods. A source's exception is logged with its stack trace on
+ * the pod's line. Thread-safe.
  */
-final class MetricsReader {
+public final class MetricsReader {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Router.class);
+    private static final Logger LOG = RouterLog.logger();
 
     private final MetricsSource source;
     private final Duration maxAge;
@@ -32,7 +33,12 @@ final class MetricsReader {
     private final AtomicLong suppressedSinceSummary = new AtomicLong();
     private final AtomicLong nextSummaryMillis = new AtomicLong(Long.MIN_VALUE);
 
-    MetricsReader(MetricsSource source, Duration maxAge, Duration logInterval) {
+    /**
+     * @param source      the user's metrics source
+     * @param maxAge      snapshots observed longer ago count as missing with reason STALE (validated: positive)
+     * @param logInterval the least time between two lines about one pod (validated: zero or more)
+     */
+    public MetricsReader(MetricsSource source, Duration maxAge, Duration logInterval) {
         this.source = source;
         this.maxAge = maxAge;
         this.logIntervalMillis = logInterval.toMillis();

@@ -1,4 +1,4 @@
-package io.podrouter.core;
+package io.podrouter.core.internal.select;
 
 import io.podrouter.api.Fallback;
 import io.podrouter.api.InferenceRequest;
@@ -6,6 +6,7 @@ import io.podrouter.api.MissingReason;
 import io.podrouter.api.Outcome;
 import io.podrouter.api.Pod;
 import io.podrouter.api.PodSelection;
+import io.podrouter.core.internal.table.PodHandle;
 import org.jspecify.annotations.Nullable;
 
 import java.lang.invoke.MethodHandles;

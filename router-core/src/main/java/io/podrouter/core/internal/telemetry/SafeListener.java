@@ -1,4 +1,4 @@
-package io.podrouter.core;
+package io.podrouter.core.internal.telemetry;
 
 import io.podrouter.api.EjectionReason;
 import io.podrouter.api.Fallback;
@@ -17,11 +17,11 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Wraps a user's {@link RouterEventListener} so that its exceptions never reach the router: each is
- * caught and logged once per listener method. Thread-safe; adds one call and a try block per event,
- * no allocation.
+ * <b>Internal: not API, not exported by the module.</b> Wraps a user's {@link RouterEventListener} so that
+ * its exceptions never reach the router: each is caught and logged once per listener method. Thread-safe;
+ * adds one call and a try block per event, no allocation.
  */
-final class SafeListener implements RouterEventListener {
+public final class SafeListener implements RouterEventListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(SafeListener.class);
 
@@ -29,7 +29,7 @@ final class SafeListener implements RouterEventListener {
     private final Set<String> logged = ConcurrentHashMap.newKeySet();
 
     /** @param delegate the user's listener; null throws {@link NullPointerException} */
-    SafeListener(RouterEventListener delegate) {
+    public SafeListener(RouterEventListener delegate) {
         this.delegate = Objects.requireNonNull(delegate, "eventListener: null (expected: a RouterEventListener)");
     }
 

@@ -1,4 +1,4 @@
-package io.podrouter.core;
+package io.podrouter.core.internal.select;
 
 import io.podrouter.api.Fallback;
 import io.podrouter.api.MissingReason;

@@ -1,32 +1,37 @@
-package io.podrouter.core;
+package io.podrouter.core.internal.select;
 
+import io.podrouter.core.internal.telemetry.RouterLog;
+import io.podrouter.core.internal.telemetry.RouterTelemetry;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.util.Iterator;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The selections not yet seen completed, kept when a maximum in-flight age is set, and their reclaim: a
- * selection older than the age is completed as {@code CANCELLED} (latency -1) through {@link Completions},
+ * <b>Internal: not API, not exported by the module.</b> The selections not yet seen completed, kept when a maximum in-flight age is set, and their reclaim: a
+ * selection older than the age is completed as {@code CANCELLED} (latency -1) through {@code Completions},
  * like any other completion. Thread-safe: selections are added lock-free ({@link ConcurrentLinkedQueue});
  * {@link #reclaim} runs on the refresh.
  */
-final class InFlightLedger {
+public final class InFlightLedger {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Router.class);
+    private static final Logger LOG = RouterLog.logger();
 
     private final ConcurrentLinkedQueue<Selection.Tracked> open = new ConcurrentLinkedQueue<>();
     private final long maxAgeMillis;
     /** A full sweep for completed selections at most this often: an eighth of the age, at least 1 s. */
     private final long sweepIntervalMillis;
-    private final io.podrouter.core.internal.RouterTelemetry telemetry;
+    private final RouterTelemetry telemetry;
     private final AtomicBoolean logged = new AtomicBoolean();
     // Refresh only; a race between two concurrent refreshes costs one extra sweep.
     private volatile long lastSweepMillis = Long.MIN_VALUE / 2;
 
-    InFlightLedger(long maxAgeMillis, io.podrouter.core.internal.RouterTelemetry telemetry) {
+    /**
+     * @param maxAgeMillis the maximum in-flight age (the builder's, validated positive when a ledger is made)
+     * @param telemetry    counts each reclaim
+     */
+    public InFlightLedger(long maxAgeMillis, RouterTelemetry telemetry) {
         this.maxAgeMillis = maxAgeMillis;
         this.sweepIntervalMillis = Math.max(1_000, maxAgeMillis / 8);
         this.telemetry = telemetry;
@@ -42,9 +47,9 @@ final class InFlightLedger {
      * queue is in selection order (to within concurrent selections), so each refresh walks it only from
      * the head to the first open selection that is young enough: O(reclaimed + completed at the head), not
      * O(open). Completed selections behind a young one are dropped by a full sweep at most every
-     * {@link #sweepIntervalMillis}, which bounds the queue to that interval's selections plus the open ones.
+     * {@code sweepIntervalMillis}, which bounds the queue to that interval's selections plus the open ones.
      */
-    void reclaim(long now) {
+    public void reclaim(long now) {
         long oldest = now - maxAgeMillis;
         boolean sweep = now - lastSweepMillis >= sweepIntervalMillis;
         if (sweep) {

@@ -1,10 +1,15 @@
-package io.podrouter.core;
+package io.podrouter.core.internal.telemetry;
 
 /**
- * At most one log line per interval for one pod, counting the lines it held back so the next one can
- * say so. Thread-safe (its monitor; taken only when a pod's state changes, never per request).
+ * <b>Internal: not API, not exported by the module.</b> At most one log line per interval for one pod,
+ * counting the lines it held back so the next one can say so. Thread-safe (its monitor; taken only when a
+ * pod's state changes, never per request).
  */
-final class PodLogLimiter {
+public final class PodLogLimiter {
+
+    /** A limiter that allows the first line at any time. */
+    public PodLogLimiter() {
+    }
 
     private long nextMillis = Long.MIN_VALUE;
     private int suppressed;
@@ -12,9 +17,9 @@ final class PodLogLimiter {
     /**
      * Whether a line may be written at {@code nowMillis}: the number of lines suppressed since the last
      * one written (0 or more), or -1 when this one must be suppressed too. An interval of 0 allows every
-     * line.
+     * line; a negative interval behaves as 0.
      */
-    synchronized int tryAcquire(long nowMillis, long intervalMillis) {
+    public synchronized int tryAcquire(long nowMillis, long intervalMillis) {
         if (nextMillis != Long.MIN_VALUE && nowMillis < nextMillis) {
             suppressed++;
             return -1;

@@ -1,9 +1,9 @@
-package io.podrouter.core;
+package io.podrouter.core.internal.select;
 
 import io.podrouter.api.strategy.SelectionStrategy;
+import io.podrouter.core.internal.telemetry.RouterLog;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class StrategyFaults {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Router.class);
+    private static final Logger LOG = RouterLog.logger();
 
     private final SelectionStrategy[] chain;
     private final AtomicBoolean[] logged;

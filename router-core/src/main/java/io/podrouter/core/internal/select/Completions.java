@@ -1,11 +1,14 @@
-package io.podrouter.core;
+package io.podrouter.core.internal.select;
 
 import io.podrouter.api.InferenceRequest;
 import io.podrouter.api.Outcome;
 import io.podrouter.api.Pod;
 import io.podrouter.api.RouterEventListener;
 import io.podrouter.api.strategy.SelectionStrategy;
-import io.podrouter.core.internal.RouterTelemetry;
+import io.podrouter.core.internal.health.OutlierDetector;
+import io.podrouter.core.internal.health.StallDetector;
+import io.podrouter.core.internal.table.PodHandle;
+import io.podrouter.core.internal.telemetry.RouterTelemetry;
 import org.jspecify.annotations.Nullable;
 
 import java.util.ArrayList;
@@ -63,7 +66,7 @@ final class Completions {
         if (stalls.enabled()) {
             list.add((h, pod, d, cold, outcome, latency, request) -> {
                 if (outcome == Outcome.SUCCESS) {
-                    h.progress.answered(latency);
+                    h.progress().answered(latency);
                 }
             });
         }

@@ -1,12 +1,13 @@
-package io.podrouter.core;
+package io.podrouter.core.internal.health;
 
 import io.podrouter.api.EjectionReason;
 import io.podrouter.api.Outcome;
 import io.podrouter.api.RouterEventListener;
-import io.podrouter.core.internal.RouterTelemetry;
+import io.podrouter.core.OutlierDetection;
+import io.podrouter.core.internal.telemetry.RouterLog;
+import io.podrouter.core.internal.telemetry.RouterTelemetry;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.time.InstantSource;
@@ -15,25 +16,26 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 /**
- * Applies {@link OutlierDetection} to the outcomes a router's selections report.
+ * <b>Internal: not API, not exported by the module.</b> Applies {@link OutlierDetection} to the outcomes a
+ * router's selections report.
  *
  * <p>Each pod has a {@link Health} monitor: a consecutive-failure count, the counters of the interval in
  * progress and the counts of the last complete interval, swapped at each interval (the shape of gRPC's
  * outlier-detection address tracker). Two rules read them: consecutive failures (checked when a completion
  * crosses the threshold) and failure rate (checked at each interval swap). Both go through
- * {@link #tryEject}, where the cap and the "others fail too" veto ({@link OutlierRules}) are decided.
+ * {@code tryEject}, where the cap and the "others fail too" veto ({@code OutlierRules}) are decided.
  *
  * <p>Locking: counting is lock-free (LongAdders; the fleet counters too). The detector's monitor is taken
  * only to eject (once per run of failures that reaches the threshold, and at most once per pod per interval
  * for a pod whose ejection was turned down) and by the refresh's {@link #evaluate}. The selection path only
- * reads {@link PodHandle#ejected}. Thread-safe.
+ * reads {@link MonitoredPod#isEjected()}. Thread-safe.
  */
-final class OutlierDetector {
+public final class OutlierDetector {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Router.class);
+    private static final Logger LOG = RouterLog.logger();
 
-    /** A pod's outcome counters and ejection state. */
-    static final class Health {
+    /** A pod's outcome counters and ejection state; thread-safe (adders, atomics, volatiles, the detector's monitor). */
+    public static final class Health {
         final AtomicInteger consecutiveFailures = new AtomicInteger();
         // The interval in progress. LongAdders: completions on one pod from several threads must not contend.
         final LongAdder successes = new LongAdder();
@@ -41,14 +43,18 @@ final class OutlierDetector {
         // The last complete interval; written at the swap, under the detector's monitor.
         volatile long lastSuccesses;
         volatile long lastFailures;
-        /** Written by the detector under its monitor, and reset by {@link PodHandle#update} on a new Ready period. */
+        /** Written by the detector under its monitor, and reset by {@link #reset()} on a new Ready period. */
         volatile long ejectedUntilMillis;
         // Guarded by the detector.
         int ejections;
         @Nullable EjectionReason reason;
 
+        /** Counters at zero, not ejected. */
+        public Health() {
+        }
+
         /** Forgets every count: a new Ready period is a new server process. */
-        void reset() {
+        public void reset() {
             consecutiveFailures.set(0);
             successes.reset();
             failures.reset();
@@ -63,7 +69,7 @@ final class OutlierDetector {
     private final RouterTelemetry telemetry;
     private final RouterEventListener listener;
     /** Each live candidate set's handles: the cap and the recency veto are decided per set. */
-    private final Supplier<? extends Iterable<PodHandle[]>> candidateSets;
+    private final Supplier<? extends Iterable<? extends MonitoredPod[]>> candidateSets;
     // The interval in progress, fleet-wide; counted on every completion: LongAdders, not one contended word.
     private final LongAdder fleetSuccesses = new LongAdder();
     private final LongAdder fleetFailures = new LongAdder();
@@ -72,8 +78,15 @@ final class OutlierDetector {
     private long lastFleetFailures;
     private long nextEvaluationMillis = Long.MIN_VALUE;
 
-    OutlierDetector(OutlierDetection cfg, InstantSource clock, RouterTelemetry telemetry, RouterEventListener listener,
-                    Supplier<? extends Iterable<PodHandle[]>> candidateSets) {
+    /**
+     * @param cfg           the validated settings
+     * @param listener      receives ejections and returns (the router's wrapped listener, or a no-op)
+     * @param candidateSets the pods of each live candidate set, asked for on each ejection attempt (the cap and
+     *                      the recency veto are decided per set)
+     */
+    public OutlierDetector(OutlierDetection cfg, InstantSource clock, RouterTelemetry telemetry,
+                           RouterEventListener listener,
+                           Supplier<? extends Iterable<? extends MonitoredPod[]>> candidateSets) {
         this.cfg = cfg;
         this.clock = clock;
         this.telemetry = telemetry;
@@ -86,8 +99,8 @@ final class OutlierDetector {
      * threshold tries to eject it (later failures of the same run do not: a turned-down ejection is
      * retried once per interval by {@link #evaluate}).
      */
-    void record(PodHandle h, Outcome outcome) {
-        Health health = h.health;
+    public void record(MonitoredPod h, Outcome outcome) {
+        Health health = h.health();
         if (outcome == Outcome.SUCCESS) {
             health.successes.increment();
             fleetSuccesses.increment();
@@ -97,7 +110,8 @@ final class OutlierDetector {
         } else if (outcome == Outcome.FAILURE) {
             health.failures.increment();
             fleetFailures.increment();
-            if (OutlierRules.crossesConsecutiveFailures(health.consecutiveFailures.incrementAndGet(), cfg) && !h.ejected) {
+            if (OutlierRules.crossesConsecutiveFailures(health.consecutiveFailures.incrementAndGet(), cfg)
+                    && !h.isEjected()) {
                 tryEject(h, EjectionReason.CONSECUTIVE_FAILURES, clock.millis());
             }
         }
@@ -108,13 +122,14 @@ final class OutlierDetector {
      * applies the failure-rate rule (and retries consecutive-failure ejections that were turned down).
      * Called by the router's refresh, before tables are rebuilt.
      */
-    synchronized void evaluate(Iterable<PodHandle> handles) {
+    public synchronized void evaluate(Iterable<? extends MonitoredPod> handles) {
         long now = clock.millis();
-        for (PodHandle h : handles) {
-            if (h.ejected && now >= h.health.ejectedUntilMillis) {
-                h.ejected = false;
-                h.health.consecutiveFailures.set(0);
-                LOG.info("pod {}: ejection ended, routable again (ejected {} time(s) recently)", h.id, h.health.ejections);
+        for (MonitoredPod h : handles) {
+            if (h.isEjected() && now >= h.health().ejectedUntilMillis) {
+                h.setEjected(false);
+                h.health().consecutiveFailures.set(0);
+                LOG.info("pod {}: ejection ended, routable again (ejected {} time(s) recently)", h.id(),
+                        h.health().ejections);
                 listener.podReturned(h.pod());
             }
         }
@@ -128,8 +143,8 @@ final class OutlierDetector {
         nextEvaluationMillis = now + cfg.interval().toMillis();
         long s = 0;
         long f = 0;
-        for (PodHandle h : handles) {
-            Health health = h.health;
+        for (MonitoredPod h : handles) {
+            Health health = h.health();
             health.lastSuccesses = health.successes.sumThenReset();
             health.lastFailures = health.failures.sumThenReset();
             s += health.lastSuccesses;
@@ -141,9 +156,9 @@ final class OutlierDetector {
         fleetFailures.reset();
         lastFleetSuccesses = s;
         lastFleetFailures = f;
-        for (PodHandle h : handles) {
-            Health health = h.health;
-            if (h.ejected) {
+        for (MonitoredPod h : handles) {
+            Health health = h.health();
+            if (h.isEjected()) {
                 continue;
             }
             if (OutlierRules.failureRate(health, cfg)) {
@@ -157,26 +172,26 @@ final class OutlierDetector {
     }
 
     /** Ejects {@code h} unless it is ejected already, its candidate sets' caps are reached, or the others fail too. */
-    private synchronized void tryEject(PodHandle h, EjectionReason reason, long now) {
-        if (h.ejected) {
+    private synchronized void tryEject(MonitoredPod h, EjectionReason reason, long now) {
+        if (h.isEjected()) {
             return;
         }
         String veto = OutlierRules.veto(h, cfg, lastFleetFailures + fleetFailures.sum(),
                 lastFleetFailures + lastFleetSuccesses + fleetFailures.sum() + fleetSuccesses.sum(), candidateSets.get());
         if (veto != null) {
             telemetry.ejectionSkipped();
-            LOG.debug("pod {}: not ejected ({}): {}", h.id, reason, veto);
+            LOG.debug("pod {}: not ejected ({}): {}", h.id(), reason, veto);
             return;
         }
-        Health health = h.health;
+        Health health = h.health();
         health.ejections++;
         long millis = Math.min(cfg.baseEjectionTime().toMillis() * health.ejections,
                 cfg.maxEjectionTime().toMillis());
         health.ejectedUntilMillis = now + millis;
         health.reason = reason;
-        h.ejected = true;
+        h.setEjected(true);
         telemetry.podEjected(reason);
-        LOG.warn("pod {}: ejected for {} s ({}; ejection {} of this pod)", h.id, millis / 1000.0,
+        LOG.warn("pod {}: ejected for {} s ({}; ejection {} of this pod)", h.id(), millis / 1000.0,
                 reason == EjectionReason.CONSECUTIVE_FAILURES
                         ? cfg.consecutiveFailures() + " consecutive failures"
                         : "failure rate at or above " + cfg.failureRateThreshold(), health.ejections);

@@ -1,4 +1,4 @@
-package io.podrouter.core;
+package io.podrouter.core.internal.table;
 
 import io.podrouter.api.MetricsPredictor;
 import io.podrouter.api.Pod;
@@ -7,26 +7,29 @@ import io.podrouter.api.RandomSource;
 import io.podrouter.api.RejectReason;
 import io.podrouter.api.RouterEventListener;
 import io.podrouter.core.coldstart.SlowStart;
+import io.podrouter.core.internal.coldstart.ColdStartConfig;
+import io.podrouter.core.internal.coldstart.ColdStartTracker;
+import io.podrouter.core.internal.telemetry.RouterLog;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Builds a {@link MetricsTable}: reads every candidate's metrics, advances each (pod, model) cold-start
- * lifecycle ({@link ColdStartTracker}), predicts metrics for ready pods without them,
- * and computes the slow-start admission probabilities. Runs off the selection path, on the refresh
- * thread or on the first selection of a (candidate set, model). Thread-safe.
+ * <b>Internal: not API, not exported by the module.</b> Builds a {@link MetricsTable}: reads every
+ * candidate's metrics, advances each (pod, model) cold-start lifecycle ({@link ColdStartTracker}), predicts
+ * metrics for ready pods without them, and computes the slow-start admission probabilities. Runs off the
+ * selection path, on the refresh thread or on the first selection of a (candidate set, model). Thread-safe.
  */
-final class TableBuilder {
+public final class TableBuilder {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Router.class);
+    private static final Logger LOG = RouterLog.logger();
 
     /** Traffic weight of a pod whose warm-up has not finished (when slow start is off). */
     private static final double WARMUP_WEIGHT = SlowStart.DEFAULT_MIN_WEIGHT;
@@ -36,19 +39,31 @@ final class TableBuilder {
     private final RandomSource random;
     private final AtomicBoolean predictorFaultLogged = new AtomicBoolean();
     private final ColdStartTracker coldStarts;
+    private final InstantSource clock;
 
-    TableBuilder(MetricsReader reader, ColdStartConfig cfg, RandomSource random) {
+    /**
+     * @param reader the router's metrics reader
+     * @param cfg    the router's cold-start settings
+     * @param random the router's random source (tables hand it to strategies)
+     * @param clock  the router's clock: each build reads it once, as the build's "now"
+     */
+    public TableBuilder(MetricsReader reader, ColdStartConfig cfg, RandomSource random, InstantSource clock) {
         this.reader = reader;
         this.cfg = cfg;
         this.random = random;
+        this.clock = clock;
         this.coldStarts = new ColdStartTracker(cfg, cfg.listener() != null ? cfg.listener() : new RouterEventListener() { });
     }
 
     /**
+     * Builds a fresh table, now (per the clock); called on first use of a (set, model) pair (with
+     * {@code previous} null) and by refreshes (with the table being replaced).
+     *
      * @param previous the table this one replaces (same candidate set and model), or null; it supplies
      *                 the in-flight baselines of metrics snapshots that have not changed
      */
-    MetricsTable build(String model, PodHandle[] handles, Instant now, @Nullable MetricsTable previous) {
+    MetricsTable build(String model, PodHandle[] handles, @Nullable MetricsTable previous) {
+        Instant now = clock.instant();
         int n = handles.length;
         TableColumns c = new TableColumns(n);
         EnumMap<RejectReason, Integer> rejected = new EnumMap<>(RejectReason.class);
@@ -79,9 +94,9 @@ final class TableBuilder {
             } else {
                 c.missing[i] = state.missingReason();
             }
-            ColdStartTracker.ModelLifecycle life = coldStarts.advance(h, pod, model, live[i] != null, now);
-            c.cold[i] = life.cold;
-            seenCold[i] = life.seenCold;
+            ColdStartTracker.ModelLifecycle life = coldStarts.advance(h.coldStart(), pod, model, live[i] != null, now);
+            c.cold[i] = life.cold();
+            seenCold[i] = life.seenCold();
         }
         MetricsPredictor predictor = cfg.predictor();
         if (predictor != null) {
@@ -269,8 +284,7 @@ final class TableBuilder {
                 continue;
             }
             double weight = ramp.weight(age(c.pods[i], now));
-            Warmup warmup = handles[i].warmup;
-            if (warmup != null && !warmup.done()) {
+            if (handles[i].coldStart().warmingUp()) {
                 weight = Math.min(weight, ramp.enabled() ? ramp.minWeight() : WARMUP_WEIGHT);
             }
             w[i] = weight;

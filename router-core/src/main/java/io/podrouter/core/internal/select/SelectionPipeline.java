@@ -1,4 +1,4 @@
-package io.podrouter.core;
+package io.podrouter.core.internal.select;
 
 import io.podrouter.api.Fallback;
 import io.podrouter.api.InferenceRequest;
@@ -8,28 +8,40 @@ import io.podrouter.api.PodSelection;
 import io.podrouter.api.RandomSource;
 import io.podrouter.api.RouterEventListener;
 import io.podrouter.api.strategy.SelectionStrategy;
-import io.podrouter.core.internal.RouterTelemetry;
+import io.podrouter.core.internal.health.OutlierDetector;
+import io.podrouter.core.internal.health.StallDetector;
+import io.podrouter.core.internal.table.MetricsTable;
+import io.podrouter.core.internal.table.PodHandle;
+import io.podrouter.core.internal.telemetry.RouterTelemetry;
 import org.jspecify.annotations.Nullable;
 
 import java.time.InstantSource;
 
 /**
- * How one selection is made, in order, in one place: (1) the bounded cold share (cold pods of a
+ * <b>Internal: not API, not exported by the module.</b> How one selection is made, in order, in one place: (1) the bounded cold share (cold pods of a
  * metric-ranking chain), (2) the strategy chain (the router's uniformly random last resort when every
  * strategy passes), (3) the ejection and stall re-check (a pod ejected or stalled after its table was built
  * is picked again without), (4) admission (slow-start ramp and cold-start burst guard; a pick turned down is
  * decided again among the pods that need none, with the same re-check), (5) the admission overflow (every
  * ready pod is new and at its limit: the least-loaded one). Then the in-flight slot is taken, counters and
- * observers are told, and the {@link Selection} is returned.
+ * observers are told, and the {@code Selection} is returned.
  *
  * <p>Hot-path invariants, enforced here: no lock (in-flight slots are taken by CAS, counters are
- * LongAdders cached in the {@link Decision}s); one allocation per selection, the {@link Selection} itself
+ * LongAdders cached in the {@code Decision}s); one allocation per selection, the {@code Selection} itself
  * (derived tables for a retry, an ejection race or an admission re-pick are built in advance or only on
  * those rare paths); no per-candidate hash lookup (candidates are reached through their table's arrays and
  * handles, decisions through a precomputed {@code [strategy][code]} array); no clock read unless a maximum
  * in-flight age is set. Thread-safe.
+ *
+ * <p>The pipeline also owns what a completion runs ({@code Completions}, built here with the decisions that
+ * point at it) and the once-per-strategy fault log ({@code StrategyFaults}) both share.
  */
-final class SelectionPipeline {
+public final class SelectionPipeline {
+
+    /** Strategy name reported for the router's own uniformly random last resort. */
+    public static final String LAST_RESORT_NAME = "random";
+    /** Strategy name reported for an {@linkplain Fallback#ADMISSION_OVERFLOW admission overflow}. */
+    public static final String OVERFLOW_NAME = "least-loaded";
 
     /** Bit position of the deciding strategy in a pick (bits 32-39 are the strategies' flags). */
     private static final int STRATEGY_SHIFT = 40;
@@ -53,10 +65,21 @@ final class SelectionPipeline {
     /** Every decision the router can make, {@code [chain position][Decision.code]}: the last rows are the router's own. */
     private final Decision[][] decisions;
 
-    SelectionPipeline(SelectionStrategy[] chain, SelectionStrategy[] observers, boolean countsTokens,
-                      boolean boundedColdShare, boolean admits, RandomSource random, InstantSource clock,
-                      RouterTelemetry telemetry, @Nullable RouterEventListener listener, StrategyFaults faults,
-                      @Nullable InFlightLedger ledger, Completions completions) {
+    /**
+     * @param chain            the strategy chain, in order (at least one; the caller's array, not copied)
+     * @param observers        the chain's strategies that observe selections (possibly none)
+     * @param countsTokens     some strategy reads in-flight tokens
+     * @param boundedColdShare the chain's first strategy ranks by metrics and the bounded cold share is on
+     * @param admits           some pod can be turned down by admission (burst guard, slow start or warm-up)
+     * @param listener         the user's listener, already wrapped to swallow its exceptions, or null
+     * @param ledger           the open selections when a maximum in-flight age is set, else null
+     * @param stalls           the stall detector (its completion hook is left out when it is off)
+     * @param outliers         outlier detection, or null when it is off
+     */
+    public SelectionPipeline(SelectionStrategy[] chain, SelectionStrategy[] observers, boolean countsTokens,
+                             boolean boundedColdShare, boolean admits, RandomSource random, InstantSource clock,
+                             RouterTelemetry telemetry, @Nullable RouterEventListener listener,
+                             @Nullable InFlightLedger ledger, StallDetector stalls, @Nullable OutlierDetector outliers) {
         this.chain = chain;
         this.observers = observers;
         this.countsTokens = countsTokens;
@@ -66,11 +89,12 @@ final class SelectionPipeline {
         this.clock = clock;
         this.telemetry = telemetry;
         this.listener = listener;
-        this.faults = faults;
+        this.faults = new StrategyFaults(chain);
         this.ledger = ledger;
+        Completions completions = new Completions(countsTokens, observers, faults, stalls, outliers, telemetry, listener);
         this.decisions = new Decision[chain.length + 2][Decision.codes()];
         for (int s = 0; s <= chain.length + 1; s++) {
-            String name = s < chain.length ? chain[s].name() : s == chain.length ? Router.LAST_RESORT_NAME : Router.OVERFLOW_NAME;
+            String name = s < chain.length ? chain[s].name() : s == chain.length ? LAST_RESORT_NAME : OVERFLOW_NAME;
             for (Fallback f : Fallback.values()) {
                 for (int r = -1; r < MissingReason.values().length; r++) {
                     MissingReason reason = r < 0 ? null : MissingReason.values()[r];
@@ -86,10 +110,13 @@ final class SelectionPipeline {
         }
     }
 
-    /** Chooses among {@code table}'s ready candidates (at least one) and takes the in-flight slot. */
-    PodSelection selectFrom(InferenceRequest request, MetricsTable table) {
+    /**
+     * Chooses among {@code table}'s ready candidates (at least one; the caller checks) and takes the
+     * in-flight slot. Strategy faults are logged and passed over, never thrown.
+     */
+    public PodSelection selectFrom(InferenceRequest request, MetricsTable table) {
         long pick;
-        MetricsTable cold = table.withoutColdMissing;
+        MetricsTable cold = table.withoutColdMissing();
         if (cold != null && boundedColdShare) {
             // Cold pods (never scraped) of a metric-ranking chain get a bounded share, decided here, and the
             // chain ranks the pods that have metrics; see MetricsTable.coldPick for the rule.
@@ -121,7 +148,7 @@ final class SelectionPipeline {
         } else if (!table.admit(index)) {
             // Slow start or the burst guard turned the pick down: decide again among the pods that need no
             // admission, with the same ejection re-check as a first pick.
-            MetricsTable settled = table.withoutAdmission;
+            MetricsTable settled = table.withoutAdmission();
             if (settled != null && settled.readyCount() > 0) {
                 table = settled;
                 pick = choose(request, table);
@@ -198,7 +225,7 @@ final class SelectionPipeline {
             handle.addTokens(tokens(request));
         }
         decision.selectionCount().increment();
-        handle.selections.increment();
+        handle.countSelection();
         if (decision.fallbackCount() != null) {
             decision.fallbackCount().increment();
             if (listener != null) {

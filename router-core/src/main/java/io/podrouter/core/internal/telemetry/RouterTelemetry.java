@@ -1,4 +1,4 @@
-package io.podrouter.core.internal;
+package io.podrouter.core.internal.telemetry;
 
 import io.podrouter.api.EjectionReason;
 import io.podrouter.api.Fallback;
@@ -21,8 +21,8 @@ import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * <b>Internal, not API:</b> the router's counters and cold-start histogram, which a {@code Router}
- * creates and updates; applications read them through {@code Router.telemetry()}
+ * <b>Internal: not API, not exported by the module.</b> The router's counters and cold-start histogram,
+ * which a {@code Router} creates and updates; applications read them through {@code Router.telemetry()}
  * ({@link TelemetrySnapshot}) and never need this class. It may change without notice (see the package
  * documentation).
  *

@@ -1,4 +1,4 @@
-package io.podrouter.core;
+package io.podrouter.core.internal.coldstart;
 
 import io.podrouter.api.Pod;
 import io.podrouter.api.RouterEventListener;
@@ -7,15 +7,14 @@ import io.podrouter.core.coldstart.WarmupSettings;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Executor;
 
 /**
- * The cold-start lifecycle, one per (pod, model): a pod is cold for a model from Ready until its first
- * metrics for that model and, with warm-up configured, until the pod's warm-up succeeded or gave up. A
- * pod that serves two models and has metrics for one is still cold for the other (its table treats it as
- * cold: bounded share and burst guard), not "suspect".
+ * <b>Internal: not API, not exported by the module.</b> The cold-start lifecycle, one per (pod, model): a
+ * pod is cold for a model from Ready until its first metrics for that model and, with warm-up configured,
+ * until the pod's warm-up succeeded or gave up. A pod that serves two models and has metrics for one is
+ * still cold for the other (its table treats it as cold: bounded share and burst guard), not "suspect".
  *
  * <p>What is per pod: the warm-up (it probes the server, not a model), the first metrics of any model
  * (what {@code pod_coldstart_duration_seconds} and {@link RouterEventListener#firstMetrics} report), and
@@ -26,12 +25,12 @@ import java.util.concurrent.Executor;
  * reporting hours since Ready.
  *
  * <p>Runs on table builds (off the selection path). Thread safety: each pod's state is guarded by its
- * handle's monitor.
+ * {@link ColdStartState}'s monitor.
  */
-final class ColdStartTracker {
+public final class ColdStartTracker {
 
-    /** Per (pod, model): guarded by the pod handle's monitor. */
-    static final class ModelLifecycle {
+    /** Per (pod, model): guarded by the pod's {@link ColdStartState} monitor; read by the thread that advanced it. */
+    public static final class ModelLifecycle {
         /** Metrics for this model were seen in the current Ready period. */
         boolean hadMetrics;
         /**
@@ -43,26 +42,46 @@ final class ColdStartTracker {
         boolean seenCold;
         /** Cold for this model after the last build. */
         boolean cold;
+
+        ModelLifecycle() {
+        }
+
+        /** Cold for this model after the last build: Ready without its metrics yet, or warming up. */
+        public boolean cold() {
+            return cold;
+        }
+
+        /** Whether the router saw this (pod, model) Ready without metrics at the start of its Ready period. */
+        public boolean seenCold() {
+            return seenCold;
+        }
     }
 
     private final ColdStartConfig cfg;
     private final RouterEventListener listener;
 
-    ColdStartTracker(ColdStartConfig cfg, RouterEventListener listener) {
+    /**
+     * @param cfg      the router's cold-start settings (its telemetry receives the cold-start durations)
+     * @param listener receives cold-start and warm-up events; the router passes its wrapped listener or a no-op
+     */
+    public ColdStartTracker(ColdStartConfig cfg, RouterEventListener listener) {
         this.cfg = cfg;
         this.listener = listener;
     }
 
     /**
-     * Moves the (pod, model) lifecycle forward for one table build.
+     * Moves the (pod, model) lifecycle forward for one table build, under {@code h}'s monitor.
      *
+     * @param h          the pod's cold-start state
+     * @param pod        the pod as the build read it from discovery (Ready; its {@code readySince} may be null)
+     * @param hasMetrics whether the build found live metrics for the pod and model
      * @return the lifecycle after this step (read by the caller on the same thread)
      */
-    ModelLifecycle advance(PodHandle h, Pod pod, String model, boolean hasMetrics, Instant now) {
+    public ModelLifecycle advance(ColdStartState h, Pod pod, String model, boolean hasMetrics, Instant now) {
         synchronized (h) {
             boolean wasCold = h.cold;
-            if (h.phase == PodHandle.Phase.UNSEEN) {
-                h.phase = PodHandle.Phase.TRACKED;
+            if (h.phase == ColdStartState.Phase.UNSEEN) {
+                h.phase = ColdStartState.Phase.TRACKED;
                 WarmupSettings warmup = cfg.warmup();
                 Executor executor = cfg.warmupExecutor(); // set whenever warmup is
                 if (warmup != null && executor != null && age(pod, now).compareTo(warmup.deadline()) < 0) {
@@ -77,7 +96,7 @@ final class ColdStartTracker {
             Map<String, ModelLifecycle> models = h.lifecycles;
             ModelLifecycle m = models.get(model);
             if (m == null) {
-                if (models.size() >= PodHandle.MAX_TRACKED_MODELS) {
+                if (models.size() >= ColdStartState.MAX_TRACKED_MODELS) {
                     models.clear(); // a flood of model names must not grow the map; lifecycles restart
                 }
                 m = new ModelLifecycle();
@@ -119,16 +138,12 @@ final class ColdStartTracker {
         listener.warmupProbe(pod, attempt, outcome);
     }
 
-    static Duration age(Pod pod, Instant now) {
+    /** Time since the pod's Ready instant; zero when it has none or it lies in the future (clock skew). */
+    public static Duration age(Pod pod, Instant now) {
         Instant since = pod.readySince();
         if (since == null || since.isAfter(now)) {
             return Duration.ZERO;
         }
         return Duration.between(since, now);
-    }
-
-    /** A fresh per-model map for a handle. */
-    static Map<String, ModelLifecycle> newLifecycles() {
-        return new HashMap<>();
     }
 }

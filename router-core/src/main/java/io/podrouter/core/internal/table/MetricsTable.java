@@ -1,22 +1,23 @@
-package io.podrouter.core;
+package io.podrouter.core.internal.table;
 
 import io.podrouter.api.MissingReason;
-import io.podrouter.api.Pod;
 import io.podrouter.api.RandomSource;
 import io.podrouter.api.RejectReason;
-import io.podrouter.api.strategy.CandidateView;
+import io.podrouter.api.strategy.SelectionStrategy;
 import org.jspecify.annotations.Nullable;
 
-import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * An immutable snapshot of one candidate set's readiness, metrics and cold-start state for one model,
- * in primitive arrays indexed like the candidates: what strategies scan. Only in-flight counts are read
- * live, from the handles. Built by {@link TableBuilder} off the hot path and swapped in atomically;
- * thread-safe.
+ * <b>Internal: not API, not exported by the module.</b> An immutable snapshot of one candidate set's
+ * readiness, metrics and cold-start state for one model, in primitive arrays indexed like the candidates:
+ * what strategies scan (their reads are in {@link ColumnView}). Only in-flight counts are read live, from
+ * the handles. Built by {@link TableBuilder} off the hot path and swapped in atomically; thread-safe. This
+ * class adds what the router itself does with a table: the derived tables (retries, ejected and stalled
+ * pods, admission re-picks), admission, the admission overflow and the bounded cold share.
  */
-final class MetricsTable implements CandidateView {
+public final class MetricsTable extends ColumnView {
 
     /** Admission thresholds are fractions of this; a threshold of SCALE admits always. */
     static final int ADMIT_SCALE = 1 << 16;
@@ -36,30 +37,18 @@ final class MetricsTable implements CandidateView {
     final long builtAtMillis;
     /** The order in which this table's build started within its candidate set; set before it is installed. */
     long buildSeq;
-    private final PodHandle[] handles;
-    // Each candidate's in-flight counter (chunk, offset): read in place, without a hop through the handle.
-    private final int[][] inFlightChunk;
-    private final int[] inFlightOffset;
-    // When the candidates' counters are consecutive slots of one chunk (pods discovered together), the
-    // chunk and the first offset: a scan then reads one int array, like its metric arrays.
-    private final int @Nullable [] consecutiveChunk;
-    private final int consecutiveBase;
-    private final TableColumns c;
-    private final int[] readyIndex;
-    private final int readyCount;
     private final MissingReason commonMissingReason;
-    private final RandomSource random;
     private final Map<RejectReason, Integer> rejections;
     private final int coldCap;
     /** Ready candidates that are cold and have no metrics (never scraped in this Ready period). */
     final int coldMissingCount;
     private final int[] coldMissingIndex;
     /** This table without the cold candidates lacking metrics; null when there are none or only they are ready. */
-    final @Nullable MetricsTable withoutColdMissing;
+    private final @Nullable MetricsTable withoutColdMissing;
     /** Some candidate is cold: the refresh keeps rebuilding the table even without selections. */
     final boolean anyCold;
     /** The same table without the candidates that need admission; null when none does. */
-    final @Nullable MetricsTable withoutAdmission;
+    private final @Nullable MetricsTable withoutAdmission;
     /**
      * Set by selections, cleared by a refresh; lets the refresher drop tables nobody reads any more. A
      * table starts unused, so one that a refresh built and no selection read is not rebuilt again.
@@ -80,32 +69,18 @@ final class MetricsTable implements CandidateView {
 
     private MetricsTable(String model, long builtAtMillis, PodHandle[] handles, TableColumns columns, RandomSource random,
                          Map<RejectReason, Integer> rejections, int coldCap, boolean withAlternative) {
+        super(handles, columns, random);
         this.model = model;
         this.builtAtMillis = builtAtMillis;
-        this.handles = handles;
-        this.c = columns;
-        this.random = random;
         this.rejections = rejections;
         this.coldCap = coldCap;
         int n = handles.length;
-        inFlightChunk = new int[n][];
-        inFlightOffset = new int[n];
-        boolean consecutive = n > 0;
-        for (int i = 0; i < n; i++) {
-            inFlightChunk[i] = handles[i].inFlightChunk;
-            inFlightOffset[i] = handles[i].inFlightOffset;
-            consecutive &= inFlightChunk[i] == inFlightChunk[0] && inFlightOffset[i] == inFlightOffset[0] + i * InFlightCounters.STRIDE;
-        }
-        consecutiveChunk = consecutive ? inFlightChunk[0] : null;
-        consecutiveBase = consecutive ? inFlightOffset[0] : 0;
-        int[] idx = new int[n];
-        int r = 0;
+        int r = readyCount;
         int[] missingCounts = new int[MissingReason.values().length];
         boolean[] needsAdmission = new boolean[n];
         boolean anyAdmission = false;
         for (int i = 0; i < n; i++) {
             if (c.ready[i]) {
-                idx[r++] = i;
                 if (c.missing[i] != null) {
                     missingCounts[c.missing[i].ordinal()]++;
                 }
@@ -133,8 +108,6 @@ final class MetricsTable implements CandidateView {
                 coldMissingIndex[k++] = i;
             }
         }
-        readyIndex = Arrays.copyOf(idx, r);
-        readyCount = r;
         commonMissingReason = TableColumns.mostCommon(missingCounts);
         withoutColdMissing = coldMissingCount > 0 && coldMissingCount < r
                 ? new MetricsTable(model, builtAtMillis, handles, c.excluding(coldMissing), random, rejections, coldCap, true)
@@ -150,18 +123,18 @@ final class MetricsTable implements CandidateView {
     }
 
     /**
-     * This table with the candidates flagged in {@code exclude} made not ready (their metrics NaN, as
-     * strategies expect) and counted as {@code reason} in {@link #rejections()}; used for retries and
-     * for ejected pods. O(n) and allocating: not for the steady-state path.
+     * This table with the candidates flagged in {@code exclude} (sized like the table) made not ready (their
+     * metrics NaN, as strategies expect) and counted as {@code reason} in {@link #rejections()}; used for
+     * retries and for ejected pods. O(n) and allocating: not for the steady-state path.
      */
-    MetricsTable excluding(boolean[] exclude, RejectReason reason) {
+    public MetricsTable excluding(boolean[] exclude, RejectReason reason) {
         int count = 0;
         for (int i = 0; i < exclude.length; i++) {
             if (exclude[i] && c.ready[i]) {
                 count++;
             }
         }
-        java.util.EnumMap<RejectReason, Integer> r = new java.util.EnumMap<>(RejectReason.class);
+        EnumMap<RejectReason, Integer> r = new EnumMap<>(RejectReason.class);
         r.putAll(rejections);
         if (count > 0) {
             r.merge(reason, count, Integer::sum);
@@ -186,7 +159,7 @@ final class MetricsTable implements CandidateView {
     }
 
     @Override
-    public @Nullable Object prepared(io.podrouter.api.strategy.SelectionStrategy strategy) {
+    public @Nullable Object prepared(SelectionStrategy strategy) {
         Object[] p = prepared;
         if (p != null) {
             for (int k = 0; k < p.length; k += 2) {
@@ -198,19 +171,20 @@ final class MetricsTable implements CandidateView {
         return null;
     }
 
-    @Override
-    public long inFlightTokens(int i) {
-        return handles[i].inFlightTokens();
+    /**
+     * This table without the cold candidates lacking metrics (what the chain ranks when the bounded cold share
+     * did not pick a cold pod); null when there are none or only they are ready. Built with the table.
+     */
+    public @Nullable MetricsTable withoutColdMissing() {
+        return withoutColdMissing;
     }
 
-    @Override
-    public double extra(int i, String name) {
-        Map<String, Double> e = c.extra[i];
-        if (e == null || !c.ready[i] || c.missing[i] != null) {
-            return Double.NaN;
-        }
-        Double v = e.get(name);
-        return v == null ? Double.NaN : v;
+    /**
+     * This table without the candidates that need admission (where a pick turned down by admission is decided
+     * again); null when none does. Built with the table.
+     */
+    public @Nullable MetricsTable withoutAdmission() {
+        return withoutAdmission;
     }
 
     /**
@@ -219,7 +193,7 @@ final class MetricsTable implements CandidateView {
      * are all that is ready (the panic rule: they serve rather than nobody). The result remembers this table
      * as its {@link #panic()} table. O(n) and allocating: table builds, and a selection that raced an ejection.
      */
-    @Nullable MetricsTable withoutAvoided() {
+    public @Nullable MetricsTable withoutAvoided() {
         boolean[] ejected = new boolean[handles.length];
         boolean[] stalled = new boolean[handles.length];
         int left = 0;
@@ -227,10 +201,10 @@ final class MetricsTable implements CandidateView {
         for (int k = 0; k < readyCount; k++) {
             int i = readyIndex[k];
             PodHandle h = handles[i];
-            if (h.ejected) {
+            if (h.isEjected()) {
                 ejected[i] = true;
                 any = true;
-            } else if (h.stalled) {
+            } else if (h.isStalled()) {
                 stalled[i] = true;
                 any = true;
             } else {
@@ -250,20 +224,22 @@ final class MetricsTable implements CandidateView {
      * left nobody out. A selection whose own exclusions (a retry's) leave this table empty falls back to it:
      * ejection never turns a request that could be served into {@code NoPodAvailableException}.
      */
-    @Nullable MetricsTable panic() {
+    public @Nullable MetricsTable panic() {
         return panic;
     }
 
-    PodHandle handle(int i) {
+    /** The handle of candidate {@code i} (0 to {@code size() - 1}). */
+    public PodHandle handle(int i) {
         return handles[i];
     }
 
-    Map<RejectReason, Integer> rejections() {
+    /** How many candidates could not be chosen, by reason (unmodifiable in effect: the router never changes it). */
+    public Map<RejectReason, Integer> rejections() {
         return rejections;
     }
 
     /** Whether a pick of candidate {@code i} must pass admission (slow-start ramp or cold in-flight cap). */
-    boolean needsAdmission(int i) {
+    public boolean needsAdmission(int i) {
         return c.admit[i] < ADMIT_SCALE || c.cold[i];
     }
 
@@ -274,7 +250,7 @@ final class MetricsTable implements CandidateView {
      * traffic. Then a cold pod is admitted only while its in-flight count is under its cap. On success
      * the in-flight slot is taken.
      */
-    boolean admit(int i) {
+    public boolean admit(int i) {
         PodHandle h = handles[i];
         int threshold = c.admit[i];
         if (threshold < ADMIT_SCALE && h.admitted() > 0 && h.inFlight() + 1 > c.admitFloor[i]
@@ -299,7 +275,7 @@ final class MetricsTable implements CandidateView {
      * selection goes when every ready candidate is new and turned it down (their caps or ramps are all
      * reached), so that the excess spreads evenly instead of piling onto the first pick.
      */
-    int leastLoadedReady() {
+    public int leastLoadedReady() {
         // Pods ejected or stalled since this table was built only when nothing else is ready.
         int[] trusted = new int[readyCount];
         int n = 0;
@@ -333,8 +309,8 @@ final class MetricsTable implements CandidateView {
     /**
      * The bounded cold share: whether this selection goes to a cold pod without metrics, and which. The
      * cold group's share of selections is its fair share (cold / ready) times
-     * {@code (warm mean in flight + 1) / (cold mean in flight + 1)}, bounded to [{@value #COLD_SHARE_MIN},
-     * {@value #COLD_SHARE_MAX}]: a cold pod's share follows its own service rate, which its in-flight count
+     * {@code (warm mean in flight + 1) / (cold mean in flight + 1)}, bounded to [{@code COLD_SHARE_MIN},
+     * {@code COLD_SHARE_MAX}] (0.5, 2): a cold pod's share follows its own service rate, which its in-flight count
      * measures before any metric does (Little's law: at an equal arrival rate, a pod k times slower holds k
      * times as many requests). A new pod as fast as the others drains its requests as fast and gets up to
      * twice its fair share while it holds fewer than they do (so a scale-out meant to absorb a load step
@@ -354,7 +330,7 @@ final class MetricsTable implements CandidateView {
      *
      * @return the chosen cold candidate, or -1 for "rank the others"
      */
-    int coldPick() {
+    public int coldPick() {
         long coldInFlight = 0;
         for (int i : coldMissingIndex) {
             coldInFlight += inFlight(i);
@@ -383,7 +359,8 @@ final class MetricsTable implements CandidateView {
     /** Resolution of the cold share's draw. */
     private static final int COLD_SHARE_SCALE = 1 << 20;
 
-    boolean isCold(int i) {
+    /** Whether candidate {@code i} is cold (its picks count as cold requests and obey the burst guard). */
+    public boolean isCold(int i) {
         return c.cold[i];
     }
 
@@ -392,7 +369,7 @@ final class MetricsTable implements CandidateView {
      * reason, or {@link MissingReason#METRIC_ABSENT} when its metrics are present but lack the value the
      * strategy ranks by.
      */
-    MissingReason ownMissingReason(int i) {
+    public MissingReason ownMissingReason(int i) {
         MissingReason own = c.missing[i];
         return own != null ? own : MissingReason.METRIC_ABSENT;
     }
@@ -401,110 +378,7 @@ final class MetricsTable implements CandidateView {
      * The most common reason among the candidates whose metrics are missing (METRIC_ABSENT when none
      * is): what a random decision made because of other candidates reports.
      */
-    MissingReason commonMissingReason() {
+    public MissingReason commonMissingReason() {
         return commonMissingReason;
-    }
-
-    @Override
-    public int size() {
-        return handles.length;
-    }
-
-    @Override
-    public Pod pod(int i) {
-        return c.pods[i];
-    }
-
-    @Override
-    public boolean isReady(int i) {
-        return c.ready[i];
-    }
-
-    @Override
-    public int readyCount() {
-        return readyCount;
-    }
-
-    @Override
-    public int readyIndex(int k) {
-        return readyIndex[k]; // sized to readyCount, so k out of range throws IndexOutOfBoundsException
-    }
-
-    @Override
-    public int inFlight(int i) {
-        int[] chunk = consecutiveChunk;
-        return chunk != null ? chunk[consecutiveBase + i * InFlightCounters.STRIDE] : InFlightCounters.get(inFlightChunk[i], inFlightOffset[i]);
-    }
-
-    @Override
-    public int inFlightSinceRefresh(int i) {
-        return inFlight(i) - c.inFlightAtBuild[i];
-    }
-
-    @Override
-    public double kvCacheUsagePerRequest(int i) {
-        return c.kvPerRequest[i];
-    }
-
-    @Override
-    public double kvCacheUsageFloor(int i) {
-        return c.kvFloor[i];
-    }
-
-    @Override
-    public double expectedLatencyFloorSeconds(int i, double outputTokens) {
-        double[] t = c.latencyTerms;
-        int k = LATENCY_STRIDE * i;
-        return t[k] + t[k + 1] * outputTokens;
-    }
-
-    @Override
-    public @Nullable MissingReason missingReason(int i) {
-        return c.missing[i];
-    }
-
-    @Override
-    public double runningRequests(int i) {
-        return c.running[i];
-    }
-
-    @Override
-    public double waitingRequests(int i) {
-        return c.waiting[i];
-    }
-
-    @Override
-    public double kvCacheUsage(int i) {
-        return c.kv[i];
-    }
-
-    @Override
-    public double timeToFirstTokenSeconds(int i) {
-        return c.ttft[i];
-    }
-
-    @Override
-    public double timePerOutputTokenSeconds(int i) {
-        return c.tpot[i];
-    }
-
-    @Override
-    public double e2eLatencySeconds(int i) {
-        return c.e2e[i];
-    }
-
-    @Override
-    public double queueTimeSeconds(int i) {
-        return c.queue[i];
-    }
-
-    @Override
-    public boolean isPredicted(int i) {
-        return c.predicted[i];
-    }
-
-    @Override
-    public RandomSource random() {
-        return random;
     }
 }

@@ -1,17 +1,18 @@
-package io.podrouter.core;
+package io.podrouter.core.internal.health;
 
 import io.podrouter.api.Pod;
 import io.podrouter.api.RouterEventListener;
-import io.podrouter.core.internal.RouterTelemetry;
+import io.podrouter.core.internal.telemetry.RouterLog;
+import io.podrouter.core.internal.telemetry.RouterTelemetry;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 
 /**
- * Distrusts pods that hold requests they do not answer. A pod is <em>stalled</em> when it has held at
+ * <b>Internal: not API, not exported by the module.</b> Distrusts pods that hold requests they do not
+ * answer. A pod is <em>stalled</em> when it has held at
  * least one in-flight request without a successful completion for at least the stall timeout, and for
  * at least twice the longest request its peers completed recently, while some peer answered a request
  * in that time. Metrics cannot see this failure (a hung server can keep exporting "running 0, KV 0"),
@@ -32,17 +33,17 @@ import java.time.Duration;
  * <p>Thread safety: {@link Progress#answered} is called by completing threads (a volatile read, and a
  * write only on change); {@link #evaluate} is synchronized and runs on the refresh.
  */
-final class StallDetector {
+public final class StallDetector {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Router.class);
+    private static final Logger LOG = RouterLog.logger();
 
     /** How long a completed request's latency counts as "what peers take": two windows of this. */
     static final long LATENCY_WINDOW_MILLIS = 60_000;
 
     private static final long NONE = Long.MIN_VALUE;
 
-    /** A pod's progress, written by its completions and read by the detector. */
-    static final class Progress {
+    /** A pod's progress, written by its completions and read by the detector. Thread-safe (see the class). */
+    public static final class Progress {
         private static final VarHandle ANSWERED;
         private static final VarHandle LONGEST;
 
@@ -65,11 +66,15 @@ final class StallDetector {
         private long lastAnswer = NONE;
         private long previousLongestNanos;
 
+        /** No answer yet. */
+        public Progress() {
+        }
+
         /**
          * A successful completion with its reported latency (negative: unknown). Hot path: one volatile read,
          * a write only when the flag was clear or the latency is a new longest (a max stabilises quickly).
          */
-        void answered(long latencyNanos) {
+        public void answered(long latencyNanos) {
             if (!answered) {
                 answered = true;
             }
@@ -93,19 +98,23 @@ final class StallDetector {
     private final RouterEventListener listener;
     private long windowStart = NONE;
 
-    StallDetector(Duration timeout, RouterTelemetry telemetry, RouterEventListener listener) {
+    /**
+     * @param timeout   the stall timeout (validated by the builder: zero turns the rule off, never negative)
+     * @param listener  receives stalls and resumptions (the router's wrapped listener, or a no-op)
+     */
+    public StallDetector(Duration timeout, RouterTelemetry telemetry, RouterEventListener listener) {
         this.timeoutMillis = timeout.toMillis();
         this.telemetry = telemetry;
         this.listener = listener;
     }
 
     /** Whether the rule is on (a zero timeout turns it off). */
-    boolean enabled() {
+    public boolean enabled() {
         return timeoutMillis > 0;
     }
 
     /** Updates every pod's progress and stall flag; called by the refresh before tables are built. */
-    synchronized void evaluate(Iterable<PodHandle> handles, long now) {
+    public synchronized void evaluate(Iterable<? extends MonitoredPod> handles, long now) {
         if (timeoutMillis <= 0) {
             return;
         }
@@ -117,12 +126,12 @@ final class StallDetector {
         // peers' figure (everybody but itself) costs no second scan.
         long lat1 = 0;
         long lat2 = 0;
-        PodHandle latOwner = null;
+        MonitoredPod latOwner = null;
         long ans1 = NONE;
         long ans2 = NONE;
-        PodHandle ansOwner = null;
-        for (PodHandle h : handles) {
-            Progress p = h.progress;
+        MonitoredPod ansOwner = null;
+        for (MonitoredPod h : handles) {
+            Progress p = h.progress();
             boolean answered = p.takeAnswered();
             if (answered) {
                 p.lastAnswer = now;
@@ -151,23 +160,23 @@ final class StallDetector {
                 ans2 = p.lastAnswer;
             }
         }
-        for (PodHandle h : handles) {
-            Progress p = h.progress;
+        for (MonitoredPod h : handles) {
+            Progress p = h.progress();
             long peersLongestMillis = (h == latOwner ? lat2 : lat1) / 1_000_000;
             long peersLastAnswer = h == ansOwner ? ans2 : ans1;
             long age = now - p.busySince;
             long threshold = Math.max(timeoutMillis, 2 * peersLongestMillis);
             boolean stall = h.inFlight() > 0 && age >= threshold && peersLastAnswer > p.busySince;
-            if (stall != h.stalled) {
-                h.stalled = stall;
+            if (stall != h.isStalled()) {
+                h.setStalled(stall);
                 Pod pod = h.pod();
                 if (stall) {
                     telemetry.podStalled();
                     LOG.warn("pod {}: holds {} request(s) with no successful completion for {} ms while its peers "
-                            + "answer theirs; not selected while another pod can serve", h.id, h.inFlight(), age);
+                            + "answer theirs; not selected while another pod can serve", h.id(), h.inFlight(), age);
                     listener.podStalled(pod, Duration.ofMillis(age));
                 } else {
-                    LOG.info("pod {}: answering again (or holds nothing); selectable again", h.id);
+                    LOG.info("pod {}: answering again (or holds nothing); selectable again", h.id());
                     listener.podResumed(pod);
                 }
             }

@@ -1,4 +1,4 @@
-package io.podrouter.core;
+package io.podrouter.core.internal.table;
 
 import io.podrouter.api.MissingReason;
 import io.podrouter.api.Pod;

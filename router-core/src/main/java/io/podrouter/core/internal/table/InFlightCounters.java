@@ -1,4 +1,4 @@
-package io.podrouter.core;
+package io.podrouter.core.internal.table;
 
 import org.jspecify.annotations.Nullable;
 
@@ -13,7 +13,7 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * The router's in-flight counters, one slot per pod in fixed-size chunks of {@value #CHUNK} slots, each
+ * <b>Internal: not API, not exported by the module.</b> The router's in-flight counters, one slot per pod in fixed-size chunks of {@value #CHUNK} slots, each
  * slot alone on its cache line ({@value #STRIDE} ints apart). Why padded: every selection and completion
  * updates its pod's counter atomically, and with pods packed 16 to a line, threads picking different
  * pods of a small fleet invalidated each other's line on every request (2 threads, 8 pods: 88 ns per
@@ -27,7 +27,7 @@ import java.util.Set;
  * <p>Thread safety: counter updates are atomic ({@link VarHandle} on the chunk arrays); allocation and
  * reclamation are synchronized and off the selection path.
  */
-final class InFlightCounters {
+public final class InFlightCounters {
 
     /** Slots per chunk: a fleet of this many pods discovered at once shares one chunk (256 KiB). */
     static final int CHUNK = 4096;
@@ -57,6 +57,10 @@ final class InFlightCounters {
     private @Nullable Slot[] free = new Slot[16];
     private int freeCount;
 
+    /** No slots yet; chunks are allocated as pods are. */
+    public InFlightCounters() {
+    }
+
     /** A slot for {@code owner}, reused from a collected pod when one is free. Its count starts at 0. */
     synchronized Slot allocate(PodHandle owner) {
         reclaimLocked();
@@ -79,8 +83,8 @@ final class InFlightCounters {
         return slot;
     }
 
-    /** Returns the slots of collected pods to the free list. */
-    synchronized void reclaim() {
+    /** Returns the slots of collected pods to the free list (the router calls it on every refresh). */
+    public synchronized void reclaim() {
         reclaimLocked();
     }
 
@@ -97,8 +101,8 @@ final class InFlightCounters {
         }
     }
 
-    /** Slots handed out and not yet reclaimed (for tests). */
-    synchronized int liveSlots() {
+    /** Slots handed out and not yet reclaimed, after reclaiming those of collected pods (for tests). */
+    public synchronized int liveSlots() {
         reclaimLocked();
         return live.size();
     }

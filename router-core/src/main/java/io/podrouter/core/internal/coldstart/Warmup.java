@@ -1,4 +1,4 @@
-package io.podrouter.core;
+package io.podrouter.core.internal.coldstart;
 
 import io.podrouter.api.Pod;
 import io.podrouter.api.WarmupOutcome;

@@ -1,25 +1,33 @@
-package io.podrouter.core;
+package io.podrouter.core.internal.table;
 
 import io.podrouter.api.Pod;
+import io.podrouter.core.internal.coldstart.ColdStartState;
+import io.podrouter.core.internal.health.MonitoredPod;
+import io.podrouter.core.internal.health.OutlierDetector;
+import io.podrouter.core.internal.health.StallDetector;
+import io.podrouter.core.internal.telemetry.PodLogLimiter;
 import org.jspecify.annotations.Nullable;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.time.Instant;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The router's own state for one pod id, shared by every candidate set that contains the pod: the
- * latest {@link Pod} value, the in-flight counter, the cold-start lifecycle and the last metrics state
+ * <b>Internal: not API, not exported by the module.</b> The router's own state for one pod id, shared by
+ * every candidate set that contains the pod: the latest {@link Pod} value, the in-flight counter, the
+ * cold-start lifecycle ({@link ColdStartState}), the health counters and flags, and the last metrics state
  * per model (for logging once per state change). Candidate sets hold handles directly, so a selection
- * reaches them without a lookup.
+ * reaches them without a lookup. Each concern's per-pod state is an object of that concern's package; the
+ * fields every selection reads (in-flight slot, ejected and stalled flags, admission counters) are the
+ * handle's own, so the hot path reads them without a hop.
  *
- * <p>Thread safety: counters are atomic; lifecycle fields are written under the handle's monitor by
- * table builds (off the selection path) and read through volatiles.
+ * <p>Thread safety: counters are atomic; the cold-start lifecycle is written under its
+ * {@link ColdStartState}'s monitor by table builds (off the selection path) and read through volatiles;
+ * the flags are volatile.
  */
-final class PodHandle {
+public final class PodHandle implements MonitoredPod {
 
     private static final VarHandle COLD_SUCCESSES;
     private static final VarHandle ADMITTED;
@@ -38,18 +46,7 @@ final class PodHandle {
 
     private static final int MAX_CAP_DOUBLINGS = 24;
 
-    // Caps the per-model state map so that a flood of unknown model names cannot grow it without bound.
-    static final int MAX_TRACKED_MODELS = 64;
-
-    /** Where a pod is in its cold start, as far as this router has seen. */
-    enum Phase {
-        /** Not yet seen ready by a table build (or its Ready period changed). */
-        UNSEEN,
-        /** Seen ready; cold or warm per {@link #cold}. */
-        TRACKED
-    }
-
-    final String id;
+    private final String id;
     private volatile Pod pod;
     /** This pod's in-flight counter: a slot in the router's packed {@link InFlightCounters}. */
     final int[] inFlightChunk;
@@ -63,36 +60,34 @@ final class PodHandle {
     private volatile long inFlightTokens;
     private final ConcurrentHashMap<String, MetricsState> stateByModel = new ConcurrentHashMap<>();
 
-    // Cold-start lifecycle (ColdStartTracker), guarded by this.
-    Phase phase = Phase.UNSEEN;
-    @Nullable Instant firstMetricsAt;
-    /** The router first saw the pod without metrics soon enough after Ready to report its cold start. */
-    boolean witnessed;
-    /** The cold-start lifecycle per model (see {@link ColdStartTracker}). */
-    final java.util.Map<String, ColdStartTracker.ModelLifecycle> lifecycles = ColdStartTracker.newLifecycles();
-    @Nullable Warmup warmup;
-    /** Whether the pod is cold now for some model: Ready without its metrics yet, or warming up. Read by telemetry. */
-    volatile boolean cold;
+    /** The cold-start lifecycle (ColdStartTracker), guarded by its own monitor. */
+    private final ColdStartState coldStart = new ColdStartState();
     /**
      * Ejected by outlier detection: table builds leave the pod out, and a selection that picked it from a
      * table built before the ejection picks again. Written by the {@link OutlierDetector} under its monitor.
      */
-    volatile boolean ejected;
+    private volatile boolean ejected;
     /**
      * Holds requests it does not answer while its peers answer theirs (see {@link StallDetector}): treated like
      * an ejected pod. Written by the stall detector on the refresh.
      */
-    volatile boolean stalled;
+    private volatile boolean stalled;
     /** Successful completions and their latencies, for the stall detector. */
-    final StallDetector.Progress progress = new StallDetector.Progress();
+    private final StallDetector.Progress progress = new StallDetector.Progress();
     /** Limits the metrics-state lines of this pod (at most one per log interval). */
     final PodLogLimiter stateLog = new PodLogLimiter();
     /** Times the router chose this pod: {@code podrouter_pod_selections_total}. */
-    final LongAdder selections = new LongAdder();
+    private final LongAdder selections = new LongAdder();
     /** Outcome counters and ejection state for outlier detection. */
-    final OutlierDetector.Health health = new OutlierDetector.Health();
+    private final OutlierDetector.Health health = new OutlierDetector.Health();
 
-    PodHandle(Pod pod, InFlightCounters counters) {
+    /**
+     * A handle for a newly known pod id, with a fresh in-flight slot from {@code counters}.
+     *
+     * @param pod      the pod as discovery sees it (its id is the handle's for life); not null
+     * @param counters the router's in-flight counters; not null
+     */
+    public PodHandle(Pod pod, InFlightCounters counters) {
         this.id = pod.id();
         this.pod = pod;
         InFlightCounters.Slot slot = counters.allocate(this);
@@ -100,21 +95,25 @@ final class PodHandle {
         this.inFlightOffset = slot.offset();
     }
 
-    Pod pod() {
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public Pod pod() {
         return pod;
     }
 
     /**
-     * Installs the latest value from discovery. A change of readiness or of the Ready instant starts a
-     * new lifecycle (a restarted pod is cold again).
+     * Installs the latest value from discovery (same id; not null). A change of readiness or of the Ready
+     * instant starts a new lifecycle (a restarted pod is cold again).
      */
-    void update(Pod newPod) {
+    public void update(Pod newPod) {
         Pod old = pod;
         pod = newPod;
         if (old.ready() != newPod.ready() || !Objects.equals(old.readySince(), newPod.readySince())) {
-            synchronized (this) {
-                resetLifecycle();
-            }
+            resetLifecycle();
             // A new Ready period is a new server process: the failures of the old one (e.g. requests killed
             // by a restart) say nothing about it. Counters start afresh, and an ejection ends at the next
             // refresh (which logs it and updates the gauge) instead of keeping a restarted pod out.
@@ -122,36 +121,80 @@ final class PodHandle {
         }
     }
 
-    /** Forgets the lifecycle (cancelling a running warm-up); caller holds the monitor. */
-    void resetLifecycle() {
-        if (warmup != null) {
-            warmup.cancel();
-        }
-        warmup = null;
-        phase = Phase.UNSEEN;
-        firstMetricsAt = null;
-        witnessed = false;
-        lifecycles.clear();
-        cold = false;
+    /** Forgets the cold-start lifecycle (cancelling a running warm-up) and the admission counters. */
+    private void resetLifecycle() {
+        coldStart.reset();
         COLD_SUCCESSES.setVolatile(this, 0);
         ADMITTED.setVolatile(this, 0);
     }
 
+    /** The pod's cold-start lifecycle, advanced by table builds. */
+    ColdStartState coldStart() {
+        return coldStart;
+    }
+
+    /** Cancels the pod's running warm-up probe, if any (the router is closing). Idempotent. */
+    public void cancelWarmup() {
+        coldStart.cancelWarmup();
+    }
+
     /** Ejected or stalled: left out of tables while another candidate is ready. Two volatile reads. */
-    boolean avoided() {
+    public boolean avoided() {
         return ejected || stalled;
     }
 
-    /** Cold now and still Ready per discovery: what the cold-pod gauge and {@code Router.isCold} count. */
-    boolean isColdAndReady() {
-        return cold && pod.ready();
+    @Override
+    public boolean isEjected() {
+        return ejected;
     }
 
-    int inFlight() {
+    @Override
+    public void setEjected(boolean ejected) {
+        this.ejected = ejected;
+    }
+
+    @Override
+    public boolean isStalled() {
+        return stalled;
+    }
+
+    @Override
+    public void setStalled(boolean stalled) {
+        this.stalled = stalled;
+    }
+
+    @Override
+    public OutlierDetector.Health health() {
+        return health;
+    }
+
+    @Override
+    public StallDetector.Progress progress() {
+        return progress;
+    }
+
+    /** Cold now and still Ready per discovery: what the cold-pod gauge and {@code Router.isCold} count. */
+    public boolean isColdAndReady() {
+        return coldStart.isCold() && pod.ready();
+    }
+
+    /** Times the router chose this pod ({@code podrouter_pod_selections_total}); 0 or more. */
+    public long selections() {
+        return selections.sum();
+    }
+
+    /** Counts one selection of this pod. Hot path: one LongAdder increment. */
+    public void countSelection() {
+        selections.increment();
+    }
+
+    @Override
+    public int inFlight() {
         return InFlightCounters.get(inFlightChunk, inFlightOffset);
     }
 
-    void acquire() {
+    /** Takes an in-flight slot, unconditionally (the pod needs no admission). */
+    public void acquire() {
         InFlightCounters.add(inFlightChunk, inFlightOffset, 1);
     }
 
@@ -166,7 +209,8 @@ final class PodHandle {
         return false;
     }
 
-    void release() {
+    /** Gives back an in-flight slot taken by {@link #acquire} or {@code tryAcquire}; once per selection. */
+    public void release() {
         InFlightCounters.add(inFlightChunk, inFlightOffset, -1);
     }
 
@@ -174,7 +218,8 @@ final class PodHandle {
         return inFlightTokens;
     }
 
-    void addTokens(long delta) {
+    /** Adds {@code delta} (negative at completion) to the tokens of the requests in flight on this pod. */
+    public void addTokens(long delta) {
         IN_FLIGHT_TOKENS.getAndAdd(this, delta);
     }
 
@@ -187,7 +232,8 @@ final class PodHandle {
         ADMITTED.getAndAdd(this, 1);
     }
 
-    void countColdSuccess() {
+    /** A successful completion of a request routed while the pod was cold: doubles its burst cap. */
+    public void countColdSuccess() {
         if (coldSuccesses < MAX_CAP_DOUBLINGS) { // beyond that the cap is saturated; spare the atomic
             COLD_SUCCESSES.getAndAdd(this, 1);
         }
@@ -208,7 +254,7 @@ final class PodHandle {
      * time), so the caller logs only on a change.
      */
     @Nullable MetricsState exchangeState(String model, MetricsState state) {
-        if (stateByModel.size() >= MAX_TRACKED_MODELS && !stateByModel.containsKey(model)) {
+        if (stateByModel.size() >= ColdStartState.MAX_TRACKED_MODELS && !stateByModel.containsKey(model)) {
             stateByModel.clear();
         }
         return stateByModel.put(model, state);

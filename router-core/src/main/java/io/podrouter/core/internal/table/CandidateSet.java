@@ -1,4 +1,4 @@
-package io.podrouter.core;
+package io.podrouter.core.internal.table;
 
 import io.podrouter.api.Candidates;
 import io.podrouter.api.Pod;
@@ -10,10 +10,11 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The router's implementation of {@link Candidates}: the pods' handles in the given order and one
- * {@link MetricsTable} per model requested so far, replaced copy-on-write. Thread-safe.
+ * <b>Internal: not API, not exported by the module.</b> The router's implementation of {@link Candidates}:
+ * the pods' handles in the given order and one {@link MetricsTable} per model requested so far, replaced
+ * copy-on-write. Thread-safe.
  */
-final class CandidateSet implements Candidates {
+public final class CandidateSet implements Candidates {
 
     private static final VarHandle TABLES;
 
@@ -28,19 +29,32 @@ final class CandidateSet implements Candidates {
     /** Bound on models per set, so that requests naming arbitrary models cannot grow memory without limit. */
     static final int MAX_MODELS = 32;
 
-    final Router owner;
+    /** The router that made the set: a set is accepted only by its own router. */
+    private final Object owner;
+    /** Builds this set's tables (the owner's builder). */
+    private final TableBuilder tableBuilder;
     /** Numbers table builds in the order they start. */
     private final java.util.concurrent.atomic.AtomicLong builds = new java.util.concurrent.atomic.AtomicLong();
     /** Creation order within the owner: refreshes visit sets in this order, so runs are reproducible. */
-    final long serial;
-    final PodHandle[] handles;
+    private final long serial;
+    private final PodHandle[] handles;
     private final List<Pod> pods;
     private volatile MetricsTable[] tables = new MetricsTable[0];
     /** The chain's prepared state for these pods, as (strategy, state) pairs; null when no strategy prepares any. */
     private final Object @Nullable [] prepared;
 
-    CandidateSet(Router owner, long serial, PodHandle[] handles, List<Pod> pods, Object @Nullable [] prepared) {
+    /**
+     * @param owner        the router making the set (compared by identity in {@link #isOwnedBy})
+     * @param tableBuilder the owner's table builder
+     * @param serial       the set's creation order within the owner
+     * @param handles      the pods' handles, in the order of {@code pods}; not copied
+     * @param pods         the pods, unmodifiable
+     * @param prepared     the chain's prepared state for these pods, as (strategy, state) pairs, or null for none
+     */
+    public CandidateSet(Object owner, TableBuilder tableBuilder, long serial, PodHandle[] handles, List<Pod> pods,
+                        Object @Nullable [] prepared) {
         this.owner = owner;
+        this.tableBuilder = tableBuilder;
         this.serial = serial;
         this.handles = handles;
         this.pods = pods;
@@ -57,8 +71,26 @@ final class CandidateSet implements Candidates {
         return handles.length;
     }
 
-    /** The table for {@code model}; built on first use (the only time a selection pays for lookups). */
-    MetricsTable table(String model) {
+    /** Whether {@code router} made this set (identity). */
+    public boolean isOwnedBy(Object router) {
+        return owner == router;
+    }
+
+    /** The set's creation order within its router: refreshes visit sets in this order. */
+    public long serial() {
+        return serial;
+    }
+
+    /** The pods' handles, in the set's order; the set's own array, not to be modified. */
+    public PodHandle[] handles() {
+        return handles;
+    }
+
+    /**
+     * The table for {@code model} (not null); built on first use (the only time a selection pays for lookups),
+     * on the caller's thread.
+     */
+    public MetricsTable table(String model) {
         MetricsTable[] current = tables;
         for (MetricsTable t : current) {
             if (t.model.equals(model)) {
@@ -69,7 +101,7 @@ final class CandidateSet implements Candidates {
             }
         }
         long seq = builds.incrementAndGet();
-        MetricsTable built = install(owner.buildTable(model, handles, null).withPrepared(prepared), seq);
+        MetricsTable built = install(tableBuilder.build(model, handles, null).withPrepared(prepared), seq);
         built.used = true;
         return built;
     }
@@ -79,12 +111,12 @@ final class CandidateSet implements Candidates {
      * candidate (so that its cold start, first metrics and warm-up, is tracked without traffic too);
      * drops the others, which are rebuilt on demand.
      */
-    void refresh() {
+    public void refresh() {
         for (MetricsTable t : tables) {
             if (t.used || t.anyCold) {
                 t.used = false;
                 long seq = builds.incrementAndGet();
-                MetricsTable fresh = install(owner.buildTable(t.model, handles, t).withPrepared(prepared), seq);
+                MetricsTable fresh = install(tableBuilder.build(t.model, handles, t).withPrepared(prepared), seq);
                 if (t.used) {
                     fresh.used = true; // a selection read the old table during the build: keep the new one
                 }

@@ -1,5 +1,6 @@
-package io.podrouter.core;
+package io.podrouter.core.internal.health;
 
+import io.podrouter.core.OutlierDetection;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -38,12 +39,12 @@ final class OutlierRules {
      * @param fleetF     the fleet's failures over the last and the current interval (this pod's included)
      * @param fleetTotal the fleet's completions over the same intervals
      */
-    static @Nullable String veto(PodHandle h, OutlierDetection cfg, long fleetF, long fleetTotal,
-                                 Iterable<PodHandle[]> candidateSets) {
+    static @Nullable String veto(MonitoredPod h, OutlierDetection cfg, long fleetF, long fleetTotal,
+                                 Iterable<? extends MonitoredPod[]> candidateSets) {
         // The others' failure fraction over the last and the current interval, fleet-wide: the fleet's counts
         // minus this pod's over the same two intervals. When most of their requests fail too, the fault is not
         // this pod's (overload, a bad rollout, the gateway's own network) and ejecting only removes capacity.
-        OutlierDetector.Health health = h.health;
+        OutlierDetector.Health health = h.health();
         long podFailures = health.lastFailures + health.failures.sum();
         long podTotal = podFailures + health.lastSuccesses + health.successes.sum();
         long othersFailed = Math.max(0, fleetF - podFailures);
@@ -53,18 +54,18 @@ final class OutlierRules {
         }
         int reporting = 0;
         int latestFailed = 0;
-        for (PodHandle[] set : candidateSets) {
+        for (MonitoredPod[] set : candidateSets) {
             if (!contains(set, h)) {
                 continue;
             }
             int ejected = 0;
-            for (PodHandle p : set) {
-                if (p.ejected) {
+            for (MonitoredPod p : set) {
+                if (p.isEjected()) {
                     ejected++;
-                } else if (p != h && p.health.lastSuccesses + p.health.lastFailures + p.health.successes.sum()
-                        + p.health.failures.sum() > 0) {
+                } else if (p != h && p.health().lastSuccesses + p.health().lastFailures + p.health().successes.sum()
+                        + p.health().failures.sum() > 0) {
                     reporting++;
-                    if (p.health.consecutiveFailures.get() > 0) {
+                    if (p.health().consecutiveFailures.get() > 0) {
                         latestFailed++;
                     }
                 }
@@ -84,8 +85,8 @@ final class OutlierRules {
         return null;
     }
 
-    private static boolean contains(PodHandle[] set, PodHandle h) {
-        for (PodHandle p : set) {
+    private static boolean contains(MonitoredPod[] set, MonitoredPod h) {
+        for (MonitoredPod p : set) {
             if (p == h) {
                 return true;
             }

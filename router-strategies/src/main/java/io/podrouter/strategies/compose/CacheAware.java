@@ -10,8 +10,8 @@ package io.podrouter.strategies.compose;
  *       of {@link LoadGateFilter}). With fewer than 6 pods the guard cannot remove any pod; the prefix scorer's
  *       affinity release is what keeps a hot prefix group from being pinned there;</li>
  *   <li>{@link PrefixCacheScorer}, weight 3, with its <b>affinity release</b>: a pod's match counts only while
- *       its estimated prefill wait (prompt tokens routed to it that have not reported their first token, at
- *       58,000 tokens/s) exceeds the least waiting candidate's by no more than the prefill time its cached
+ *       its estimated prefill wait (prompt tokens routed to it that have not reported their first token, cached or
+ *       not, at 58,000 tokens/s) exceeds the least waiting candidate's by no more than the prefill time its cached
  *       prefix saves plus 200 ms; above that its match is released (scored 0) until the excess falls back
  *       under the saved time plus 100 ms. So a hot group spreads once its pod queues, on any number of pods,
  *       and warm pods release new pods' share in a scale-out once their queues outgrow what their caches save

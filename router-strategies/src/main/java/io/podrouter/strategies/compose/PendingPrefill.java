@@ -5,14 +5,12 @@ import io.podrouter.api.strategy.CandidateView;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
-import static io.podrouter.strategies.compose.PrefixCacheScorer.DECAY;
-
 /**
  * One pod's pending-prefill bookkeeping for {@link PrefixCacheScorer}'s affinity release (its class comment gives
- * the rule): the prompt tokens in flight, those past their first token, the decayed uncached fraction, and
- * whether the pod's affinity is currently released. {@link PrefixCacheScorer.PodState} extends it so that a pod's
- * state stays one object (no extra indirection when scoring). Thread-safe: counters are atomic, the decayed sums
- * and the released flag tolerate lost racing updates (they are estimates).
+ * the rule): the prompt tokens in flight, those past their first token, and whether the pod's affinity is
+ * currently released. {@link PrefixCacheScorer.PodState} extends it so that a pod's state stays one object (no
+ * extra indirection when scoring). Thread-safe: counters are atomic; the released flag tolerates a lost racing
+ * update (it is re-evaluated at the next selection).
  */
 abstract class PendingPrefill {
     private static final VarHandle PROMPT;
@@ -31,29 +29,21 @@ abstract class PendingPrefill {
     volatile boolean released;
     /** Prompt tokens of the selections in flight. */
     volatile long promptTokens;
-    /** Decayed sums of the prompt tokens sent to the pod and of their part not in its index at selection. */
-    double recentPrompt;
-    double recentUncached;
     /** Prompt tokens of the selections in flight that reported their first token (at most {@code promptTokens}). */
     volatile long pastFirstToken;
 
-    /** Prompt tokens in flight without a first token, times the pod's recent uncached fraction. */
+    /**
+     * Prompt tokens in flight without a first token, counted whole whether the pod has them cached or not: a
+     * request waiting for its first token mostly waits for a place in the batch (a saturated server keeps it in
+     * its waiting queue until running sequences finish), a wait its cached prefix does not shorten.
+     */
     long pendingPrefill() {
         long pending = promptTokens - pastFirstToken;
-        return pending <= 0 ? 0 : (long) (pending * uncachedShare());
+        return pending <= 0 ? 0 : pending;
     }
 
-    /** The uncached fraction of the prompt tokens recently sent to the pod (1 before any). */
-    double uncachedShare() {
-        double all = recentPrompt;
-        return all > 0 ? Math.min(1.0, recentUncached / all) : 1.0;
-    }
-
-    void addPrompt(int tokens, double uncachedFraction) {
+    void addPrompt(int tokens) {
         PROMPT.getAndAdd(this, (long) tokens);
-        // Decayed sums over about the last 32 selections; a racing update may be lost (an estimate).
-        recentPrompt = recentPrompt * DECAY + tokens;
-        recentUncached = recentUncached * DECAY + tokens * uncachedFraction;
     }
 
     void firstToken(int tokens) {

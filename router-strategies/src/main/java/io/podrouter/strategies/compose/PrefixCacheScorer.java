@@ -58,6 +58,17 @@ import java.util.Objects;
  * guard cannot remove a pod of fewer than 6) and releases warm pods in a scale-out as soon as their queues
  * outgrow what their caches save. {@link Builder#withoutAffinityRelease()} turns it off.
  *
+ * <p>Pending prompts count whole, cached or not: a request waiting for its first token mostly waits for a place
+ * in the batch (a saturated vLLM server keeps it in its waiting queue until running sequences finish), and its
+ * cached prefix does not shorten that wait. Counting only the uncached part, as podrouter 0.1 did, almost never
+ * released a pod whose traffic is mostly cache hits, which is exactly a pinned hot group: on the simulator's
+ * train family (35 prefix-cache scenarios x 3 seeds, see SIMULATION.md) it left a rolling update with one hot
+ * group at a TTFT p99 of 21-23 s where SGLang's and AIBrix's rules had 0.04 s; counting whole prompts brought it to
+ * 0.08-0.10 s and podrouter's TTFT p99 over the family to 0.63x its previous value (geometric mean; worst run
+ * 2.1x). The 200 ms margin was chosen there too: 100 ms and 50 ms released warm pods onto slow new pods in a
+ * 24-pod scale-out (worst runs 13.7x and 80x the 200 ms rule's previous value), 400 ms released hot groups later
+ * (mean TTFT p99 1.39x Dynamo's rule against 1.13x).
+ *
  * <p><b>Learning.</b> After every selection the router makes ({@link #selected}), the request's blocks are
  * recorded for the chosen pod with the current time, whichever rule decided.
  *
@@ -121,8 +132,6 @@ public final class PrefixCacheScorer implements Scorer {
     public static final long DEFAULT_RELEASE_MARGIN_MILLIS = 200;
 
     static final int WAYS = 8;
-    /** Per-selection decay of the pods' uncached-fraction sums: about the last 32 selections count. */
-    static final double DECAY = 31.0 / 32;
     /** Entries of a pod's table when it is first allocated. */
     static final int INITIAL_POD_ENTRIES = 64;
     /** Approximate heap of one pod's state (object, id reference, counters), not counted in the budget. */
@@ -262,9 +271,7 @@ public final class PrefixCacheScorer implements Scorer {
             this.index.resurrect(st);
         }
         Scratch s = hashes.of(request);
-        int prompt = request.estimatedPromptTokens();
-        double uncached = s.count == 0 ? 1.0 : 1.0 - (double) PrefixIndex.matched(st, s.hashes, s.count, now - ttlMillis) / s.count;
-        st.addPrompt(prompt, uncached);
+        st.addPrompt(request.estimatedPromptTokens());
         if (s.count > 0 && !st.dropped) {
             this.index.record(st, s.hashes, s.count, now);
             this.index.enter(s.hashes[0], st.ordinal, Math.max(1, now - this.index.epochMillis), now);
@@ -303,8 +310,8 @@ public final class PrefixCacheScorer implements Scorer {
     }
 
     /**
-     * {@code pod}'s pending prefill in tokens: prompt tokens of selections without a first-token report yet, times
-     * the pod's recent uncached fraction (0 for an unknown pod). For tests and diagnostics.
+     * {@code pod}'s pending prefill in tokens: prompt tokens of selections without a first-token report yet, cached
+     * or not (0 for an unknown pod). For tests and diagnostics.
      */
     public long pendingPrefillTokens(Pod pod) {
         PodState p = index.pods.get(pod.id());

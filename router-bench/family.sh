@@ -4,6 +4,8 @@
 # ratios.svg,run.txt} (<name> defaults to the family; e.g. "test test-baseline" keeps a before-run apart).
 # With the test family it also regenerates the family part of router-bench/SIMULATION.md from that directory.
 # Usage: router-bench/family.sh train|test [NAME] [extra suite arguments, e.g. --threads=1]
+# FAMILY_ONLY=REGEX runs only the scenario files whose names match (e.g. 'prefix|multi-turn' for the workloads with
+# token ids, with --strategies=cache-aware); such a partial run writes its summary but leaves SIMULATION.md alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The suite runs inside Maven's JVM: a bounded heap, so that a shared machine's other JVMs are not pushed out of memory
@@ -21,6 +23,15 @@ if [[ $# -gt 0 && $1 != --* ]]; then
   shift
 fi
 scenarios=$PWD/router-bench/families/$family/scenarios
+if [[ -n ${FAMILY_ONLY:-} ]]; then
+  subset=$(mktemp -d)
+  trap 'rm -rf "$subset"' EXIT
+  for f in "$scenarios"/*.properties; do
+    [[ $(basename "$f") =~ $FAMILY_ONLY ]] && cp "$f" "$subset/"
+  done
+  [[ -n $(ls "$subset") ]] || { echo "FAMILY_ONLY: $FAMILY_ONLY (expected: a regex matching scenario file names)" >&2; exit 2; }
+  scenarios=$subset
+fi
 out=$PWD/router-bench/family-results/$name
 mkdir -p "$out"
 commit=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- router-bench router-core router-strategies router-api || echo " (with uncommitted changes)")
@@ -29,12 +40,12 @@ start=$(date -u +%FT%TZ)
 mvn -q -B -o -pl router-bench -am compile exec:java -Dexec.args="--suite=$scenarios --seeds=1,2,3 --out=$out $*"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 {
-  echo "family $family, scenarios router-bench/families/$family/scenarios, seeds 1,2,3, commit $commit"
+  echo "family $family, scenarios router-bench/families/$family/scenarios${FAMILY_ONLY:+ matching /$FAMILY_ONLY/}, seeds 1,2,3, commit $commit${*:+, suite arguments $*}"
   cat "$out/suite-run.txt"
   echo "started $start; load average (1, 5, 15 min) before $load_before, after $load_after"
 } > "$out/run.txt"
 rm -f "$out/suite-run.txt"
-if [[ $family == test ]]; then
+if [[ $family == test && -z ${FAMILY_ONLY:-} ]]; then
   # summary.md and ratios.svg, and the family part of SIMULATION.md from them
   mvn -q -B -o -pl router-bench -am compile exec:java \
     -Dexec.args="--familyDoc=$out --suite=$scenarios --title=$name --doc=$PWD/router-bench/SIMULATION.md"

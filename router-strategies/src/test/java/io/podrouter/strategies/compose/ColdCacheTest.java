@@ -214,7 +214,7 @@ class ColdCacheTest {
             SlotFleet fleet = new SlotFleet(pods, CacheAware.withPrefixScorer(
                     PrefixCacheScorer.builder().clock(clock).blocksPerPod(1 << 14).build()));
             String system = text(r, 4096); // 1,024 cached tokens a request
-            int concurrency = 12 * pods; // more than the fleet's 8 places a pod: every pod is needed
+            int concurrency = 20 * pods; // 12 a pod waiting for a place once the group is spread
             for (int k = 0; k < 200; k++) {
                 fleet.route(InferenceRequest.forModel("m").withPrompt(system + text(r, 200)), concurrency);
             }
@@ -223,8 +223,11 @@ class ColdCacheTest {
             for (int k = 0; k < n; k++) {
                 fleet.route(InferenceRequest.forModel("m").withPrompt(system + text(r, 200)), concurrency);
             }
-            // Pinned, one pod would hold 8 running and the rest waiting, its pending prompts far above the cached
-            // 1,024 tokens plus the 11,600-token margin; released, the group spreads until the queues even out.
+            // Pinned, one pod would hold 8 running and the rest waiting, its pending prompts (1,074 tokens each) far
+            // above the cached 1,024 tokens plus the 11,600-token margin; released, the group spreads until no pod's
+            // waiting prompts exceed the least loaded pod's by more than that. The rule does not see how long a queue
+            // waits, only its prompt tokens: with 12 a pod in flight on 4 pods (4 waiting a pod when even), three
+            // pods' 8 waiting each (8,600 tokens) stay under the threshold and the fourth pod gets none.
             for (int p = 0; p < pods; p++) {
                 assertThat(fleet.routed[p] / (double) n).as("%d pods, pod %d", pods, p)
                         .isCloseTo(1.0 / pods, within(0.08));

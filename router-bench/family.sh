@@ -27,7 +27,9 @@ if [[ -n ${FAMILY_ONLY:-} ]]; then
   subset=$(mktemp -d)
   trap 'rm -rf "$subset"' EXIT
   for f in "$scenarios"/*.properties; do
-    [[ $(basename "$f") =~ $FAMILY_ONLY ]] && cp "$f" "$subset/"
+    if [[ $(basename "$f") =~ $FAMILY_ONLY ]]; then
+      cp "$f" "$subset/"
+    fi
   done
   [[ -n $(ls "$subset") ]] || { echo "FAMILY_ONLY: $FAMILY_ONLY (expected: a regex matching scenario file names)" >&2; exit 2; }
   scenarios=$subset

@@ -208,6 +208,9 @@ public enum RouterConfig {
     /** Tuning: the affinity release with a 50 ms margin. Cache-aware kind only; not in the default run. */
     PODROUTER_MARGIN_50MS("podrouter-margin-50ms", false, (kind, b, clock) -> margin(kind, b, clock, 50)),
 
+    /** Tuning: the affinity release with a 100 ms margin. Cache-aware kind only; not in the default run. */
+    PODROUTER_MARGIN_100MS("podrouter-margin-100ms", false, (kind, b, clock) -> margin(kind, b, clock, 100)),
+
     /** Tuning: the affinity release with a 200 ms margin. Cache-aware kind only; not in the default run. */
     PODROUTER_MARGIN_200MS("podrouter-margin-200ms", false, (kind, b, clock) -> margin(kind, b, clock, 200)),
 

@@ -501,7 +501,9 @@ public class PodRouterProperties {
      * The Kubernetes pod source of a pool, read by podrouter-kubernetes: the pods of a Gateway API Inference
      * Extension InferencePool ({@code inference-pool}) or the pods matching labels ({@code label-selector}), in one
      * namespace, kept current by informers. Setting either makes it the pool's pod source; the other options only
-     * apply then. The discovery options' defaults are those of podrouter-kubernetes' builders.
+     * apply then (set without it, they fail start-up). The discovery options' defaults are those of
+     * podrouter-kubernetes' builders. Mutable JavaBean like the rest of the properties, not thread-safe; null
+     * collections are treated as empty.
      */
     public static class Kubernetes {
 

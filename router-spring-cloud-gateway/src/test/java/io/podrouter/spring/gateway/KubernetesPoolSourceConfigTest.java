@@ -139,29 +139,33 @@ class KubernetesPoolSourceConfigTest {
     }
 
     @Test
-    void withoutAClientBeanOneIsBuiltFromTheEnvironmentReadsTheDefaultNamespaceAndIsClosedWithTheContext() {
+    void withoutAClientBeanOneIsBuiltFromTheEnvironmentReadsTheDefaultNamespaceAndIsClosedWithTheContext() throws IOException {
+        int noServer; // the pod's port: nothing listens there, so the pool's scraper finds no metrics, quickly
+        try (ServerSocket s = new ServerSocket(0)) {
+            noServer = s.getLocalPort();
+        }
         ResourceDefinitionContext pools = new ResourceDefinitionContext.Builder().withGroup("inference.networking.k8s.io")
                 .withVersion("v1").withKind("InferencePool").withPlural("inferencepools").withNamespaced(true).build();
         client.genericKubernetesResources(pools).inNamespace("default").resource(new GenericKubernetesResourceBuilder()
                 .withApiVersion("inference.networking.k8s.io/v1").withKind("InferencePool")
                 .withNewMetadata().withName("p").withNamespace("default").endMetadata()
                 .withAdditionalProperties(Map.of("spec", Map.of("selector", Map.of("matchLabels", Map.of("app", "v")),
-                        "targetPorts", List.of(Map.of("number", 8000)))))
+                        "targetPorts", List.of(Map.of("number", noServer)))))
                 .build()).create();
         client.pods().inNamespace("default").resource(new PodBuilder()
                 .withNewMetadata().withName("v-0").withNamespace("default").withLabels(Map.of("app", "v")).endMetadata()
-                .withNewStatus().withPodIP("10.1.2.3").addNewCondition().withType("Ready").withStatus("True")
+                .withNewStatus().withPodIP("127.0.0.1").addNewCondition().withType("Ready").withStatus("True")
                 .withLastTransitionTime(Instant.now().toString()).endCondition().endStatus()
                 .build()).create();
         AtomicReference<KubernetesClient> built = new AtomicReference<>();
         // fabric8 reads the API server's address from these system properties; the runner restores them afterwards
         runner.withSystemProperties("kubernetes.master=" + server.url(), "kubernetes.auth.tryKubeConfig=false",
-                        "kubernetes.auth.tryServiceAccount=false", "kubernetes.namespace=elsewhere")
+                        "kubernetes.auth.tryServiceAccount=false", "kubernetes.namespace=elsewhere", "kubernetes.http2.disable=true")
                 .withPropertyValues("podrouter.pools.chat.kubernetes.inference-pool=p")
                 .run(context -> {
                     assertThat(context).hasNotFailed();
                     assertThat(context.getBean(PodRouterPools.class).pool("chat").pods())
-                            .extracting(Pod::id, Pod::authority).containsExactly(org.assertj.core.groups.Tuple.tuple("default/v-0", "10.1.2.3:8000"));
+                            .extracting(Pod::id, Pod::authority).containsExactly(org.assertj.core.groups.Tuple.tuple("default/v-0", "127.0.0.1:" + noServer));
                     built.set(context.getBean(KubernetesDiscoverySources.class).ownClient());
                     assertThat(built.get()).isNotNull();
                     assertThat(built.get().getHttpClient().isClosed()).isFalse();

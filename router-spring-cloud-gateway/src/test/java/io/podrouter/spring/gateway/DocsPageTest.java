@@ -5,9 +5,11 @@ import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.boot.env.YamlPropertySourceLoader;
 import org.springframework.core.env.PropertySource;
+import org.springframework.core.io.ByteArrayResource;
 import org.springframework.core.io.FileSystemResource;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -68,6 +70,17 @@ class DocsPageTest {
         assertThat(batch.getKubernetes().getTargetPorts()).containsExactly(8000);
         assertThat(batch.getKubernetes().getModelKey()).isEqualTo("model.aibrix.ai/name");
         assertThat(batch.getKubernetes().getDebounce()).isEqualTo(Duration.ofMillis(100));
+    }
+
+    @Test
+    void aLabelKeyWithDotsAndASlashKeepsThemWhenBracketedAsThePageSays() throws IOException {
+        String yaml = "podrouter:\n  pools:\n    chat:\n      kubernetes:\n"
+                + "        label-selector: {\"[app.kubernetes.io/name]\": vllm, tier: gpu}\n";
+        List<PropertySource<?>> source = new YamlPropertySourceLoader().load("inline",
+                new ByteArrayResource(yaml.getBytes(StandardCharsets.UTF_8)));
+        PodRouterProperties props = new Binder(ConfigurationPropertySources.from(source)).bind("podrouter", PodRouterProperties.class).get();
+        assertThat(props.getPools().get("chat").getKubernetes().getLabelSelector())
+                .containsExactly(Map.entry("app.kubernetes.io/name", "vllm"), Map.entry("tier", "gpu"));
     }
 
     @Test

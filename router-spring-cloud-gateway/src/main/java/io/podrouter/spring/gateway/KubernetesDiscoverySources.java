@@ -135,6 +135,11 @@ final class KubernetesDiscoverySources implements KubernetesPodSources, AutoClos
         return own;
     }
 
+    /** The discoveries started here and not yet closed (for tests). */
+    synchronized List<PodDiscovery> discoveries() {
+        return List.copyOf(discoveries);
+    }
+
     /** The client built here because the application had none, or null. */
     synchronized @Nullable KubernetesClient ownClient() {
         return ownClient;

@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.podrouter.api.Pod;
 import io.podrouter.kubernetes.InferencePoolDiscovery;
+import io.podrouter.kubernetes.PodDiscovery;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,6 +32,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The Kubernetes pod source's wiring and its misconfigurations, in application contexts without a web server
@@ -139,7 +141,7 @@ class KubernetesPoolSourceConfigTest {
     }
 
     @Test
-    void withoutAClientBeanOneIsBuiltFromTheEnvironmentReadsTheDefaultNamespaceAndIsClosedWithTheContext() throws IOException {
+    void withoutAClientBeanOneIsBuiltFromTheEnvironmentReadsTheDefaultNamespaceAndItAndTheDiscoveryCloseWithTheContext() throws IOException {
         int noServer; // the pod's port: nothing listens there, so the pool's scraper finds no metrics, quickly
         try (ServerSocket s = new ServerSocket(0)) {
             noServer = s.getLocalPort();
@@ -158,6 +160,7 @@ class KubernetesPoolSourceConfigTest {
                 .withLastTransitionTime(Instant.now().toString()).endCondition().endStatus()
                 .build()).create();
         AtomicReference<KubernetesClient> built = new AtomicReference<>();
+        AtomicReference<PodDiscovery> discovery = new AtomicReference<>();
         // fabric8 reads the API server's address from these system properties; the runner restores them afterwards
         runner.withSystemProperties("kubernetes.master=" + server.url(), "kubernetes.auth.tryKubeConfig=false",
                         "kubernetes.auth.tryServiceAccount=false", "kubernetes.namespace=elsewhere", "kubernetes.http2.disable=true")
@@ -166,11 +169,17 @@ class KubernetesPoolSourceConfigTest {
                     assertThat(context).hasNotFailed();
                     assertThat(context.getBean(PodRouterPools.class).pool("chat").pods())
                             .extracting(Pod::id, Pod::authority).containsExactly(org.assertj.core.groups.Tuple.tuple("default/v-0", "127.0.0.1:" + noServer));
-                    built.set(context.getBean(KubernetesDiscoverySources.class).ownClient());
+                    KubernetesDiscoverySources sources = context.getBean(KubernetesDiscoverySources.class);
+                    built.set(sources.ownClient());
                     assertThat(built.get()).isNotNull();
                     assertThat(built.get().getHttpClient().isClosed()).isFalse();
+                    assertThat(sources.discoveries()).singleElement().isInstanceOf(InferencePoolDiscovery.class);
+                    discovery.set(sources.discoveries().get(0));
                 });
-        assertThat(built.get().getHttpClient().isClosed()).as("closed with the context").isTrue();
+        assertThat(built.get().getHttpClient().isClosed()).as("client closed with the context").isTrue();
+        // a discovery refuses to start again only once closed
+        assertThatThrownBy(() -> discovery.get().start()).as("discovery closed with the context")
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
     }
 
     @Test

@@ -1,6 +1,9 @@
 package io.podrouter.spring.gateway;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import io.podrouter.kubernetes.InferencePoolDiscovery;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -13,6 +16,7 @@ import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -20,10 +24,14 @@ import java.util.List;
  * is on the classpath and {@code podrouter.enabled} is not false. From {@link PodRouterProperties} it creates:
  * <ul>
  *   <li>{@link PodRouterPools}: one {@link PodRouterPool} per {@code podrouter.pools.NAME}, each with its own
- *       router, Prometheus scraper ({@code engine} vllm or sglang, {@code scrape-interval}) and pod sources: the
- *       {@code static-pods} list and, with {@code discovery-service-id}, the instances Spring Cloud's
+ *       router, Prometheus scraper ({@code engine} vllm or sglang, {@code scrape-interval}) and at most one pod
+ *       source: the {@code static-pods} list; with {@code discovery-service-id}, the instances Spring Cloud's
  *       {@link ReactiveDiscoveryClient} reports for that service (any discovery client: Consul, Eureka,
- *       spring-cloud-kubernetes, or the simple properties-based one);</li>
+ *       spring-cloud-kubernetes, or the simple properties-based one); or, with {@code kubernetes.inference-pool}
+ *       or {@code kubernetes.label-selector}, the pods podrouter-kubernetes discovers (only when
+ *       podrouter-kubernetes and fabric8's kubernetes-client are on the class path; the application's
+ *       {@link KubernetesClient} bean is used, else one is built from the environment and closed with the
+ *       context);</li>
  *   <li>{@link PodRouterGatewayFilter} and its {@link PodRouterCompletionFilter}, the global filters that route
  *       {@code podrouter://NAME} routes;</li>
  *   <li>a {@link MeterBinder} that Boot binds to the application's {@code MeterRegistry}, so every pool's
@@ -33,11 +41,10 @@ import java.util.List;
  *       {@code /actuator/health}).</li>
  * </ul>
  * Each bean backs off when the application defines its own of that type. Invalid settings fail start-up with a
- * message naming the property. A pool naming a discovery service id when the application has no
- * {@link ReactiveDiscoveryClient} fails start-up too.
- *
- * <p>The Kubernetes source of podrouter ({@code podrouter-kubernetes}) is not wired here; with
- * spring-cloud-kubernetes' discovery client, {@code discovery-service-id} reads the Kubernetes service's endpoints.
+ * message naming the property. So do a pool with two pod sources, a pool naming a discovery service id when the
+ * application has no {@link ReactiveDiscoveryClient}, a pool naming a Kubernetes source when podrouter-kubernetes
+ * is not on the class path, and a Kubernetes discovery that does not load its first pods within its start timeout.
+ * Discoveries start while the context starts (each waits for its first list) and stop when it closes.
  */
 @AutoConfiguration
 @ConditionalOnClass(GlobalFilter.class)
@@ -53,27 +60,38 @@ public class PodRouterAutoConfiguration {
      * The pools, with their static pods and discovery sources started. Closed with the context.
      *
      * @throws IllegalArgumentException for an invalid setting, naming the property
-     * @throws IllegalStateException    when a pool names a discovery service id and there is no discovery client
+     * @throws IllegalStateException    when a pool names a discovery service id and there is no discovery client,
+     *                                  names a Kubernetes source without podrouter-kubernetes on the class path, or
+     *                                  its Kubernetes discovery does not start
      */
     @Bean
     @ConditionalOnMissingBean
     public PodRouterPools podRouterPools(PodRouterProperties properties,
-                                         ObjectProvider<ReactiveDiscoveryClient> discovery) {
+                                         ObjectProvider<ReactiveDiscoveryClient> discovery,
+                                         ObjectProvider<KubernetesPodSources> kubernetes) {
         List<PodRouterPool> built = PoolFactory.build(properties);
         try {
             for (PodRouterPool pool : built) {
                 PodRouterProperties.Pool settings = properties.getPools().get(pool.name());
-                String serviceId = settings.getDiscoveryServiceId();
-                if (serviceId == null || serviceId.isBlank()) {
-                    continue;
+                String source = PoolFactory.podSource(pool.name(), settings);
+                String at = "podrouter.pools." + pool.name() + ".";
+                if ("discovery-service-id".equals(source)) {
+                    String serviceId = settings.getDiscoveryServiceId();
+                    ReactiveDiscoveryClient client = discovery.getIfAvailable();
+                    if (client == null) {
+                        throw new IllegalStateException(at + "discovery-service-id: " + serviceId
+                                + " (expected: a ReactiveDiscoveryClient bean, e.g. from a Spring Cloud discovery starter)");
+                    }
+                    pool.addSource(new DiscoveryPodSource(pool, client, serviceId, PoolFactory.positive(
+                            at + "discovery-refresh-interval", settings.getDiscoveryRefreshInterval())));
+                } else if (source != null && source.startsWith("kubernetes.")) {
+                    KubernetesPodSources sources = kubernetes.getIfAvailable();
+                    if (sources == null) {
+                        throw new IllegalStateException(at + source + ": set (expected: podrouter-kubernetes and fabric8's"
+                                + " kubernetes-client on the class path, e.g. the io.podrouter:podrouter-kubernetes dependency)");
+                    }
+                    pool.addSource(sources.start(pool, settings));
                 }
-                ReactiveDiscoveryClient client = discovery.getIfAvailable();
-                if (client == null) {
-                    throw new IllegalStateException("podrouter.pools." + pool.name() + ".discovery-service-id: " + serviceId
-                            + " (expected: a ReactiveDiscoveryClient bean, e.g. from a Spring Cloud discovery starter)");
-                }
-                pool.addSource(new DiscoveryPodSource(pool, client, serviceId, PoolFactory.positive(
-                        "podrouter.pools." + pool.name() + ".discovery-refresh-interval", settings.getDiscoveryRefreshInterval())));
             }
         } catch (RuntimeException e) {
             built.forEach(PodRouterPool::close);
@@ -117,6 +135,21 @@ public class PodRouterAutoConfiguration {
     @ConditionalOnClass(MeterBinder.class)
     public MeterBinder podRouterMeterBinder(PodRouterPools pools) {
         return registry -> pools.all().forEach(p -> p.metrics().bindTo(registry));
+    }
+
+    /**
+     * podrouter-kubernetes as a pod source, when it and fabric8's client are on the class path (both are optional
+     * dependencies of this module). Creates no client unless a pool names a Kubernetes source.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass({InferencePoolDiscovery.class, KubernetesClient.class})
+    static class KubernetesSource {
+
+        @Bean
+        KubernetesDiscoverySources podRouterKubernetesSources(ObjectProvider<KubernetesClient> client) {
+            return new KubernetesDiscoverySources(client::getIfAvailable, () -> new KubernetesClientBuilder().build(),
+                    Path.of(KubernetesDiscoverySources.SERVICE_ACCOUNT_NAMESPACE));
+        }
     }
 
     /** The health indicator, when Actuator's health module is present. */

@@ -22,9 +22,10 @@ import java.util.Set;
  * strategy chain, cold-start and outlier settings), the {@link PrometheusScraper} feeding it, its Micrometer
  * binder, and the pods its sources currently offer.
  *
- * <p>Pods come from one or more named sources (the static list, a discovery service); each source replaces its
- * own pods with {@link #updatePods(String, Collection)}, and the pool's pods are the union, in source order. A
- * pod id offered by two sources is taken from the first. Every change rebuilds the {@link Candidates} (held in a
+ * <p>Pods come from named sources (the static list, a discovery service, a Kubernetes discovery; the
+ * auto-configuration gives each pool at most one); each source replaces its own pods with
+ * {@link #updatePods(String, Collection)}, and the pool's pods are the union, in source order. A pod id offered by
+ * two sources is taken from the first. Every change rebuilds the {@link Candidates} (held in a
  * volatile field, so requests in flight keep the set they started with) and the scraper's targets.
  *
  * <p>Thread-safe: updates are serialized on the pool; reads are lock-free. Logs once per change of the pod set
@@ -113,7 +114,8 @@ public final class PodRouterPool implements AutoCloseable {
     /**
      * Replaces the pods of one source and rebuilds the candidates and the scraper's targets.
      *
-     * @param source a name for the source, e.g. {@code static} or {@code discovery:vllm}; null throws
+     * @param source a name for the source, e.g. {@code static}, {@code discovery:vllm} or
+     *               {@code kubernetes:llm/vllm-llama}; null throws
      * @param offered the source's pods now; null means none; a null element throws {@link NullPointerException}
      */
     public synchronized void updatePods(String source, @org.jspecify.annotations.Nullable Collection<Pod> offered) {

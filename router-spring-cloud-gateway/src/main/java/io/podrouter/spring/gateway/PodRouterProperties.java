@@ -138,7 +138,8 @@ public class PodRouterProperties {
 
     /**
      * One pool of model-server pods with its own router: strategy chain, cold-start and outlier settings, metrics
-     * scraper, and pod source (static pods, a discovery service id, or both).
+     * scraper, and at most one pod source: static pods, a Spring Cloud discovery service id, or podrouter-kubernetes
+     * (an InferencePool or a label selector). Two sources fail start-up; none leaves the pool empty (503).
      */
     public static class Pool {
 
@@ -171,6 +172,9 @@ public class PodRouterProperties {
 
         /** Outlier detection of the pool's router (Envoy's semantics and defaults). */
         private Outlier outlier = new Outlier();
+
+        /** Pods from podrouter-kubernetes: an InferencePool or a label selector (needs podrouter-kubernetes on the class path). */
+        private Kubernetes kubernetes = new Kubernetes();
 
         /** Models served; empty means any. */
         public List<String> getModels() {
@@ -260,6 +264,16 @@ public class PodRouterProperties {
         /** See {@link #getOutlier()}; null means the defaults. */
         public void setOutlier(@Nullable Outlier outlier) {
             this.outlier = outlier == null ? new Outlier() : outlier;
+        }
+
+        /** The Kubernetes pod source's settings (unused unless it names an InferencePool or a label selector). */
+        public Kubernetes getKubernetes() {
+            return kubernetes;
+        }
+
+        /** See {@link #getKubernetes()}; null means unset. */
+        public void setKubernetes(@Nullable Kubernetes kubernetes) {
+            this.kubernetes = kubernetes == null ? new Kubernetes() : kubernetes;
         }
     }
 
@@ -480,6 +494,124 @@ public class PodRouterProperties {
         /** See {@link #getMaxEjectedFraction()}; must be in (0, 1]. */
         public void setMaxEjectedFraction(double maxEjectedFraction) {
             this.maxEjectedFraction = maxEjectedFraction;
+        }
+    }
+
+    /**
+     * The Kubernetes pod source of a pool, read by podrouter-kubernetes: the pods of a Gateway API Inference
+     * Extension InferencePool ({@code inference-pool}) or the pods matching labels ({@code label-selector}), in one
+     * namespace, kept current by informers. Setting either makes it the pool's pod source; the other options only
+     * apply then (set without it, they fail start-up). The discovery options' defaults are those of
+     * podrouter-kubernetes' builders. Mutable JavaBean like the rest of the properties, not thread-safe; null
+     * collections are treated as empty.
+     */
+    public static class Kubernetes {
+
+        /** Name of the InferencePool (inference.networking.k8s.io/v1) whose ready pods are the pool's pods. */
+        private @Nullable String inferencePool;
+
+        /** Labels a pod must all carry to be one of the pool's pods, for clusters without the InferencePool CRD. */
+        private Map<String, String> labelSelector = new LinkedHashMap<>();
+
+        /** Namespace of the InferencePool or the pods; unset: the namespace of the gateway's own pod (its service-account file), else "default". */
+        private @Nullable String namespace;
+
+        /** Model-server ports of each selected pod, 1 to 8 (label-selector only; an InferencePool names its own). Unset: 8000, vLLM's default. */
+        private List<Integer> targetPorts = new ArrayList<>();
+
+        /** Label, else annotation, naming the model a selected pod serves (label-selector only); the pool then takes the pods of its models. Unset: every selected pod. */
+        private @Nullable String modelKey;
+
+        /** How long after a change in the cluster the pod list is rebuilt; changes meanwhile are folded in. */
+        private Duration debounce = Duration.ofMillis(100);
+
+        /** How long start-up waits for the first list of pods before it fails. */
+        private Duration startTimeout = Duration.ofSeconds(30);
+
+        /** How often the informers' watch state is checked to tell that the API server is unreachable. */
+        private Duration stalenessCheckInterval = Duration.ofSeconds(1);
+
+        /** The InferencePool's name, or null. */
+        public @Nullable String getInferencePool() {
+            return inferencePool;
+        }
+
+        /** See {@link #getInferencePool()}; null means none, blank fails start-up. */
+        public void setInferencePool(@Nullable String inferencePool) {
+            this.inferencePool = inferencePool;
+        }
+
+        /** The label selector (insertion order); empty means none. */
+        public Map<String, String> getLabelSelector() {
+            return labelSelector;
+        }
+
+        /**
+         * See {@link #getLabelSelector()}; null means none. Keys with dots or slashes need brackets in YAML
+         * ({@code "[app.kubernetes.io/name]": vllm}).
+         */
+        public void setLabelSelector(@Nullable Map<String, String> labelSelector) {
+            this.labelSelector = labelSelector == null ? new LinkedHashMap<>() : labelSelector;
+        }
+
+        /** The namespace, or null for the gateway pod's own (else "default"). */
+        public @Nullable String getNamespace() {
+            return namespace;
+        }
+
+        /** See {@link #getNamespace()}; blank fails start-up. */
+        public void setNamespace(@Nullable String namespace) {
+            this.namespace = namespace;
+        }
+
+        /** The target ports (label-selector only); empty means 8000. */
+        public List<Integer> getTargetPorts() {
+            return targetPorts;
+        }
+
+        /** See {@link #getTargetPorts()}; null means unset; 1 to 8 unique ports in 1..65535 (checked at start-up). */
+        public void setTargetPorts(@Nullable List<Integer> targetPorts) {
+            this.targetPorts = targetPorts == null ? new ArrayList<>() : targetPorts;
+        }
+
+        /** The model key (label-selector only), or null. */
+        public @Nullable String getModelKey() {
+            return modelKey;
+        }
+
+        /** See {@link #getModelKey()}; blank fails start-up. */
+        public void setModelKey(@Nullable String modelKey) {
+            this.modelKey = modelKey;
+        }
+
+        /** Rebuild debounce (default 100 ms). */
+        public Duration getDebounce() {
+            return debounce;
+        }
+
+        /** See {@link #getDebounce()}; must be &gt;= 0 (checked at start-up). */
+        public void setDebounce(Duration debounce) {
+            this.debounce = debounce;
+        }
+
+        /** Start timeout (default 30 s). */
+        public Duration getStartTimeout() {
+            return startTimeout;
+        }
+
+        /** See {@link #getStartTimeout()}; must be &gt; 0 (checked at start-up). */
+        public void setStartTimeout(Duration startTimeout) {
+            this.startTimeout = startTimeout;
+        }
+
+        /** Staleness check interval (default 1 s). */
+        public Duration getStalenessCheckInterval() {
+            return stalenessCheckInterval;
+        }
+
+        /** See {@link #getStalenessCheckInterval()}; must be &gt; 0 (checked at start-up). */
+        public void setStalenessCheckInterval(Duration stalenessCheckInterval) {
+            this.stalenessCheckInterval = stalenessCheckInterval;
         }
     }
 }

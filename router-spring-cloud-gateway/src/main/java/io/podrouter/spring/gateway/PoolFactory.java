@@ -32,6 +32,13 @@ import java.util.Set;
  */
 final class PoolFactory {
 
+    /** The pod sources a pool may name, as property paths below the pool; a pool has at most one. */
+    static final List<String> SOURCES = List.of("static-pods", "discovery-service-id", "kubernetes.inference-pool",
+            "kubernetes.label-selector");
+
+    /** The label-selector source's target port when none is set: vLLM's default serving port. */
+    static final int DEFAULT_TARGET_PORT = 8000;
+
     /** The strategy names a pool's {@code strategies} list accepts. */
     static final List<String> STRATEGY_NAMES = List.of("least-kv-cache", "least-request", "least-latency", "round-robin",
             "random", "cache-aware");
@@ -67,6 +74,8 @@ final class PoolFactory {
         if (pool == null) {
             throw new IllegalArgumentException(at + ": empty (expected: the pool's settings)");
         }
+        podSource(name, pool);
+        kubernetes(at + ".kubernetes", pool.getKubernetes());
         List<Pod> staticPods = staticPods(at, pool.getStaticPods(), podIds);
         List<SelectionStrategy> strategies = strategies(at, pool.getStrategies());
         EngineMapping engine = engine(at, pool.getEngine());
@@ -115,6 +124,105 @@ final class PoolFactory {
                 throw new IllegalArgumentException(where + ".id: '" + id + "' used twice (expected: unique pod ids in every pool)");
             }
             out.add(Pod.ready(id, s.getHost(), s.getPort(), now));
+        }
+        return out;
+    }
+
+    /**
+     * The pool's pod source, one of {@link #SOURCES}, or null when it has none (its pods list stays empty).
+     *
+     * @throws IllegalArgumentException when two or more sources are configured, naming the pool and them
+     */
+    static @Nullable String podSource(String name, PodRouterProperties.Pool pool) {
+        List<String> set = new ArrayList<>();
+        if (!pool.getStaticPods().isEmpty()) {
+            set.add("static-pods");
+        }
+        String serviceId = pool.getDiscoveryServiceId();
+        if (serviceId != null && !serviceId.isBlank()) {
+            set.add("discovery-service-id");
+        }
+        PodRouterProperties.Kubernetes k = pool.getKubernetes();
+        if (k.getInferencePool() != null) {
+            set.add("kubernetes.inference-pool");
+        }
+        if (!k.getLabelSelector().isEmpty()) {
+            set.add("kubernetes.label-selector");
+        }
+        if (set.size() > 1) {
+            throw new IllegalArgumentException("podrouter.pools." + name + ": " + String.join(" and ", set)
+                    + " (expected: at most one pod source per pool, one of " + String.join(", ", SOURCES) + ")");
+        }
+        return set.isEmpty() ? null : set.get(0);
+    }
+
+    /**
+     * Checks the Kubernetes source's settings without touching podrouter-kubernetes (which may be absent): the
+     * source-specific options only with their source, and every value in range.
+     */
+    private static void kubernetes(String at, PodRouterProperties.Kubernetes k) {
+        String poolName = k.getInferencePool();
+        boolean selector = !k.getLabelSelector().isEmpty();
+        if (poolName != null && poolName.isBlank()) {
+            throw new IllegalArgumentException(at + ".inference-pool: blank (expected: the name of an InferencePool)");
+        }
+        if (poolName == null && !selector) {
+            String stray = k.getNamespace() != null ? "namespace: " + k.getNamespace()
+                    : !k.getTargetPorts().isEmpty() ? "target-ports: " + k.getTargetPorts()
+                    : k.getModelKey() != null ? "model-key: " + k.getModelKey() : null;
+            if (stray != null) {
+                throw new IllegalArgumentException(at + "." + stray + " (expected: set only with kubernetes.inference-pool"
+                        + " or kubernetes.label-selector)");
+            }
+            return;
+        }
+        if (k.getNamespace() != null && k.getNamespace().isBlank()) {
+            throw new IllegalArgumentException(at + ".namespace: blank (expected: a namespace, or unset for the gateway pod's own)");
+        }
+        if (poolName != null) {
+            if (!k.getTargetPorts().isEmpty()) {
+                throw new IllegalArgumentException(at + ".target-ports: " + k.getTargetPorts()
+                        + " (expected: unset with inference-pool, whose spec.targetPorts name the ports)");
+            }
+            if (k.getModelKey() != null) {
+                throw new IllegalArgumentException(at + ".model-key: " + k.getModelKey()
+                        + " (expected: unset with inference-pool, which serves one model)");
+            }
+        } else {
+            k.getLabelSelector().forEach((key, value) -> {
+                if (key == null || key.isBlank() || value == null) {
+                    throw new IllegalArgumentException(at + ".label-selector: " + k.getLabelSelector()
+                            + " (expected: label names with values)");
+                }
+            });
+            targetPorts(at + ".target-ports", k.getTargetPorts());
+            if (k.getModelKey() != null && k.getModelKey().isBlank()) {
+                throw new IllegalArgumentException(at + ".model-key: blank (expected: a label or annotation name, or unset)");
+            }
+        }
+        Duration debounce = k.getDebounce();
+        if (debounce == null || debounce.isNegative()) {
+            throw new IllegalArgumentException(at + ".debounce: " + debounce + " (expected: >= 0)");
+        }
+        positive(at + ".start-timeout", k.getStartTimeout());
+        positive(at + ".staleness-check-interval", k.getStalenessCheckInterval());
+    }
+
+    /** The label-selector source's ports: the configured ones, or {@link #DEFAULT_TARGET_PORT} when none is. */
+    static int[] targetPorts(String at, List<Integer> ports) {
+        if (ports.isEmpty()) {
+            return new int[] {DEFAULT_TARGET_PORT};
+        }
+        if (ports.size() > 8 || new HashSet<>(ports).size() != ports.size()) {
+            throw new IllegalArgumentException(at + ": " + ports + " (expected: 1 to 8 unique ports)");
+        }
+        int[] out = new int[ports.size()];
+        for (int i = 0; i < out.length; i++) {
+            Integer p = ports.get(i);
+            if (p == null || p < 1 || p > 65535) {
+                throw new IllegalArgumentException(at + ": " + ports + " (expected: ports in 1..65535)");
+            }
+            out[i] = p;
         }
         return out;
     }

@@ -4,7 +4,7 @@ package io.podrouter.extproc;
  * Thrown by {@link JsonReader} for text that is not valid JSON (RFC 8259), or that nests deeper than
  * its limit. The message names what was expected and the character offset.
  */
-final class JsonParseException extends Exception {
+public final class JsonParseException extends Exception {
 
     private static final long serialVersionUID = 1L;
 

@@ -21,10 +21,13 @@ import java.util.Objects;
  * lone surrogate escapes, and nesting deeper than {@link #MAX_DEPTH} (which bounds the recursion, so a
  * hostile body cannot overflow the stack).
  *
- * <p>Stateless and thread-safe: all methods are static. The same reader as the example gateway's (the
- * picker does not depend on the examples module); kept package-private, it is no API of this module.
+ * <p>Public because the example gateway reads its request bodies with it too: one reader, kept in this
+ * library module because the picker needs it at runtime and the examples module, a demo, may depend on any
+ * module while no library module may depend on it.
+ *
+ * <p>Stateless and thread-safe: all methods are static.
  */
-final class JsonReader {
+public final class JsonReader {
 
     /** Deepest nesting of arrays and objects accepted. */
     public static final int MAX_DEPTH = 64;

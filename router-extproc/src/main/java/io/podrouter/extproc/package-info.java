@@ -7,6 +7,8 @@
  * <p>{@link io.podrouter.extproc.EndpointPicker} is the gRPC service, {@link io.podrouter.extproc.PodSource}
  * what it picks from, {@link io.podrouter.extproc.EndpointPickerServer} the servers around it (ext_proc,
  * health, metrics) and {@link io.podrouter.extproc.PickerMain} the runnable picker.
+ * {@link io.podrouter.extproc.JsonReader} is the strict JSON reader of request bodies; it is public so that
+ * the example gateway parses bodies with the same reader.
  */
 @NullMarked
 package io.podrouter.extproc;

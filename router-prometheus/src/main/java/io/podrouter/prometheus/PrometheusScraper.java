@@ -2,53 +2,15 @@ package io.podrouter.prometheus;
 
 import io.podrouter.api.MetricsLookup;
 import io.podrouter.api.MetricsSource;
-import io.podrouter.api.MissingReason;
 import io.podrouter.api.Pod;
-import io.podrouter.api.PodMetrics;
-import io.podrouter.prometheus.text.ParseException;
-import io.podrouter.prometheus.text.PrometheusTextParser;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.net.ConnectException;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.InstantSource;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.EnumMap;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.TreeSet;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Function;
 
 /**
@@ -164,8 +126,6 @@ import java.util.function.Function;
  */
 public final class PrometheusScraper implements MetricsSource, AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(PrometheusScraper.class);
-
     /** Default {@link Builder#interval}: 1 s. */
     public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(1);
     /** Default {@link Builder#timeout}: 2 s. */
@@ -189,75 +149,21 @@ public final class PrometheusScraper implements MetricsSource, AutoCloseable {
     /** Pod label overriding the path scraped (must start with {@code /}). */
     public static final String METRICS_PATH_LABEL = "podrouter.io/metrics-path";
 
-    private static final MetricsLookup NOT_A_TARGET = MetricsLookup.missing(MissingReason.NOT_YET_SCRAPED,
-            "pod is not a scrape target (expected: listed in PrometheusScraper.updateTargets)");
-    private static final String ACCEPT = "text/plain;version=0.0.4;q=1.0,*/*;q=0.1";
-
-    private final Duration interval;
-    private final Duration timeout;
-    private final long maxAgeMillis;
-    private final long latencyHoldMillis;
-    private final int maxBodyBytes;
+    // The work is done by package-private classes: ScrapeScheduler (targets, threads, one scrape),
+    // ScrapeFetcher (HTTP and body limits), ScrapeRecorder (snapshots, counters, logging), TargetResolver.
     private final ByteBudget budget;
-    private final EngineMapping.Aggregation kvAggregation;
-    private final long logIntervalMillis;
-    private final Function<Pod, EngineMapping> engines;
-    private final Function<Pod, URI> targetUri;
-    private final boolean defaultRule;
-    private final InstantSource clock;
-
-    private final ConcurrentHashMap<String, PodScrapeState> targets = new ConcurrentHashMap<>();
-    private final Object targetsLock = new Object();
-    private final ScheduledThreadPoolExecutor timer;
-    private final ThreadPoolExecutor workers;
-    private final ExecutorService httpExecutor; // null when the client is injected
-    private volatile HttpClient client;
-    private final ThreadLocal<PrometheusTextParser> parsers = ThreadLocal.withInitial(PrometheusTextParser::new);
-    private final AtomicBoolean started = new AtomicBoolean();
-    private final AtomicBoolean closed = new AtomicBoolean();
-
-    private final AtomicLong attempts = new AtomicLong();
-    private final AtomicLong successes = new AtomicLong();
-    private final AtomicLongArray failures = new AtomicLongArray(FailureKind.values().length);
-    private final AtomicLong skippedBusy = new AtomicLong();
-    private final AtomicLong bytesRead = new AtomicLong();
-    private final AtomicLong stateChanges = new AtomicLong();
-    private final AtomicLong invalidValues = new AtomicLong();
+    private final ScrapeRecorder recorder;
+    private final ScrapeScheduler scheduler;
 
     private PrometheusScraper(Builder b) {
-        this.interval = b.interval;
-        this.timeout = b.timeout;
-        this.maxAgeMillis = b.maxAge.toMillis();
-        this.latencyHoldMillis = b.latencyHoldTime.toMillis();
-        this.maxBodyBytes = b.maxBodyBytes;
         this.budget = new ByteBudget(b.maxTotalBodyBytes > 0 ? b.maxTotalBodyBytes
                 : Math.max(DEFAULT_MAX_TOTAL_BODY_BYTES, 2L * b.maxBodyBytes));
-        this.kvAggregation = b.kvAggregation;
-        this.logIntervalMillis = b.logInterval.toMillis();
-        this.engines = b.engines;
-        this.targetUri = b.targetUri != null ? b.targetUri : defaultTargetUri(b.metricsPath);
-        this.defaultRule = b.targetUri == null;
-        this.clock = b.clock;
-        this.timer = new ScheduledThreadPoolExecutor(1, threads("podrouter-scrape-timer"));
-        this.timer.setRemoveOnCancelPolicy(true);
-        this.workers = new ThreadPoolExecutor(b.concurrency, b.concurrency, 30, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), threads("podrouter-scrape-worker-"));
-        this.workers.allowCoreThreadTimeOut(true);
-        if (b.httpClient != null) {
-            this.httpExecutor = null;
-            this.client = b.httpClient;
-        } else {
-            ThreadPoolExecutor http = new ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                    threads("podrouter-scrape-http-"));
-            http.allowCoreThreadTimeOut(true);
-            this.httpExecutor = http;
-            this.client = HttpClient.newBuilder()
-                    .executor(http)
-                    .connectTimeout(timeout)
-                    .followRedirects(HttpClient.Redirect.NEVER)
-                    .version(HttpClient.Version.HTTP_1_1)
-                    .build();
-        }
+        long maxAgeMillis = b.maxAge.toMillis();
+        this.recorder = new ScrapeRecorder(b.clock, maxAgeMillis, b.latencyHoldTime.toMillis(), b.logInterval.toMillis());
+        ScrapeFetcher fetcher = new ScrapeFetcher(b.timeout, b.maxBodyBytes, budget, recorder);
+        TargetResolver resolver = new TargetResolver(b.engines, b.targetUri, b.metricsPath);
+        this.scheduler = new ScrapeScheduler(b.interval, b.timeout, b.concurrency, b.httpClient, resolver, fetcher,
+                recorder, b.kvAggregation, b.clock, maxAgeMillis);
     }
 
     /** A builder with the documented defaults. */
@@ -271,11 +177,7 @@ public final class PrometheusScraper implements MetricsSource, AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public void start() {
-        ensureOpen();
-        if (started.compareAndSet(false, true)) {
-            long periodNanos = interval.toNanos();
-            timer.scheduleAtFixedRate(this::round, 0, periodNanos, TimeUnit.NANOSECONDS);
-        }
+        scheduler.start();
     }
 
     /**
@@ -289,32 +191,7 @@ public final class PrometheusScraper implements MetricsSource, AutoCloseable {
      *             with the same id: the later one counts; empty drops every target
      */
     public void updateTargets(Collection<Pod> pods) {
-        Objects.requireNonNull(pods, "pods: null (expected: the pods to scrape, possibly empty)");
-        Map<String, Pod> byId = new LinkedHashMap<>();
-        for (Pod p : pods) {
-            Objects.requireNonNull(p, "pods: contains null (expected: only pods)");
-            byId.put(p.id(), p);
-        }
-        List<PodScrapeState> added = new ArrayList<>();
-        synchronized (targetsLock) {
-            targets.keySet().removeIf(id -> !byId.containsKey(id));
-            for (Pod pod : byId.values()) {
-                PodScrapeState current = targets.get(pod.id());
-                PodScrapeState fresh = resolve(pod);
-                if (current != null && Objects.equals(current.uri, fresh.uri) && current.engine == fresh.engine
-                        && Objects.equals(current.targetProblem, fresh.targetProblem)) {
-                    current.pod = pod;
-                } else {
-                    targets.put(pod.id(), fresh);
-                    added.add(fresh);
-                }
-            }
-        }
-        if (started.get() && !closed.get()) {
-            for (PodScrapeState s : added) {
-                submit(s);
-            }
-        }
+        scheduler.updateTargets(pods);
     }
 
     /**
@@ -326,57 +203,19 @@ public final class PrometheusScraper implements MetricsSource, AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public void scrapeNow() throws InterruptedException {
-        ensureOpen();
-        List<Future<?>> running = new ArrayList<>();
-        for (PodScrapeState s : targets.values()) {
-            Future<?> f = submit(s);
-            if (f != null) {
-                running.add(f);
-            }
-        }
-        for (Future<?> f : running) {
-            try {
-                f.get();
-            } catch (ExecutionException | CancellationException e) {
-                // scrape() records its own failures; a cancelled one means the scraper was closed
-            }
-        }
+        scheduler.scrapeNow();
     }
 
     @Override
     public MetricsLookup lookup(Pod pod, String model) {
         Objects.requireNonNull(pod, "pod: null (expected: a Pod)");
         Objects.requireNonNull(model, "model: null (expected: the request's model)");
-        PodScrapeState state = targets.get(pod.id());
-        if (state == null) {
-            return NOT_A_TARGET;
-        }
-        Snapshot s = state.snapshot;
-        if (s.status != Status.OK) {
-            return s.notOk;
-        }
-        if (clock.millis() - s.scrapedAtMillis > maxAgeMillis) {
-            return s.stale;
-        }
-        MetricsLookup m = s.byModel.get(model);
-        if (m != null) {
-            return m;
-        }
-        if (s.anyModel != null) {
-            return s.anyModel;
-        }
-        return MetricsLookup.missing(MissingReason.NOT_YET_SCRAPED,
-                "no series for model '" + model + "' (pod exports " + s.modelsText + ")");
+        return scheduler.lookup(pod, model);
     }
 
     /** A snapshot of the counters. Thread-safe. */
     public ScrapeStats stats() {
-        Map<FailureKind, Long> f = new EnumMap<>(FailureKind.class);
-        for (FailureKind k : FailureKind.values()) {
-            f.put(k, failures.get(k.ordinal()));
-        }
-        return new ScrapeStats(targets.size(), attempts.get(), successes.get(), f, skippedBusy.get(),
-                bytesRead.get(), stateChanges.get(), invalidValues.get());
+        return recorder.stats(scheduler.targetCount());
     }
 
     /**
@@ -387,522 +226,12 @@ public final class PrometheusScraper implements MetricsSource, AutoCloseable {
      */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        timer.shutdownNow();
-        workers.shutdownNow();
-        long waitMillis = timeout.toMillis() + 1000;
-        try {
-            timer.awaitTermination(waitMillis, TimeUnit.MILLISECONDS);
-            workers.awaitTermination(waitMillis, TimeUnit.MILLISECONDS);
-            if (httpExecutor != null) {
-                httpExecutor.shutdownNow();
-                httpExecutor.awaitTermination(waitMillis, TimeUnit.MILLISECONDS);
-            }
-        } catch (InterruptedException e) {
-            if (httpExecutor != null) {
-                httpExecutor.shutdownNow();
-            }
-            Thread.currentThread().interrupt();
-        }
-        // Java 17's HttpClient has no close(): dropping our own client lets it (its selector thread and
-        // pooled connections) be collected. An injected client is the caller's.
-        client = null;
+        scheduler.close();
     }
 
     /** The shared body budget; for tests. */
     ByteBudget budget() {
         return budget;
-    }
-
-    private void ensureOpen() {
-        if (closed.get()) {
-            throw new IllegalStateException("scraper is closed");
-        }
-    }
-
-    private void round() {
-        for (PodScrapeState s : targets.values()) {
-            submit(s);
-        }
-    }
-
-    /** Queues one scrape of {@code s} unless one is running; returns its future, or null when skipped. */
-    private Future<?> submit(PodScrapeState s) {
-        if (closed.get()) {
-            return null;
-        }
-        if (!s.inFlight.compareAndSet(false, true)) {
-            skippedBusy.incrementAndGet();
-            return null;
-        }
-        try {
-            return workers.submit(() -> scrape(s));
-        } catch (RejectedExecutionException e) {
-            s.inFlight.set(false); // closed meanwhile
-            return null;
-        }
-    }
-
-    private void scrape(PodScrapeState s) {
-        BodyHolder holder = new BodyHolder();
-        try {
-            attempts.incrementAndGet();
-            if (s.uri == null) {
-                fail(s, FailureKind.BAD_TARGET, 0, s.targetProblem, s.targetProblemCause);
-                return;
-            }
-            HttpClient c = client;
-            if (c == null) {
-                return; // closed
-            }
-            CappedBodySubscriber.Body body = fetch(s, c, holder);
-            if (body == null) {
-                return; // failure recorded
-            }
-            bytesRead.addAndGet(body.length());
-            MetricsExtractor extractor = new MetricsExtractor(s.engine, kvAggregation);
-            try {
-                parsers.get().parse(body.bytes(), 0, body.length(), extractor);
-            } catch (ParseException e) {
-                fail(s, FailureKind.PARSE, 0, "unparsable body: " + e.getMessage(), null);
-                return;
-            }
-            if (extractor.wrongType() != null) {
-                fail(s, FailureKind.WRONG_TYPE, 0, extractor.wrongType(), null);
-                return;
-            }
-            succeed(s, extractor);
-        } catch (RuntimeException e) {
-            fail(s, FailureKind.INTERNAL, 0, e.toString(), e);
-        } finally {
-            holder.releaseAll();
-            s.inFlight.set(false);
-        }
-    }
-
-    /** GETs the body, or records the failure and returns null. The body's memory is released through {@code holder}. */
-    private CappedBodySubscriber.Body fetch(PodScrapeState s, HttpClient c, BodyHolder holder) {
-        HttpRequest request = HttpRequest.newBuilder(s.uri).timeout(timeout).header("Accept", ACCEPT).GET().build();
-        CompletableFuture<HttpResponse<CappedBodySubscriber.Body>> response = c.sendAsync(request, info -> {
-            if (info.statusCode() / 100 != 2) {
-                return HttpResponse.BodySubscribers.replacing(null);
-            }
-            long length = info.headers().firstValueAsLong("Content-Length").orElse(-1L);
-            CappedBodySubscriber capped = new CappedBodySubscriber(maxBodyBytes, length, budget);
-            holder.attach(capped);
-            return capped;
-        });
-        HttpResponse<CappedBodySubscriber.Body> r;
-        try {
-            r = response.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            response.cancel(true);
-            fail(s, FailureKind.TIMEOUT, 0, "no complete response within " + timeout + " from " + s.uri, null);
-            return null;
-        } catch (InterruptedException e) {
-            response.cancel(true);
-            Thread.currentThread().interrupt();
-            return null; // closing
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause() == null ? e : e.getCause();
-            while (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
-                cause = cause.getCause();
-            }
-            if (cause instanceof CappedBodySubscriber.BodyTooLargeException) {
-                fail(s, FailureKind.BODY_TOO_LARGE, 0, cause.getMessage() + " from " + s.uri, null);
-            } else if (cause instanceof CappedBodySubscriber.BudgetExhaustedException) {
-                fail(s, FailureKind.MEMORY_BUDGET, 0, cause.getMessage() + "; not read from " + s.uri, null);
-            } else if (cause instanceof HttpConnectTimeoutException || cause instanceof HttpTimeoutException) {
-                fail(s, FailureKind.TIMEOUT, 0, "no complete response within " + timeout + " from " + s.uri, cause);
-            } else if (cause instanceof ConnectException) {
-                fail(s, FailureKind.CONNECT, 0, "cannot connect to " + s.uri + " (" + cause + ")", cause);
-            } else if (cause instanceof IOException) {
-                fail(s, FailureKind.IO, 0, "I/O error reading " + s.uri + ": " + cause, cause);
-            } else {
-                fail(s, FailureKind.INTERNAL, 0, cause.toString(), cause);
-            }
-            return null;
-        } finally {
-            if (!response.isDone()) {
-                holder.releaseAll(); // a body still arriving after a timeout must not keep (or take) budget
-            }
-        }
-        if (r.statusCode() / 100 != 2) {
-            fail(s, FailureKind.HTTP_STATUS, r.statusCode(), "HTTP " + r.statusCode() + " from " + s.uri, null);
-            return null;
-        }
-        return r.body() == null ? new CappedBodySubscriber.Body(new byte[0], 0) : r.body();
-    }
-
-    private void succeed(PodScrapeState s, MetricsExtractor extractor) {
-        long nowMillis = clock.millis();
-        Instant now = Instant.ofEpochMilli(nowMillis);
-        EngineMapping engine = s.engine;
-        Map<String, MetricsLookup> byModel = new HashMap<>();
-        MetricsLookup anyModel = null;
-        boolean restarted = false;
-        String invalid = null;
-        String invalidKey = null;
-        Map<String, LatencyEstimator[]> estimators = new HashMap<>();
-        Map<String, Double> loraExtras = extractor.lora().extras(); // pod-wide: vLLM's LoRA gauge has no model label
-        for (Map.Entry<String, MetricsExtractor.ModelValues> e : extractor.models().entrySet()) {
-            String model = e.getKey();
-            LatencyEstimator[] est = s.estimators.get(model);
-            if (est == null) {
-                est = new LatencyEstimator[engine.histograms().size()];
-                for (int i = 0; i < est.length; i++) {
-                    est[i] = new LatencyEstimator(engine.percentileCount());
-                }
-            }
-            estimators.put(model, est);
-            String[] problem = new String[2]; // what is wrong, and the field's key (stable across values)
-            PodMetrics m = toPodMetrics(engine, e.getValue(), est, now, nowMillis, problem, loraExtras);
-            for (LatencyEstimator le : est) {
-                restarted |= le.lastUpdateWasReset();
-            }
-            if (problem[0] == null) {
-                problem[0] = m.firstInvalidValue(); // a safety net: the checks above should leave nothing out of range
-                problem[1] = "metrics";
-            }
-            MetricsLookup lookup;
-            if (problem[0] != null) {
-                String label = model.equals(MetricsExtractor.ANY_MODEL) ? "(no model label)" : "'" + model + "'";
-                String detail = "model " + label + ": " + problem[0];
-                lookup = MetricsLookup.missing(MissingReason.INVALID_VALUE, detail);
-                if (invalid == null) {
-                    invalid = detail;
-                    invalidKey = label + " " + problem[1];
-                }
-            } else {
-                lookup = MetricsLookup.present(m);
-            }
-            if (model.equals(MetricsExtractor.ANY_MODEL)) {
-                anyModel = lookup;
-            } else {
-                byModel.put(model, lookup);
-            }
-        }
-        s.estimators = estimators; // models gone from the body lose their history
-        successes.incrementAndGet();
-        if (invalid != null) {
-            invalidValues.incrementAndGet();
-        }
-        Snapshot previous = s.snapshot;
-        s.snapshot = Snapshot.ok(nowMillis, now, maxAgeMillis, byModel, anyModel);
-        boolean restartBegins = restarted && !s.inRestart;
-        s.inRestart = restarted;
-        if (restartBegins && mayLog(s, nowMillis)) {
-            LOG.info("pod {}: histogram counters went down, so {} restarted; latency baseline reset{}",
-                    s.pod.id(), s.uri, suppressedNote(s, nowMillis));
-        } else if (restartBegins) {
-            s.suppressed++;
-        }
-        // the state names the model and field, not the value, so a value that keeps changing is one state
-        String state = invalid == null ? "OK" : "INVALID " + invalidKey;
-        if (!enterState(s, state, nowMillis)) {
-            return;
-        }
-        Pod pod = s.pod;
-        if (invalid != null) {
-            LOG.warn("pod {}: metrics invalid, reported missing: {}{}", pod.id(), invalid, suppressedNote(s, nowMillis));
-            return;
-        }
-        String models = byModel.isEmpty() && anyModel == null ? "none yet" : new TreeSet<>(byModel.keySet()).toString();
-        if (previous.status == Status.NONE && pod.ready() && pod.readySince() != null) {
-            LOG.info("pod {}: first metrics from {} ({} ms after Ready; models {}){}", pod.id(), s.uri,
-                    Math.max(0, nowMillis - pod.readySince().toEpochMilli()), models, suppressedNote(s, nowMillis));
-        } else {
-            LOG.info("pod {}: metrics scraped from {} (models {}){}", pod.id(), s.uri, models, suppressedNote(s, nowMillis));
-        }
-    }
-
-    /**
-     * Records that pod {@code s} is in {@code state} after this scrape, and says whether to log that now:
-     * only when the state differs from the last one logged and the pod's log interval has passed. A change
-     * that cannot be logged yet is counted as suppressed, and is logged by a later scrape once the interval
-     * has passed if the pod is still in a state other than the last one logged.
-     */
-    private boolean enterState(PodScrapeState s, String state, long nowMillis) {
-        boolean changed = !state.equals(s.state);
-        if (changed) {
-            s.state = state;
-            stateChanges.incrementAndGet();
-        }
-        if (!state.equals(s.loggedState) && mayLog(s, nowMillis)) {
-            s.loggedState = state;
-            return true;
-        }
-        if (changed) {
-            s.suppressed++; // includes a flap back to the state last logged: the next line reports it
-        }
-        return false;
-    }
-
-    /** Whether pod {@code s} may log a line now (at most one per log interval); if so, the interval restarts. */
-    private boolean mayLog(PodScrapeState s, long nowMillis) {
-        if (s.lastLogMillis != Long.MIN_VALUE && nowMillis - s.lastLogMillis < logIntervalMillis) {
-            return false;
-        }
-        s.lastLogMillis = nowMillis;
-        return true;
-    }
-
-    /** The note appended to a pod's log line about the lines suppressed before it; resets the count. */
-    private String suppressedNote(PodScrapeState s, long nowMillis) {
-        if (s.suppressed == 0) {
-            return "";
-        }
-        String note = " (" + s.suppressed + " earlier state changes of this pod not logged: at most one line per "
-                + Duration.ofMillis(logIntervalMillis) + ")";
-        s.suppressed = 0;
-        return note;
-    }
-
-    private PodMetrics toPodMetrics(EngineMapping engine, MetricsExtractor.ModelValues v, LatencyEstimator[] est,
-                                    Instant now, long nowMillis, @Nullable String[] problem,
-                                    Map<String, Double> loraExtras) {
-        PodMetrics m = PodMetrics.observedAt(now);
-        Map<String, Double> extra = new HashMap<>(loraExtras);
-        List<EngineMapping.GaugeSpec> gauges = engine.gauges();
-        for (int i = 0; i < gauges.size(); i++) {
-            if (problem[0] == null && v.gaugeProblem(i) != null) {
-                problem[0] = v.gaugeProblem(i);
-                problem[1] = gauges.get(i).key();
-            }
-            double value = v.gauge(i);
-            EngineMapping.GaugeSpec g = gauges.get(i);
-            if (g.field() != null) {
-                m = with(m, g.field(), value);
-            } else if (!Double.isNaN(value)) {
-                extra.put(g.key(), value);
-            }
-        }
-        List<EngineMapping.HistogramSpec> histograms = engine.histograms();
-        double[] percentiles = engine.percentiles();
-        for (int i = 0; i < histograms.size(); i++) {
-            EngineMapping.HistogramSpec h = histograms.get(i);
-            CumulativeHistogram scraped = v.histogram(i);
-            String bad = scraped == null ? null : scraped.problem();
-            if (bad != null) {
-                if (problem[0] == null) {
-                    problem[0] = scraped.family + ": " + bad;
-                    problem[1] = h.key();
-                }
-                scraped = null; // drops the baseline: the next valid scrape starts afresh
-            }
-            est[i].update(scraped, nowMillis, percentiles);
-            double mean = est[i].mean(nowMillis, latencyHoldMillis);
-            if (h.field() != null) {
-                m = with(m, h.field(), mean);
-            } else if (!Double.isNaN(mean)) {
-                extra.put(h.key(), mean);
-            }
-            for (int q = 0; q < percentiles.length; q++) {
-                double value = est[i].quantile(q, nowMillis, latencyHoldMillis);
-                if (!Double.isNaN(value)) {
-                    extra.put(h.key() + engine.percentileSuffix(q), value);
-                }
-            }
-        }
-        return extra.isEmpty() ? m : m.withExtra(extra);
-    }
-    private static PodMetrics with(PodMetrics m, MetricField field, double value) {
-        switch (field) {
-            case RUNNING_REQUESTS:
-                return m.withRunningRequests(value);
-            case WAITING_REQUESTS:
-                return m.withWaitingRequests(value);
-            case KV_CACHE_USAGE:
-                return m.withKvCacheUsage(value);
-            case TIME_TO_FIRST_TOKEN:
-                return m.withTimeToFirstTokenSeconds(value);
-            case TIME_PER_OUTPUT_TOKEN:
-                return m.withTimePerOutputTokenSeconds(value);
-            case E2E_LATENCY:
-                return m.withE2eLatencySeconds(value);
-            case QUEUE_TIME:
-                return m.withQueueTimeSeconds(value);
-            default:
-                throw new AssertionError(field);
-        }
-    }
-
-    private void fail(PodScrapeState s, FailureKind kind, int status, String detail, Throwable cause) {
-        failures.incrementAndGet(kind.ordinal());
-        Snapshot previous = s.snapshot;
-        String text = kind + ": " + detail;
-        s.snapshot = Snapshot.failed(previous, MetricsLookup.missing(MissingReason.SCRAPE_FAILED, text));
-        long nowMillis = clock.millis();
-        if (!enterState(s, kind + (status == 0 ? "" : ":" + status), nowMillis)) {
-            return;
-        }
-        String note = suppressedNote(s, nowMillis);
-        // the cause's stack trace goes with the one line logged per state change, never with every scrape
-        if (kind == FailureKind.INTERNAL) {
-            LOG.error("pod {}: scrape failed unexpectedly: {}{}", s.pod.id(), text, note, cause);
-        } else if (previous.everSucceeded) {
-            LOG.warn("pod {}: metrics missing, scrape failed: {}{}", s.pod.id(), text, note, cause);
-        } else {
-            LOG.info("pod {}: no metrics yet, scrape failed: {}{}", s.pod.id(), text, note, cause);
-        }
-    }
-    private PodScrapeState resolve(Pod pod) {
-        EngineMapping engine;
-        try {
-            engine = Objects.requireNonNull(engines.apply(pod), "engine function returned null");
-        } catch (RuntimeException e) {
-            return new PodScrapeState(pod, null, EngineMapping.vllm(), "engine for pod: " + e, e);
-        }
-        try {
-            URI uri = targetUri.apply(pod);
-            if (uri == null) {
-                return new PodScrapeState(pod, null, engine, "target URI function returned null", null);
-            }
-            if (!"http".equalsIgnoreCase(uri.getScheme()) && !"https".equalsIgnoreCase(uri.getScheme())) {
-                return new PodScrapeState(pod, null, engine, "target URI " + uri + " (expected: http or https)", null);
-            }
-            return new PodScrapeState(pod, uri, engine, null, null);
-        } catch (RuntimeException e) {
-            // the default rule's own IllegalArgumentExceptions say all there is; anything else keeps its stack trace
-            boolean own = defaultRule && e instanceof IllegalArgumentException;
-            return new PodScrapeState(pod, null, engine, e.getMessage() == null ? e.toString() : e.getMessage(), own ? null : e);
-        }
-    }
-
-    private static Function<Pod, URI> defaultTargetUri(String metricsPath) {
-        return pod -> {
-            int port = pod.port();
-            String portLabel = pod.labels().get(METRICS_PORT_LABEL);
-            if (portLabel != null) {
-                try {
-                    port = Integer.parseInt(portLabel.trim());
-                } catch (NumberFormatException e) {
-                    port = -1;
-                }
-                if (port < 1 || port > 65535) {
-                    throw new IllegalArgumentException("label " + METRICS_PORT_LABEL + "=" + portLabel + " (expected: a port 1..65535)");
-                }
-            }
-            if (port == 0) {
-                throw new IllegalArgumentException("pod port 0 (expected: a port, or the label " + METRICS_PORT_LABEL + ")");
-            }
-            String path = pod.labels().getOrDefault(METRICS_PATH_LABEL, metricsPath);
-            if (!path.startsWith("/")) {
-                throw new IllegalArgumentException("label " + METRICS_PATH_LABEL + "=" + path + " (expected: a path starting with /)");
-            }
-            String host = pod.host().indexOf(':') >= 0 && !pod.host().startsWith("[") ? "[" + pod.host() + "]" : pod.host();
-            try {
-                return new URI("http://" + host + ":" + port + path);
-            } catch (URISyntaxException e) {
-                throw new IllegalArgumentException("cannot make a URI for host " + pod.host() + " and path " + path + ": " + e.getMessage());
-            }
-        };
-    }
-
-    private static ThreadFactory threads(String prefix) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, prefix.endsWith("-") ? prefix + n.incrementAndGet() : prefix);
-            t.setDaemon(true);
-            return t;
-        };
-    }
-
-    private enum Status { NONE, OK, FAILED }
-
-    /**
-     * The body subscriber of one scrape, so that its memory is given back when the scrape ends, even if
-     * the HTTP client creates the subscriber only after the scrape gave up (it then starts released and
-     * reserves nothing).
-     */
-    private static final class BodyHolder {
-        private CappedBodySubscriber subscriber;
-        private boolean done;
-
-        synchronized void attach(CappedBodySubscriber s) {
-            if (done) {
-                s.release();
-            } else {
-                subscriber = s;
-            }
-        }
-
-        synchronized void releaseAll() {
-            done = true;
-            if (subscriber != null) {
-                subscriber.release();
-            }
-        }
-    }
-
-    /** What lookups see for one pod: immutable, replaced after every scrape. */
-    private static final class Snapshot {
-        static final Snapshot NONE = new Snapshot(Status.NONE, false, 0, MetricsLookup.missing(MissingReason.NOT_YET_SCRAPED),
-                null, Map.of(), null, "");
-
-        final Status status;
-        final boolean everSucceeded;
-        final long scrapedAtMillis;
-        final MetricsLookup notOk;
-        final MetricsLookup stale;
-        final Map<String, MetricsLookup> byModel;
-        final MetricsLookup anyModel;
-        final String modelsText;
-
-        private Snapshot(Status status, boolean everSucceeded, long scrapedAtMillis, MetricsLookup notOk, MetricsLookup stale,
-                         Map<String, MetricsLookup> byModel, MetricsLookup anyModel, String modelsText) {
-            this.status = status;
-            this.everSucceeded = everSucceeded;
-            this.scrapedAtMillis = scrapedAtMillis;
-            this.notOk = notOk;
-            this.stale = stale;
-            this.byModel = byModel;
-            this.anyModel = anyModel;
-            this.modelsText = modelsText;
-        }
-
-        static Snapshot ok(long nowMillis, Instant now, long maxAgeMillis, Map<String, MetricsLookup> byModel, MetricsLookup anyModel) {
-            MetricsLookup stale = MetricsLookup.missing(MissingReason.STALE,
-                    "last successful scrape at " + now + " is older than maxAge " + Duration.ofMillis(maxAgeMillis));
-            String models = byModel.isEmpty() ? "no vllm/sglang series yet; the engine may still be starting"
-                    : "series for models " + new TreeSet<>(byModel.keySet());
-            return new Snapshot(Status.OK, true, nowMillis, null, stale, new HashMap<>(byModel), anyModel, models);
-        }
-
-        static Snapshot failed(Snapshot previous, MetricsLookup failure) {
-            return new Snapshot(Status.FAILED, previous.everSucceeded, previous.scrapedAtMillis, failure, null, Map.of(), null, "");
-        }
-    }
-
-    /** One target. {@code snapshot} and {@code pod} are read by lookups; the rest only by the thread holding {@code inFlight}. */
-    private static final class PodScrapeState {
-        volatile Pod pod;
-        final URI uri;
-        final EngineMapping engine;
-        final String targetProblem;
-        final Throwable targetProblemCause;
-        final AtomicBoolean inFlight = new AtomicBoolean();
-        volatile Snapshot snapshot = Snapshot.NONE;
-        Map<String, LatencyEstimator[]> estimators = new HashMap<>();
-        /** The pod's state after its last scrape ("OK", a failure kind, "INVALID metric"). */
-        String state = "";
-        /** The state last logged; differs from {@code state} while a change waits for the log interval. */
-        String loggedState = "";
-        long lastLogMillis = Long.MIN_VALUE;
-        /** State changes and restarts not logged since the last line, reported with the next one. */
-        int suppressed;
-        /** Whether the last scrape saw histogram counters go down. */
-        boolean inRestart;
-
-        PodScrapeState(Pod pod, URI uri, EngineMapping engine, String targetProblem, Throwable targetProblemCause) {
-            this.pod = pod;
-            this.uri = uri;
-            this.engine = engine;
-            this.targetProblem = targetProblem;
-            this.targetProblemCause = targetProblemCause;
-        }
     }
 
     /**
@@ -919,12 +248,12 @@ public final class PrometheusScraper implements MetricsSource, AutoCloseable {
         private int concurrency = DEFAULT_CONCURRENCY;
         private String metricsPath = DEFAULT_METRICS_PATH;
         private Function<Pod, EngineMapping> engines = pod -> EngineMapping.vllm();
-        private Function<Pod, URI> targetUri;
+        private @Nullable Function<Pod, URI> targetUri;
         private InstantSource clock = InstantSource.system();
         private long maxTotalBodyBytes; // 0: the default, which depends on maxBodyBytes
-        private EngineMapping.Aggregation kvAggregation;
+        private EngineMapping.@Nullable Aggregation kvAggregation;
         private Duration logInterval = DEFAULT_LOG_INTERVAL;
-        private HttpClient httpClient;
+        private @Nullable HttpClient httpClient;
 
         private Builder() {
         }

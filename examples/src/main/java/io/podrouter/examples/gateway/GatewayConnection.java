@@ -142,7 +142,7 @@ final class GatewayConnection extends ChannelInboundHandlerAdapter {
         }
         head = req;
         body = ctx.alloc().compositeBuffer();
-        pending = gateway.checkHead(req);
+        pending = gateway.routes.checkHead(req);
         long length = HttpUtil.getContentLength(req, -1L);
         if (length > gateway.maxRequestBytes) {
             rejectAndClose(tooLarge());
@@ -183,7 +183,7 @@ final class GatewayConnection extends ChannelInboundHandlerAdapter {
             }
             byte[] bytes = new byte[body.readableBytes()];
             body.readBytes(bytes);
-            gateway.dispatch(this, head, bytes);
+            gateway.routes.dispatch(this, head, bytes);
         }
     }
 
@@ -269,7 +269,7 @@ final class GatewayConnection extends ChannelInboundHandlerAdapter {
         r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
         headers.forEach((k, v) -> r.headers().set(k, v));
         HttpUtil.setKeepAlive(r, keepAlive);
-        gateway.countResponse(status.code(), InferenceGateway.RESULT_COMPLETE);
+        gateway.metrics.countResponse(status.code(), InferenceGateway.RESULT_COMPLETE);
         ChannelFuture f = ctx.writeAndFlush(r);
         finishResponse(f, keepAlive);
     }
@@ -372,7 +372,7 @@ final class GatewayConnection extends ChannelInboundHandlerAdapter {
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
         r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
         r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        gateway.countResponse(error.status(), InferenceGateway.RESULT_COMPLETE);
+        gateway.metrics.countResponse(error.status(), InferenceGateway.RESULT_COMPLETE);
         releaseRequest();
         ctx.writeAndFlush(r).addListener(f -> {
             if (f.isSuccess() && ctx.channel() instanceof SocketChannel s && s.isActive()) {
@@ -410,7 +410,7 @@ final class GatewayConnection extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
-        gateway.countRequestReadTimeout();
+        gateway.metrics.countRequestReadTimeout();
         rejectAndClose(new OpenAiError(408, "invalid_request_error", "request not received completely within "
                 + gateway.requestReadTimeout.toMillis() + " ms (expected: the whole request within the request read timeout)",
                 null, "request_timeout"));

@@ -1,71 +1,31 @@
 package io.podrouter.examples.gateway;
 
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.util.concurrent.GlobalEventExecutor;
-import io.podrouter.api.Candidates;
-import io.podrouter.api.InferenceRequest;
-import io.podrouter.api.MetricsLookup;
-import io.podrouter.api.NoPodAvailableException;
 import io.podrouter.api.Pod;
-import io.podrouter.api.PodSelection;
 import io.podrouter.api.strategy.SelectionStrategy;
 import io.podrouter.core.Router;
 import io.podrouter.core.coldstart.SlowStart;
+import io.podrouter.micrometer.PodRouterMetrics;
 import io.podrouter.prometheus.EngineMapping;
 import io.podrouter.prometheus.PrometheusScraper;
-import io.podrouter.examples.json.JsonWriter;
-import io.podrouter.micrometer.PodRouterMetrics;
-import io.podrouter.examples.openai.CompletionRequest;
-import io.podrouter.examples.openai.InvalidRequestException;
-import io.podrouter.examples.openai.OpenAiError;
 import io.podrouter.strategies.LeastKvCacheStrategy;
 import io.podrouter.strategies.LeastRequestStrategy;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -135,14 +95,8 @@ import java.util.concurrent.atomic.LongAdder;
  * and {@code ready}. They are Micrometer meters in {@link #meterRegistry()}, which a host application can
  * also publish elsewhere.
  *
- * <p><b>Why Netty, not the JDK's HTTP server.</b> The JDK server reads each request's headers and body
- * with blocking reads on its handler threads, with no per-request read deadline and no header size
- * limit that a library can set (only JVM-wide system properties), and closes keep-alive connections
- * beyond 200 idle ones: slow clients and hung backends took every handler thread, {@code /health}
- * stopped answering, and 256 keep-alive clients saw connection errors. Netty (the server under Armeria,
- * gRPC-java, Reactor Netty and Vert.x) reads without blocking on a few event-loop threads, enforces
- * request line and header limits while decoding, and keeps as many connections as the OS allows; the
- * gateway adds per-connection timers.
+ * <p><b>The server</b> is Netty's, for per-request read deadlines, header limits and connection counts the
+ * JDK's HTTP server cannot give a library ({@code GatewayServer} says why in full).
  *
  * <p><b>The pod client</b> is Netty too, on the same event loops: a request's connection to its pod is
  * opened on the loop of the client's connection, so a request and its relay normally run on one thread
@@ -202,14 +156,6 @@ public final class InferenceGateway implements AutoCloseable {
     /** The status counted for a client that left before its answer started (nginx's convention). */
     static final int CLIENT_CLOSED_STATUS = 499;
 
-    private static final String COMPLETIONS = "/v1/completions";
-    private static final String CHAT_COMPLETIONS = "/v1/chat/completions";
-    private static final String MODELS = "/v1/models";
-    private static final String MODEL_PREFIX = "/v1/models/";
-    private static final String JSON = "application/json";
-    private static final String EXPECTED_ROUTES = "POST /v1/completions, POST /v1/chat/completions, GET /v1/models, "
-            + "GET /v1/models/{id}, GET /metrics, GET /health";
-
     final int maxRequestBytes;
     final int maxHeaderBytes;
     final Duration requestReadTimeout;
@@ -220,39 +166,18 @@ public final class InferenceGateway implements AutoCloseable {
     final int maxRetries;
     final RetryBudget retryBudget;
     final PodClient pods;
+    // The work is shared with package-private classes: GatewayRoutes (what each request gets),
+    // BackendRegistry (models and backends), GatewayMetrics (meters, failure log), GatewayConnection and
+    // ProxyExchange (a client connection; one forwarded completion).
     final LongAdder exchangesInFlight = new LongAdder();
-    private final Duration retryAfter;
+    final GatewayMetrics metrics = new GatewayMetrics(exchangesInFlight);
+    final GatewayRoutes routes;
+    private final BackendRegistry backends;
     private final PrometheusScraper scraper;
     private final Router router;
-    private final EventLoopGroup loops;
-    private final ChannelGroup channels;
-    private final Channel serverChannel;
-    private final InetSocketAddress address;
+    private final GatewayServer server;
     private final ScheduledThreadPoolExecutor refreshScheduler;
-    private final Map<String, ModelBackends> models = new ConcurrentHashMap<>();
-    private final Object backendsLock = new Object();
-    private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private PodRouterMetrics routerMetrics;
-    // Counters by their label values, so counting is a map lookup, not a registry lookup.
-    private final Map<String, Counter> responses = new ConcurrentHashMap<>();
-    private final Map<String, Counter> retriesByReason = new ConcurrentHashMap<>();
-    private final Map<String, Counter> retriesSkipped = new ConcurrentHashMap<>();
-    private final Map<String, Counter> timeouts = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final AtomicBoolean backendFailureLogged = new AtomicBoolean();
-
-    /** One model's backends; {@code candidates} is replaced whole on every change. */
-    private static final class ModelBackends {
-        final String model;
-        final long created = Instant.now().getEpochSecond();
-        volatile List<Pod> pods = List.of();
-        volatile Candidates candidates;
-
-        ModelBackends(String model, Candidates empty) {
-            this.model = model;
-            this.candidates = empty;
-        }
-    }
 
     private InferenceGateway(Builder b) throws IOException {
         this.maxRequestBytes = b.maxRequestBytes;
@@ -264,47 +189,27 @@ public final class InferenceGateway implements AutoCloseable {
         this.totalTimeout = b.totalTimeout;
         this.maxRetries = b.maxRetries;
         this.retryBudget = new RetryBudget(b.retryBudgetPercent, b.minRetryConcurrency);
-        this.retryAfter = b.retryAfter;
-        this.refreshScheduler = new ScheduledThreadPoolExecutor(1, named(THREAD_PREFIX + "refresh"));
+        this.refreshScheduler = new ScheduledThreadPoolExecutor(1, GatewayServer.named(THREAD_PREFIX + "refresh"));
         this.refreshScheduler.setRemoveOnCancelPolicy(true);
-        this.loops = new MultiThreadIoEventLoopGroup(b.ioThreads, named(THREAD_PREFIX + "io-"), NioIoHandler.newFactory());
-        this.channels = new DefaultChannelGroup("podrouter-gateway", GlobalEventExecutor.INSTANCE);
+        this.pods = new PodClient(b.connectTimeout, b.maxConnectionsPerPod, b.idleConnectionTimeout);
         PrometheusScraper s = null;
         Router r = null;
-        Channel bound;
         try {
             s = PrometheusScraper.builder().engine(EngineMapping.vllm()).interval(b.scrapeInterval).build();
-            routerMetrics = new PodRouterMetrics();
             Router.Builder rb = Router.builder().metricsSource(s).strategies(b.strategies).refreshScheduler(refreshScheduler)
-                    .eventListener(routerMetrics.eventListener()); // the cold-start histogram's observations
+                    .eventListener(metrics.routerEvents()); // the cold-start histogram's observations
             if (b.slowStart != null) {
                 rb.slowStart(b.slowStart);
             }
             r = rb.build();
-            routerMetrics.attach(r).bindTo(meters);
-            Gauge.builder("podrouter.gateway.requests.in.flight", exchangesInFlight, LongAdder::sum)
-                    .description("Completion requests being forwarded or relayed now.").register(meters);
-            HttpDecoderConfig decoder = new HttpDecoderConfig()
-                    .setMaxInitialLineLength(MAX_REQUEST_LINE_BYTES)
-                    .setMaxHeaderSize(b.maxHeaderBytes)
-                    .setMaxChunkSize(64 << 10);
-            bound = new ServerBootstrap()
-                    .group(loops)
-                    .channel(NioServerSocketChannel.class)
-                    .option(ChannelOption.SO_BACKLOG, 4096)
-                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                    .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childHandler(new ChannelInitializer<SocketChannel>() {
-                        @Override
-                        protected void initChannel(SocketChannel ch) {
-                            channels.add(ch);
-                            GatewayConnection conn = new GatewayConnection(InferenceGateway.this);
-                            ch.pipeline().addLast("bytes", conn.new ByteObserver())
-                                    .addLast("http", new HttpServerCodec(decoder))
-                                    .addLast("gateway", conn);
-                        }
-                    })
-                    .bind(new InetSocketAddress(b.bindAddress, b.port)).syncUninterruptibly().channel();
+            metrics.bind(r);
+            // Models and routes exist before the port is bound: a request may arrive as soon as it is.
+            this.backends = new BackendRegistry(r, s, pods, metrics, closed);
+            for (String model : b.models) {
+                backends.declare(model);
+            }
+            this.routes = new GatewayRoutes(this, backends, r, metrics, b.retryAfter, closed);
+            this.server = GatewayServer.bind(this, b.bindAddress, b.port, b.ioThreads, b.maxHeaderBytes);
         } catch (Exception e) { // Netty rethrows a BindException unchecked-style from syncUninterruptibly
             if (r != null) {
                 r.close();
@@ -312,8 +217,7 @@ public final class InferenceGateway implements AutoCloseable {
             if (s != null) {
                 s.close();
             }
-            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            shutdown(refreshScheduler);
+            GatewayServer.shutdown(refreshScheduler);
             if (e instanceof IOException io) {
                 throw io;
             }
@@ -324,14 +228,8 @@ public final class InferenceGateway implements AutoCloseable {
         }
         this.scraper = s;
         this.router = r;
-        this.serverChannel = bound;
-        this.address = (InetSocketAddress) bound.localAddress();
-        this.pods = new PodClient(b.connectTimeout, b.maxConnectionsPerPod, b.idleConnectionTimeout);
-        for (String model : b.models) {
-            models.put(model, newModel(model));
-        }
         scraper.start();
-        LOG.info("gateway listening on {} (scrape interval {} ms, strategies {})", address,
+        LOG.info("gateway listening on {} (scrape interval {} ms, strategies {})", server.address(),
                 b.scrapeInterval.toMillis(), router.strategies().stream().map(SelectionStrategy::name).toList());
     }
 
@@ -342,12 +240,12 @@ public final class InferenceGateway implements AutoCloseable {
 
     /** The port the gateway listens on. */
     public int port() {
-        return address.getPort();
+        return server.address().getPort();
     }
 
     /** The gateway's base URI, e.g. {@code http://127.0.0.1:41234}. */
     public URI baseUri() {
-        InetSocketAddress a = address;
+        InetSocketAddress a = server.address();
         String host = a.getAddress().getHostAddress();
         return URI.create("http://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort());
     }
@@ -371,6 +269,7 @@ public final class InferenceGateway implements AutoCloseable {
         addBackend(model, Pod.ready(id, host, port, Instant.now()));
     }
 
+
     /**
      * Adds a backend serving {@code model}, or replaces the one with the same id (e.g. when it turns
      * Ready). The model becomes known if it was not. Takes effect for requests that start afterwards.
@@ -380,27 +279,7 @@ public final class InferenceGateway implements AutoCloseable {
      * @throws IllegalStateException    after {@link #close()}
      */
     public void addBackend(String model, Pod pod) {
-        Objects.requireNonNull(model, "model: null (expected: the model the backend serves)");
-        Objects.requireNonNull(pod, "pod: null (expected: a Pod)");
-        if (model.isBlank()) {
-            throw new IllegalArgumentException("model: blank (expected: the model the backend serves)");
-        }
-        synchronized (backendsLock) {
-            ensureOpen();
-            for (ModelBackends m : models.values()) {
-                if (!m.model.equals(model) && m.pods.stream().anyMatch(p -> p.id().equals(pod.id()))) {
-                    throw new IllegalArgumentException("pod: id '" + pod.id() + "' already serves model '" + m.model
-                            + "' (expected: a unique id per backend)");
-                }
-            }
-            ModelBackends m = models.computeIfAbsent(model, this::newModel);
-            List<Pod> pods = new ArrayList<>(m.pods);
-            pods.removeIf(p -> p.id().equals(pod.id()));
-            pods.add(pod);
-            apply(m, pods);
-        }
-        LOG.info("backend {} at {} added for model {} ({})", pod.id(), pod.authority(), model,
-                pod.ready() ? "Ready since " + pod.readySince() : "not ready");
+        backends.addBackend(model, pod);
     }
 
     /**
@@ -413,29 +292,7 @@ public final class InferenceGateway implements AutoCloseable {
      * @throws IllegalStateException    after {@link #close()}
      */
     public void replaceBackends(String model, List<Pod> pods) {
-        Objects.requireNonNull(model, "model: null (expected: the model the backends serve)");
-        Objects.requireNonNull(pods, "pods: null (expected: a list, possibly empty)");
-        if (model.isBlank()) {
-            throw new IllegalArgumentException("model: blank (expected: the model the backends serve)");
-        }
-        Set<String> ids = new java.util.HashSet<>();
-        for (Pod p : pods) {
-            Objects.requireNonNull(p, "pods: contains null (expected: only pods)");
-            if (!ids.add(p.id())) {
-                throw new IllegalArgumentException("pods: duplicate id '" + p.id() + "' (expected: unique ids)");
-            }
-        }
-        synchronized (backendsLock) {
-            ensureOpen();
-            for (ModelBackends m : models.values()) {
-                if (!m.model.equals(model) && m.pods.stream().anyMatch(p -> ids.contains(p.id()))) {
-                    throw new IllegalArgumentException("pods: an id already serves model '" + m.model
-                            + "' (expected: a unique id per backend)");
-                }
-            }
-            apply(models.computeIfAbsent(model, this::newModel), pods);
-        }
-        LOG.info("model {} now has {} backends", model, pods.size());
+        backends.replaceBackends(model, pods);
     }
 
     /**
@@ -445,17 +302,7 @@ public final class InferenceGateway implements AutoCloseable {
      * @return whether a backend was removed; false for an unknown or null id
      */
     public boolean removeBackend(String podId) {
-        synchronized (backendsLock) {
-            for (ModelBackends m : models.values()) {
-                List<Pod> pods = new ArrayList<>(m.pods);
-                if (pods.removeIf(p -> p.id().equals(podId))) {
-                    apply(m, pods);
-                    LOG.info("backend {} removed from model {}", podId, m.model);
-                    return true;
-                }
-            }
-            return false;
-        }
+        return backends.removeBackend(podId);
     }
 
     /**
@@ -469,260 +316,22 @@ public final class InferenceGateway implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public boolean awaitMetrics(Duration timeout) throws InterruptedException {
-        Objects.requireNonNull(timeout, "timeout: null (expected: > 0)");
-        if (timeout.isNegative() || timeout.isZero()) {
-            throw new IllegalArgumentException("timeout: " + timeout + " (expected: > 0)");
-        }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            ensureOpen();
-            boolean all = true;
-            for (ModelBackends m : models.values()) {
-                for (Pod p : m.pods) {
-                    all &= !p.ready() || scraper.lookup(p, m.model) instanceof MetricsLookup.Present;
-                }
-            }
-            if (all) {
-                return true;
-            }
-            if (System.nanoTime() >= deadline) {
-                return false;
-            }
-            scraper.scrapeNow();
-            Thread.sleep(50);
-        }
+        return backends.awaitMetrics(timeout);
     }
 
-    /** The backends of {@code model} now; empty for an unknown model. */
-    public List<Pod> backends(String model) {
-        ModelBackends m = model == null ? null : models.get(model);
-        return m == null ? List.of() : m.pods;
+    /** The backends of {@code model} now; empty for an unknown (or null) model. */
+    public List<Pod> backends(@Nullable String model) {
+        return backends.backends(model);
     }
 
     /** The models the gateway knows. */
     public Set<String> models() {
-        return new TreeSet<>(models.keySet());
+        return backends.models();
     }
 
     /** The models with at least one Ready backend: what {@code GET /v1/models} lists. */
     public Set<String> servedModels() {
-        Set<String> served = new TreeSet<>();
-        for (ModelBackends m : models.values()) {
-            if (m.pods.stream().anyMatch(Pod::ready)) {
-                served.add(m.model);
-            }
-        }
-        return served;
-    }
-
-    /** A model without backends, with its gauges (models are never removed, so neither are they). */
-    private ModelBackends newModel(String model) {
-        ModelBackends m = new ModelBackends(model, router.candidates(List.of()));
-        for (boolean ready : new boolean[] {true, false}) {
-            Gauge.builder("podrouter.gateway.backends", m, x -> x.pods.stream().filter(p -> p.ready() == ready).count())
-                    .description("Registered backends per model and readiness.")
-                    .tags("model", model, "ready", Boolean.toString(ready)).register(meters);
-        }
-        return m;
-    }
-
-    private void apply(ModelBackends m, List<Pod> pods) {
-        List<Pod> all = new ArrayList<>();
-        for (ModelBackends other : models.values()) {
-            all.addAll(other == m ? pods : other.pods);
-        }
-        // Targets first: a new pod's first scrape starts at once, before requests can reach it.
-        scraper.updateTargets(all);
-        m.pods = List.copyOf(pods);
-        m.candidates = router.candidates(pods);
-        this.pods.retainOnly(all); // a removed pod's idle connections close; its requests in flight finish
-    }
-
-    // ----- request handling, on the connection's event loop -----
-
-    /** The request path without query string, from origin-form or absolute-form targets; null if unusable. */
-    private static String path(HttpRequest req) {
-        String uri = req.uri();
-        if (uri.startsWith("http://") || uri.startsWith("https://")) {
-            int slash = uri.indexOf('/', uri.indexOf("//") + 2);
-            uri = slash < 0 ? "/" : uri.substring(slash);
-        }
-        int q = uri.indexOf('?');
-        return q < 0 ? uri : uri.substring(0, q);
-    }
-
-    /**
-     * Checks what the head alone decides: path, method and, for completions, content type. Null when the
-     * request may proceed to its body; otherwise the error to answer once the body is read.
-     */
-    OpenAiError checkHead(HttpRequest req) {
-        String path = path(req);
-        HttpMethod method = req.method();
-        boolean completion = COMPLETIONS.equals(path) || CHAT_COMPLETIONS.equals(path);
-        boolean get = "/health".equals(path) || "/metrics".equals(path) || MODELS.equals(path)
-                || (path.startsWith(MODEL_PREFIX) && path.length() > MODEL_PREFIX.length());
-        if (!completion && !get) {
-            return new OpenAiError(404, "not_found_error", "no route for " + OpenAiError.truncate(method.name()) + " "
-                    + OpenAiError.truncate(path) + " (expected: " + EXPECTED_ROUTES + ")", null, "unknown_url");
-        }
-        HttpMethod allowed = completion ? HttpMethod.POST : HttpMethod.GET;
-        if (!allowed.equals(method)) {
-            return new OpenAiError(405, "invalid_request_error", "method " + OpenAiError.truncate(method.name())
-                    + " (expected: " + allowed + ")", null, "method_not_allowed");
-        }
-        if (completion) {
-            String type = req.headers().get(HttpHeaderNames.CONTENT_TYPE);
-            String mime = type == null ? "" : (type.indexOf(';') >= 0 ? type.substring(0, type.indexOf(';')) : type).trim();
-            if (!JSON.equalsIgnoreCase(mime)) {
-                return new OpenAiError(415, "invalid_request_error", "Content-Type: "
-                        + (type == null ? "missing" : OpenAiError.truncate(type)) + " (expected: application/json)",
-                        null, "unsupported_media_type");
-            }
-        }
-        return null;
-    }
-
-    /** Answers a complete request that passed {@link #checkHead}. */
-    void dispatch(GatewayConnection conn, HttpRequest req, byte[] body) {
-        String path = path(req);
-        switch (path) {
-            case "/health" -> conn.respond(HttpResponseStatus.OK, "text/plain", "ok\n", Map.of());
-            case "/metrics" -> conn.respond(HttpResponseStatus.OK, METRICS_CONTENT_TYPE, scrape(), Map.of());
-            case MODELS -> conn.respond(HttpResponseStatus.OK, JSON, modelList(), Map.of());
-            case COMPLETIONS, CHAT_COMPLETIONS -> completion(conn, path, body);
-            default -> model(conn, path.substring(MODEL_PREFIX.length()));
-        }
-    }
-
-    private void model(GatewayConnection conn, String rawId) {
-        String id = percentDecode(rawId);
-        ModelBackends m = id == null ? null : models.get(id);
-        if (m == null || m.pods.stream().noneMatch(Pod::ready)) {
-            conn.respond(OpenAiError.modelNotFound(id == null ? rawId : id), Map.of());
-            return;
-        }
-        conn.respond(HttpResponseStatus.OK, JSON, modelJson(m), Map.of());
-    }
-
-    private String modelList() {
-        StringBuilder out = new StringBuilder("{\"object\":\"list\",\"data\":[");
-        boolean first = true;
-        for (ModelBackends m : new TreeMap<>(models).values()) {
-            if (m.pods.stream().anyMatch(Pod::ready)) {
-                out.append(first ? "" : ",").append(modelJson(m));
-                first = false;
-            }
-        }
-        return out.append("]}").toString();
-    }
-
-    private static String modelJson(ModelBackends m) {
-        return "{\"id\":" + JsonWriter.quote(m.model) + ",\"object\":\"model\",\"created\":" + m.created
-                + ",\"owned_by\":\"podrouter\"}";
-    }
-
-    /** RFC 3986 percent-decoding as UTF-8; null for a malformed escape. ({@code +} stays a plus: this is a path.) */
-    static String percentDecode(String s) {
-        if (s.indexOf('%') < 0) {
-            return s;
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '%') {
-                if (i + 2 >= s.length()) {
-                    return null;
-                }
-                int hi = Character.digit(s.charAt(i + 1), 16);
-                int lo = Character.digit(s.charAt(i + 2), 16);
-                if (hi < 0 || lo < 0) {
-                    return null;
-                }
-                out.write(hi * 16 + lo);
-                i += 2;
-            } else {
-                byte[] b = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
-                out.write(b, 0, b.length);
-            }
-        }
-        return out.toString(StandardCharsets.UTF_8);
-    }
-
-    private void completion(GatewayConnection conn, String path, byte[] body) {
-        CompletionRequest req;
-        try {
-            req = CompletionRequest.parse(new String(body, StandardCharsets.UTF_8));
-        } catch (InvalidRequestException e) {
-            conn.respond(OpenAiError.invalidRequest(e), Map.of());
-            return;
-        }
-        ModelBackends m = models.get(req.model());
-        if (m == null) {
-            conn.respond(OpenAiError.modelNotFound(req.model()), Map.of());
-            return;
-        }
-        InferenceRequest routing = InferenceRequest.forModel(req.model())
-                .withPromptTokens(body.length / 4) // a rough estimate: about 4 bytes of JSON per prompt token
-                .withMaxOutputTokens(req.maxTokens() == CompletionRequest.UNSPECIFIED ? InferenceRequest.UNKNOWN : req.maxTokens());
-        Candidates candidates = m.candidates;
-        PodSelection selection;
-        try {
-            selection = router.selectPod(routing, candidates);
-        } catch (NoPodAvailableException e) {
-            conn.respond(new OpenAiError(503, "service_unavailable", "no ready backend for model '"
-                    + OpenAiError.truncate(req.model()) + "' (" + e.candidateCount() + " registered); retry later",
-                    "model", "no_backend_available"), Map.of("Retry-After", Long.toString(Math.max(1, retryAfter.toSeconds()))));
-            return;
-        } catch (IllegalStateException e) {
-            if (!closed.get()) {
-                throw e;
-            }
-            conn.respond(new OpenAiError(503, "service_unavailable", "gateway is shutting down", null, null), Map.of());
-            return;
-        }
-        new ProxyExchange(this, conn, path, body, routing, candidates).start(selection);
-    }
-
-    void backendFailed(String podId, String what) {
-        // Once per gateway at WARN, then DEBUG: the router's telemetry and the gateway's counters count the rest.
-        if (backendFailureLogged.compareAndSet(false, true)) {
-            LOG.warn("backend {} failed: {} (further backend failures are logged at DEBUG and counted at /metrics)", podId, what);
-        } else {
-            LOG.debug("backend {} failed: {}", podId, what);
-        }
-    }
-
-    void countResponse(int status, String result) {
-        counter(responses, "podrouter.gateway.responses", "Responses the gateway sent, by HTTP status and how they ended.",
-                "code", Integer.toString(status), "result", result).increment();
-    }
-
-    void countRetry(String reason) {
-        counter(retriesByReason, "podrouter.gateway.retries", "Requests retried on another pod, by what failed first.",
-                "reason", reason).increment();
-    }
-
-    void countRetrySkipped(String reason) {
-        counter(retriesSkipped, "podrouter.gateway.retries.skipped", "Retryable failures not retried, by why.",
-                "reason", reason).increment();
-    }
-
-    void countTimeout(String phase) {
-        counter(timeouts, "podrouter.gateway.timeouts", "Timeouts, by phase.", "phase", phase).increment();
-    }
-
-    void countRequestReadTimeout() {
-        countTimeout("request_read");
-    }
-
-    /** The counter of one label combination (label values come from the gateway's own constants). */
-    private Counter counter(Map<String, Counter> cache, String name, String help, String... tags) {
-        String key = tags.length == 2 ? tags[1] : String.join("\u0000", tags);
-        Counter c = cache.get(key);
-        if (c == null) {
-            c = cache.computeIfAbsent(key, k -> Counter.builder(name).description(help).tags(tags).register(meters));
-        }
-        return c;
+        return backends.servedModels();
     }
 
     /**
@@ -731,14 +340,13 @@ public final class InferenceGateway implements AutoCloseable {
      * {@code client_closed}); 0 for a pair never counted, including an unknown or null result. For tests and
      * demos; thread-safe.
      */
-    public long responses(int code, String result) {
-        Counter c = responses.get(String.join("\u0000", "code", Integer.toString(code), "result", String.valueOf(result)));
-        return c == null ? 0 : (long) c.count();
+    public long responses(int code, @Nullable String result) {
+        return metrics.responses(code, result);
     }
 
     /** Retries made so far, all reasons (the sum of {@code podrouter_gateway_retries_total}); thread-safe. */
     public long retries() {
-        return (long) retriesByReason.values().stream().mapToDouble(Counter::count).sum();
+        return metrics.retries();
     }
 
     /**
@@ -746,19 +354,7 @@ public final class InferenceGateway implements AutoCloseable {
      * gateway's own. Closed with the gateway.
      */
     public PrometheusMeterRegistry meterRegistry() {
-        return meters;
-    }
-
-    /** The scrape of {@code GET /metrics}, from a telemetry snapshot taken now (so new pods show at once). */
-    private String scrape() {
-        routerMetrics.update();
-        return meters.scrape();
-    }
-
-    private void ensureOpen() {
-        if (closed.get()) {
-            throw new IllegalStateException("gateway is closed");
-        }
+        return metrics.registry();
     }
 
     /**
@@ -771,42 +367,14 @@ public final class InferenceGateway implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        serverChannel.close().syncUninterruptibly();
-        channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        server.closeConnections();
         pods.close();
-        if (!loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS)) {
-            LOG.warn("gateway event loops still running 5 s after close");
-        }
+        server.shutdownLoops();
         scraper.close();
         router.close();
-        meters.close();
-        shutdown(refreshScheduler);
+        metrics.close();
+        GatewayServer.shutdown(refreshScheduler);
         LOG.info("gateway stopped");
-    }
-
-    private static void shutdown(ExecutorService... executors) {
-        for (ExecutorService e : executors) {
-            e.shutdownNow();
-        }
-        try {
-            for (ExecutorService e : executors) {
-                if (!e.awaitTermination(5, TimeUnit.SECONDS)) {
-                    LOG.warn("gateway threads still running 5 s after close: {}", e);
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static ThreadFactory named(String prefix) {
-        AtomicInteger n = new AtomicInteger();
-        boolean numbered = prefix.endsWith("-");
-        return r -> {
-            Thread t = new Thread(r, numbered ? prefix + n.incrementAndGet() : prefix);
-            t.setDaemon(true);
-            return t;
-        };
     }
 
     /**

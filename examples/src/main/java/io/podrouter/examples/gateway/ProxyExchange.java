@@ -206,7 +206,7 @@ final class ProxyExchange {
             }
             if (status >= 500) {
                 abandon(att, Outcome.FAILURE);
-                gateway.backendFailed(att.podId(), "HTTP " + status);
+                gateway.metrics.backendFailed(att.podId(), "HTTP " + status);
                 answer(new OpenAiError(502, "bad_gateway", "backend " + att.podId() + " answered HTTP " + status,
                         null, "backend_error"), att.podId());
                 return;
@@ -304,7 +304,7 @@ final class ProxyExchange {
         att.unflushed = null;
         att.connection = null; // back in the pool
         att.selection.complete(Outcome.SUCCESS, System.nanoTime() - att.startNanos);
-        gateway.countResponse(sentStatus, InferenceGateway.RESULT_COMPLETE);
+        gateway.metrics.countResponse(sentStatus, InferenceGateway.RESULT_COMPLETE);
         finish();
         conn.endRelayed();
     }
@@ -328,8 +328,8 @@ final class ProxyExchange {
             return;
         }
         abandon(att, Outcome.FAILURE);
-        gateway.backendFailed(att.podId(), "response broken off: " + t);
-        gateway.countResponse(sentStatus, InferenceGateway.RESULT_BACKEND_ERROR);
+        gateway.metrics.backendFailed(att.podId(), "response broken off: " + t);
+        gateway.metrics.countResponse(sentStatus, InferenceGateway.RESULT_BACKEND_ERROR);
         finish();
         conn.cut();
     }
@@ -347,7 +347,7 @@ final class ProxyExchange {
             return;
         }
         abandon(att, Outcome.FAILURE);
-        gateway.backendFailed(att.podId(), cause.toString());
+        gateway.metrics.backendFailed(att.podId(), cause.toString());
         answer(new OpenAiError(502, "bad_gateway", "backend " + att.podId() + " failed: "
                 + (connect ? "connection refused or timed out" : cause.getClass().getSimpleName()), null, "backend_error"),
                 att.podId());
@@ -358,8 +358,8 @@ final class ProxyExchange {
             return;
         }
         abandon(att, Outcome.FAILURE);
-        gateway.countTimeout("response_headers");
-        gateway.backendFailed(att.podId(), "no response headers within " + gateway.responseHeadersTimeout.toMillis() + " ms");
+        gateway.metrics.countTimeout("response_headers");
+        gateway.metrics.backendFailed(att.podId(), "no response headers within " + gateway.responseHeadersTimeout.toMillis() + " ms");
         answer(new OpenAiError(504, "gateway_timeout", "backend " + att.podId() + " sent no response headers within "
                 + gateway.responseHeadersTimeout.toMillis() + " ms", null, "backend_timeout"), att.podId());
     }
@@ -369,9 +369,9 @@ final class ProxyExchange {
             return;
         }
         abandon(att, Outcome.FAILURE);
-        gateway.countTimeout("stream_idle");
-        gateway.backendFailed(att.podId(), "stream idle for " + gateway.streamIdleTimeout.toMillis() + " ms");
-        gateway.countResponse(sentStatus, InferenceGateway.RESULT_IDLE_TIMEOUT);
+        gateway.metrics.countTimeout("stream_idle");
+        gateway.metrics.backendFailed(att.podId(), "stream idle for " + gateway.streamIdleTimeout.toMillis() + " ms");
+        gateway.metrics.countResponse(sentStatus, InferenceGateway.RESULT_IDLE_TIMEOUT);
         finish();
         conn.cut();
     }
@@ -381,7 +381,7 @@ final class ProxyExchange {
             return;
         }
         Attempt att = current;
-        gateway.countTimeout("total");
+        gateway.metrics.countTimeout("total");
         // Waiting on a client that does not read is not the backend's fault.
         abandon(att, att != null && att.awaitingClient ? Outcome.CANCELLED : Outcome.FAILURE);
         if (!headersSent) {
@@ -389,7 +389,7 @@ final class ProxyExchange {
                     + gateway.totalTimeout.toMillis() + " ms", null, "gateway_timeout"), att == null ? null : att.podId());
             return;
         }
-        gateway.countResponse(sentStatus, InferenceGateway.RESULT_TOTAL_TIMEOUT);
+        gateway.metrics.countResponse(sentStatus, InferenceGateway.RESULT_TOTAL_TIMEOUT);
         finish();
         conn.cut();
     }
@@ -400,7 +400,7 @@ final class ProxyExchange {
             return;
         }
         abandon(current, Outcome.CANCELLED);
-        gateway.countResponse(headersSent ? sentStatus : InferenceGateway.CLIENT_CLOSED_STATUS, InferenceGateway.RESULT_CLIENT_CLOSED);
+        gateway.metrics.countResponse(headersSent ? sentStatus : InferenceGateway.CLIENT_CLOSED_STATUS, InferenceGateway.RESULT_CLIENT_CLOSED);
         finish();
         conn.cut();
     }
@@ -410,11 +410,11 @@ final class ProxyExchange {
             return false; // never after bytes reached the client
         }
         if (retries >= gateway.maxRetries) {
-            gateway.countRetrySkipped("max_retries");
+            gateway.metrics.countRetrySkipped("max_retries");
             return false;
         }
         if (!gateway.retryBudget.tryAcquireRetry()) {
-            gateway.countRetrySkipped("budget");
+            gateway.metrics.countRetrySkipped("budget");
             return false;
         }
         // Select before letting go of this attempt: when no other pod is left, the caller still has it.
@@ -425,7 +425,7 @@ final class ProxyExchange {
             next = gateway.router().selectPod(routing, candidates, excluded);
         } catch (NoPodAvailableException | IllegalStateException e) {
             gateway.retryBudget.releaseRetry();
-            gateway.countRetrySkipped("no_other_pod");
+            gateway.metrics.countRetrySkipped("no_other_pod");
             return false;
         }
         abandon(att, outcome);
@@ -436,8 +436,8 @@ final class ProxyExchange {
         } else {
             gateway.retryBudget.releaseRetry(); // one token per request, however many retries it makes
         }
-        gateway.countRetry(reason);
-        gateway.backendFailed(att.podId(), reason + " (retried on " + next.pod().id() + ")");
+        gateway.metrics.countRetry(reason);
+        gateway.metrics.backendFailed(att.podId(), reason + " (retried on " + next.pod().id() + ")");
         attempt(next);
         return true;
     }

@@ -1,7 +1,7 @@
 package io.podrouter.examples.openai;
 
-import io.podrouter.examples.json.JsonParseException;
-import io.podrouter.examples.json.JsonReader;
+import io.podrouter.extproc.JsonParseException;
+import io.podrouter.extproc.JsonReader;
 
 import java.util.Map;
 import java.util.Objects;

@@ -3,7 +3,7 @@ package io.podrouter.examples.gateway;
 import io.podrouter.api.Pod;
 import io.podrouter.examples.LoadDriver;
 import io.podrouter.examples.fakevllm.FakeVllmBackend;
-import io.podrouter.examples.json.JsonReader;
+import io.podrouter.extproc.JsonReader;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -47,12 +47,12 @@ class InferenceGatewayBuilderTest {
 
     @Test
     void percentDecodingOfModelIds() {
-        org.assertj.core.api.Assertions.assertThat(InferenceGateway.percentDecode("meta-llama%2FLlama-3.1-8B"))
+        org.assertj.core.api.Assertions.assertThat(GatewayRoutes.percentDecode("meta-llama%2FLlama-3.1-8B"))
                 .isEqualTo("meta-llama/Llama-3.1-8B");
-        org.assertj.core.api.Assertions.assertThat(InferenceGateway.percentDecode("a+b")).isEqualTo("a+b");
-        org.assertj.core.api.Assertions.assertThat(InferenceGateway.percentDecode("caf%C3%A9")).isEqualTo("café");
-        org.assertj.core.api.Assertions.assertThat(InferenceGateway.percentDecode("%zz")).isNull();
-        org.assertj.core.api.Assertions.assertThat(InferenceGateway.percentDecode("bad%2")).isNull();
-        org.assertj.core.api.Assertions.assertThat(InferenceGateway.percentDecode("")).isEmpty();
+        org.assertj.core.api.Assertions.assertThat(GatewayRoutes.percentDecode("a+b")).isEqualTo("a+b");
+        org.assertj.core.api.Assertions.assertThat(GatewayRoutes.percentDecode("caf%C3%A9")).isEqualTo("café");
+        org.assertj.core.api.Assertions.assertThat(GatewayRoutes.percentDecode("%zz")).isNull();
+        org.assertj.core.api.Assertions.assertThat(GatewayRoutes.percentDecode("bad%2")).isNull();
+        org.assertj.core.api.Assertions.assertThat(GatewayRoutes.percentDecode("")).isEmpty();
     }
 }

@@ -11,7 +11,7 @@ import io.podrouter.core.telemetry.TelemetrySnapshot;
 import io.podrouter.examples.HealthProbe;
 import io.podrouter.examples.LoadDriver;
 import io.podrouter.examples.fakevllm.FakeVllmBackend;
-import io.podrouter.examples.json.JsonReader;
+import io.podrouter.extproc.JsonReader;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,7 @@
 package io.podrouter.examples.json;
 
+import io.podrouter.extproc.JsonParseException;
+import io.podrouter.extproc.JsonReader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

@@ -1,6 +1,6 @@
 package io.podrouter.examples.openai;
 
-import io.podrouter.examples.json.JsonReader;
+import io.podrouter.extproc.JsonReader;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;

@@ -1,13 +1,6 @@
 package io.podrouter.prometheus.text;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collections;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -41,13 +34,14 @@ import java.util.Objects;
  *
  * <p><b>Thread safety.</b> Not thread-safe: use one instance per thread (instances are cheap) or confine
  * it. The static {@link #parseExposition} methods are thread-safe.
+ *
+ * <p>The work is shared with package-private helpers: {@code LabelTable} (the current sample's labels),
+ * {@code FamilyTracker} (declared types, the current family), {@code NumberScanner} (values) and
+ * {@code ExpositionBuilder}; this class walks the lines and tokens.
  */
 public final class PrometheusTextParser {
 
     private static final int CACHE_ENTRIES = 8192;
-    private static final double[] POW10 = {
-        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
-        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
     private static final boolean[] NAME_START = new boolean[256];
     private static final boolean[] NAME_PART = new boolean[256];
     private static final boolean[] LABEL_START = new boolean[256];
@@ -63,28 +57,17 @@ public final class PrometheusTextParser {
     }
 
     private final ByteStringCache strings = new ByteStringCache(CACHE_ENTRIES);
-    private final SampleView view = new SampleView(this);
-    private final Map<String, MetricType> declared = new HashMap<>();
+    private final LabelTable labels = new LabelTable(strings);
+    private final FamilyTracker families = new FamilyTracker(strings);
+    private final NumberScanner numbers = new NumberScanner();
+    private final SampleView view = new SampleView(labels);
 
     // State of the current parse; only meaningful inside parse().
     private byte[] buf;
     private int lineNumber;
-    private String family;
-    private MetricType familyType;
-    private byte[] familyBytes = new byte[64];
-    private int familyLength;
     private String wantedFamily;
     private boolean wanted;
     private byte[] scratch = new byte[128];
-    private int numberEnd;
-    private boolean numberOk;
-
-    int labelCount;
-    private int[] labelNameStart = new int[8];
-    private int[] labelNameEnd = new int[8];
-    private int[] labelValueStart = new int[8];
-    private int[] labelValueEnd = new int[8];
-    private boolean[] labelEscaped = new boolean[8];
 
     /** A parser with an empty name cache. */
     public PrometheusTextParser() {
@@ -132,9 +115,8 @@ public final class PrometheusTextParser {
         Objects.requireNonNull(visitor, "visitor: null (expected: a SampleVisitor)");
         Objects.checkFromIndexSize(offset, length, body.length);
         buf = body;
-        declared.clear();
-        family = null;
-        familyType = null;
+        labels.begin(body);
+        families.reset();
         wantedFamily = null;
         lineNumber = 0;
         try {
@@ -165,8 +147,10 @@ public final class PrometheusTextParser {
             }
         } finally {
             buf = null;
+            labels.release();
         }
     }
+
 
     /** Parses one line without its line end; returns true when it was {@code # EOF}. */
     private boolean line(int start, int end, SampleVisitor visitor) throws ParseException {
@@ -222,12 +206,10 @@ public final class PrometheusTextParser {
         if (skipBlanks(typeEnd, end) != end) {
             throw error("text after the type of " + name + ": " + excerpt(typeEnd, end));
         }
-        MetricType previous = declared.putIfAbsent(name, type);
+        MetricType previous = families.declare(name, type);
         if (previous != null && previous != type) {
             throw error("second TYPE line for " + name + " says " + type.token() + ", the first said " + previous.token());
         }
-        setFamily(name, type);
-        setFamilyBytesFromName(name);
         visitor.type(name, type);
         return false;
     }
@@ -239,7 +221,7 @@ public final class PrometheusTextParser {
             throw error("expected a metric name, found " + excerpt(p, end));
         }
         p = nameEnd;
-        labelCount = 0;
+        labels.clear();
         if (p < end && buf[p] != '{' && !isBlank(buf[p])) {
             throw error("invalid character in metric name: " + excerpt(nameStart, end));
         }
@@ -251,8 +233,8 @@ public final class PrometheusTextParser {
             throw error("missing value for " + excerpt(nameStart, nameEnd));
         }
         int valueEnd = skipToken(p, end);
-        double value = number(p, valueEnd);
-        if (!numberOk || numberEnd != valueEnd) {
+        double value = numbers.scan(buf, p, valueEnd);
+        if (!numbers.ok || numbers.end != valueEnd) {
             throw error("invalid value " + excerpt(p, valueEnd));
         }
         p = skipBlanks(valueEnd, end);
@@ -268,7 +250,9 @@ public final class PrometheusTextParser {
             }
         }
         // Whatever follows '#' here is an OpenMetrics exemplar: not needed, so not validated.
-        Suffix suffix = resolveFamily(nameStart, nameEnd);
+        Suffix suffix = families.resolve(buf, nameStart, nameEnd);
+        String family = families.name;
+        MetricType familyType = families.type;
         double bound = Double.NaN;
         double quantile = Double.NaN;
         if (suffix == Suffix.BUCKET && (familyType == MetricType.HISTOGRAM || familyType == MetricType.GAUGE_HISTOGRAM)) {
@@ -349,12 +333,10 @@ public final class PrometheusTextParser {
                     p++;
                 }
             }
-            for (int i = 0; i < labelCount; i++) {
-                if (Arrays.equals(buf, labelNameStart[i], labelNameEnd[i], buf, nameStart, nameEnd)) {
-                    throw error("duplicate label " + excerpt(nameStart, nameEnd));
-                }
+            if (this.labels.contains(nameStart, nameEnd)) {
+                throw error("duplicate label " + excerpt(nameStart, nameEnd));
             }
-            addLabel(nameStart, nameEnd, valueStart, p, escaped);
+            this.labels.add(nameStart, nameEnd, valueStart, p, escaped);
             p = skipBlanks(p + 1, end);
             if (p < end && buf[p] == ',') {
                 p++;
@@ -366,60 +348,6 @@ public final class PrometheusTextParser {
         }
     }
 
-    private void addLabel(int nameStart, int nameEnd, int valueStart, int valueEnd, boolean escaped) {
-        if (labelCount == labelNameStart.length) {
-            int n = labelCount * 2;
-            labelNameStart = Arrays.copyOf(labelNameStart, n);
-            labelNameEnd = Arrays.copyOf(labelNameEnd, n);
-            labelValueStart = Arrays.copyOf(labelValueStart, n);
-            labelValueEnd = Arrays.copyOf(labelValueEnd, n);
-            labelEscaped = Arrays.copyOf(labelEscaped, n);
-        }
-        labelNameStart[labelCount] = nameStart;
-        labelNameEnd[labelCount] = nameEnd;
-        labelValueStart[labelCount] = valueStart;
-        labelValueEnd[labelCount] = valueEnd;
-        labelEscaped[labelCount] = escaped;
-        labelCount++;
-    }
-
-    String labelName(int i) {
-        return strings.get(buf, labelNameStart[i], labelNameEnd[i]);
-    }
-
-    String labelValue(int i) {
-        if (!labelEscaped[i]) {
-            return strings.get(buf, labelValueStart[i], labelValueEnd[i]);
-        }
-        int n = unescape(labelValueStart[i], labelValueEnd[i]);
-        return strings.get(scratch, 0, n);
-    }
-
-    int labelIndex(String name) {
-        for (int i = 0; i < labelCount; i++) {
-            if (MetricType.equalsAscii(buf, labelNameStart[i], labelNameEnd[i], name)) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    /** Decodes the escapes of {@code buf[start, end)} (already validated) into {@code scratch}; returns the length. */
-    private int unescape(int start, int end) {
-        if (scratch.length < end - start) {
-            scratch = new byte[Math.max(end - start, scratch.length * 2)];
-        }
-        int n = 0;
-        for (int p = start; p < end; p++) {
-            byte c = buf[p];
-            if (c == '\\' && p + 1 < end) {
-                byte e = buf[++p];
-                c = e == 'n' ? (byte) '\n' : e;
-            }
-            scratch[n++] = c;
-        }
-        return n;
-    }
 
     private String helpText(int start, int end) {
         if (scratch.length < end - start) {
@@ -437,84 +365,24 @@ public final class PrometheusTextParser {
     }
 
     private double numericLabel(String label, int nameStart, int nameEnd) throws ParseException {
-        int i = labelIndex(label);
+        int i = labels.index(label);
         if (i < 0) {
             throw error(excerpt(nameStart, nameEnd) + " has no " + label + " label");
         }
-        double v;
-        if (labelEscaped[i]) {
-            v = Double.NaN;
-            numberOk = false;
-        } else {
-            int s = labelValueStart[i];
-            int e = labelValueEnd[i];
-            v = number(s, e);
-            numberOk &= numberEnd == e;
+        double v = Double.NaN;
+        int s = labels.valueStart(i);
+        int e = labels.valueEnd(i);
+        boolean ok = false;
+        if (!labels.escaped(i)) {
+            v = numbers.scan(buf, s, e);
+            ok = numbers.ok && numbers.end == e;
         }
-        if (!numberOk) {
-            throw error("label " + label + " of " + excerpt(nameStart, nameEnd) + " is not a number: "
-                    + excerpt(labelValueStart[i], labelValueEnd[i]));
+        if (!ok) {
+            throw error("label " + label + " of " + excerpt(nameStart, nameEnd) + " is not a number: " + excerpt(s, e));
         }
         return v;
     }
 
-    /**
-     * Finds the family of the sample named {@code buf[start, end)} and makes it current; returns the
-     * sample's suffix relative to it.
-     */
-    private Suffix resolveFamily(int start, int end) {
-        if (family != null && end - start >= familyLength
-                && Arrays.equals(familyBytes, 0, familyLength, buf, start, start + familyLength)) {
-            Suffix s = Suffix.exactly(buf, start + familyLength, end);
-            if (s != null && familyType.allows(s)) {
-                return s;
-            }
-        }
-        String name = strings.get(buf, start, end);
-        MetricType type = declared.get(name);
-        if (type != null && type.allows(Suffix.NONE)) {
-            setFamily(name, type);
-            setFamilyBytesFromBuffer(start, end);
-            return Suffix.NONE;
-        }
-        Suffix s = Suffix.endOf(buf, start, end);
-        if (s != null) {
-            int baseEnd = end - s.text().length();
-            String base = strings.get(buf, start, baseEnd);
-            MetricType baseType = declared.get(base);
-            if (baseType != null && baseType.allows(s)) {
-                setFamily(base, baseType);
-                setFamilyBytesFromBuffer(start, baseEnd);
-                return s;
-            }
-        }
-        setFamily(name, type == null ? MetricType.UNTYPED : type);
-        setFamilyBytesFromBuffer(start, end);
-        return Suffix.NONE;
-    }
-
-    private void setFamily(String name, MetricType type) {
-        family = name;
-        familyType = type;
-    }
-
-    private void setFamilyBytesFromBuffer(int start, int end) {
-        int n = end - start;
-        if (familyBytes.length < n) {
-            familyBytes = new byte[Math.max(n, familyBytes.length * 2)];
-        }
-        System.arraycopy(buf, start, familyBytes, 0, n);
-        familyLength = n;
-    }
-
-    private void setFamilyBytesFromName(String name) {
-        byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
-        if (familyBytes.length < bytes.length) {
-            familyBytes = new byte[Math.max(bytes.length, familyBytes.length * 2)];
-        }
-        System.arraycopy(bytes, 0, familyBytes, 0, bytes.length);
-        familyLength = bytes.length;
-    }
 
     private int metricName(int p, int end) {
         if (p == end || !NAME_START[buf[p] & 0xff]) {
@@ -547,136 +415,13 @@ public final class PrometheusTextParser {
             return negative ? -ms : ms;
         }
         // OpenMetrics writes timestamps as (possibly fractional) seconds.
-        double seconds = number(start, end);
-        if (!numberOk || numberEnd != end || !Double.isFinite(seconds) || Math.abs(seconds) > 9.2e15) {
+        double seconds = numbers.scan(buf, start, end);
+        if (!numbers.ok || numbers.end != end || !Double.isFinite(seconds) || Math.abs(seconds) > 9.2e15) {
             throw error("invalid timestamp " + excerpt(start, end));
         }
         return Math.round(seconds * 1000);
     }
 
-    /**
-     * Converts {@code buf[start, end)} to a double. Sets {@link #numberOk} (false when the text is not a
-     * number) and {@link #numberEnd}; the caller checks that the whole token was consumed.
-     */
-    private double number(int start, int end) {
-        numberOk = false;
-        numberEnd = start;
-        int p = start;
-        if (p == end) {
-            return Double.NaN;
-        }
-        boolean negative = false;
-        byte c = buf[p];
-        if (c == '+' || c == '-') {
-            negative = c == '-';
-            p++;
-        }
-        if (p < end && (buf[p] | 0x20) >= 'a') {
-            return special(start, p, end, negative);
-        }
-        long mantissa = 0;
-        int digits = 0;
-        int exponent = 0;
-        boolean truncated = false;
-        boolean any = false;
-        while (p < end && (c = buf[p]) >= '0' && c <= '9') {
-            any = true;
-            if (digits < 18) {
-                mantissa = mantissa * 10 + (c - '0');
-                if (mantissa != 0) {
-                    digits++;
-                }
-            } else {
-                exponent++;
-                truncated |= c != '0';
-            }
-            p++;
-        }
-        if (p < end && buf[p] == '.') {
-            p++;
-            while (p < end && (c = buf[p]) >= '0' && c <= '9') {
-                any = true;
-                if (digits < 18) {
-                    mantissa = mantissa * 10 + (c - '0');
-                    exponent--;
-                    if (mantissa != 0) {
-                        digits++;
-                    }
-                } else {
-                    truncated |= c != '0';
-                }
-                p++;
-            }
-        }
-        if (!any) {
-            return Double.NaN;
-        }
-        if (p < end && (buf[p] == 'e' || buf[p] == 'E')) {
-            p++;
-            boolean expNegative = false;
-            if (p < end && (buf[p] == '+' || buf[p] == '-')) {
-                expNegative = buf[p] == '-';
-                p++;
-            }
-            int e = 0;
-            int expDigitsStart = p;
-            while (p < end && (c = buf[p]) >= '0' && c <= '9') {
-                if (e < 100_000) {
-                    e = e * 10 + (c - '0');
-                }
-                p++;
-            }
-            if (p == expDigitsStart) {
-                return Double.NaN;
-            }
-            exponent += expNegative ? -e : e;
-        }
-        numberEnd = p;
-        numberOk = true;
-        if (p != end) {
-            return Double.NaN; // caller reports the trailing garbage
-        }
-        double v;
-        if (mantissa == 0) {
-            v = 0.0;
-        } else if (!truncated && mantissa < (1L << 53) && exponent >= -22 && exponent <= 22) {
-            // Both operands exact, so one correctly rounded operation gives the correctly rounded result.
-            v = exponent >= 0 ? mantissa * POW10[exponent] : mantissa / POW10[-exponent];
-        } else {
-            return Double.parseDouble(new String(buf, start, end - start, StandardCharsets.ISO_8859_1));
-        }
-        return negative ? -v : v;
-    }
-
-    private double special(int start, int p, int end, boolean negative) {
-        int n = end - p;
-        boolean signed = p != start;
-        if (n == 3 && lower(p) == 'n' && lower(p + 1) == 'a' && lower(p + 2) == 'n' && !signed) {
-            numberOk = true;
-            numberEnd = end;
-            return Double.NaN;
-        }
-        if ((n == 3 || n == 8) && lower(p) == 'i' && lower(p + 1) == 'n' && lower(p + 2) == 'f'
-                && (n == 3 || equalsIgnoreCase(p + 3, "inity"))) {
-            numberOk = true;
-            numberEnd = end;
-            return negative ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
-        }
-        return Double.NaN;
-    }
-
-    private int lower(int p) {
-        return buf[p] | 0x20;
-    }
-
-    private boolean equalsIgnoreCase(int p, String lowerAscii) {
-        for (int i = 0; i < lowerAscii.length(); i++) {
-            if (lower(p + i) != lowerAscii.charAt(i)) {
-                return false;
-            }
-        }
-        return true;
-    }
 
     private int skipBlanks(int p, int end) {
         while (p < end && isBlank(buf[p])) {
@@ -718,60 +463,4 @@ public final class PrometheusTextParser {
         return sb.append('\'').toString();
     }
 
-    /** Collects a whole document for {@link #parseExposition}. */
-    private static final class ExpositionBuilder implements SampleVisitor {
-        private final Map<String, FamilyDraft> families = new LinkedHashMap<>();
-
-        private FamilyDraft draft(String name, MetricType type) {
-            return families.computeIfAbsent(name, n -> new FamilyDraft(type));
-        }
-
-        @Override
-        public void type(String familyName, MetricType type) {
-            draft(familyName, type).type = type;
-        }
-
-        @Override
-        public boolean wantsHelp() {
-            return true;
-        }
-
-        @Override
-        public void help(String familyName, String text) {
-            draft(familyName, MetricType.UNTYPED).help = text;
-        }
-
-        @Override
-        public void sample(SampleView s) {
-            Map<String, String> labels;
-            int n = s.labelCount();
-            if (n == 0) {
-                labels = Map.of();
-            } else {
-                LinkedHashMap<String, String> m = new LinkedHashMap<>(n * 2);
-                for (int i = 0; i < n; i++) {
-                    m.put(s.labelName(i), s.labelValue(i));
-                }
-                labels = Collections.unmodifiableMap(m);
-            }
-            draft(s.familyName(), s.type()).samples.add(
-                    new Sample(s.name(), labels, s.value(), s.hasTimestamp() ? s.timestampMillis() : Sample.NO_TIMESTAMP));
-        }
-
-        Exposition build() {
-            List<MetricFamily> out = new ArrayList<>(families.size());
-            families.forEach((name, d) -> out.add(new MetricFamily(name, d.type, d.help, d.samples)));
-            return new Exposition(out);
-        }
-    }
-
-    private static final class FamilyDraft {
-        MetricType type;
-        String help = "";
-        final List<Sample> samples = new ArrayList<>();
-
-        FamilyDraft(MetricType type) {
-            this.type = type;
-        }
-    }
 }

@@ -12,7 +12,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class SampleView {
 
-    private final PrometheusTextParser parser;
+    private final LabelTable labels;
 
     String name;
     String familyName;
@@ -25,8 +25,8 @@ public final class SampleView {
     double quantile;
     int lineNumber;
 
-    SampleView(PrometheusTextParser parser) {
-        this.parser = parser;
+    SampleView(LabelTable labels) {
+        this.labels = labels;
     }
 
     /** The sample's full name, e.g. {@code vllm:time_to_first_token_seconds_bucket}. */
@@ -84,37 +84,37 @@ public final class SampleView {
 
     /** The number of labels on the sample (including {@code le} and {@code quantile}). */
     public int labelCount() {
-        return parser.labelCount;
+        return labels.count();
     }
 
     /** The name of label {@code index} (0-based, in document order); index out of range throws {@link IndexOutOfBoundsException}. */
     public String labelName(int index) {
         checkIndex(index);
-        return parser.labelName(index);
+        return labels.name(index);
     }
 
     /** The decoded value of label {@code index} (0-based); index out of range throws {@link IndexOutOfBoundsException}. */
     public String labelValue(int index) {
         checkIndex(index);
-        return parser.labelValue(index);
+        return labels.value(index);
     }
 
     /** The decoded value of the label called {@code labelName}, or null when the sample has no such label (or {@code labelName} is null). */
     public @Nullable String labelValue(@Nullable String labelName) {
-        int index = labelName == null ? -1 : parser.labelIndex(labelName);
-        return index < 0 ? null : parser.labelValue(index);
+        int index = labelName == null ? -1 : labels.index(labelName);
+        return index < 0 ? null : labels.value(index);
     }
 
     private void checkIndex(int index) {
-        if (index < 0 || index >= parser.labelCount) {
-            throw new IndexOutOfBoundsException("label index: " + index + " (expected: 0.." + (parser.labelCount - 1) + ")");
+        if (index < 0 || index >= labels.count()) {
+            throw new IndexOutOfBoundsException("label index: " + index + " (expected: 0.." + (labels.count() - 1) + ")");
         }
     }
 
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder(name).append('{');
-        for (int i = 0; i < parser.labelCount; i++) {
+        for (int i = 0; i < labels.count(); i++) {
             sb.append(i == 0 ? "" : ",").append(labelName(i)).append("=\"").append(labelValue(i)).append('"');
         }
         return sb.append("} ").append(value).toString();

@@ -62,8 +62,8 @@ abstract class PendingPrefill {
     }
 
     /**
-     * Sets the score of each holder whose excess pending prefill outweighs its cached prefix to 0 (the rule of
-     * {@link PrefixCacheScorer}'s class comment). {@code holders[0..count)} are the candidates with a match,
+     * Sets the score of each holder whose excess pending prefill outweighs its cached prefix to 0, while the least
+     * pending candidate is within the margin (the rule of {@link PrefixCacheScorer}'s class comment). {@code holders[0..count)} are the candidates with a match,
      * {@code states} the candidates' states (null for pods that are not ready), {@code marginTokens} &gt;= 0.
      */
     static void release(CandidateView v, PendingPrefill[] states, double[] out, int[] holders, int count, int blocks,
@@ -81,7 +81,10 @@ abstract class PendingPrefill {
                 if (min < 0) {
                     min = leastPending(v, states);
                 }
-                double excess = own - min;
+                // Only toward a pod that is not queueing itself: past the margin, a whole prefill sent there lengthens a
+                // queue, and a loaded fleet that keeps releasing prefills prompts whole everywhere (the collapse the
+                // class comment of PrefixCacheScorer measures).
+                double excess = min > marginTokens ? 0 : own - min;
                 if (!released && excess > marginTokens) {
                     st.released = released = true;
                 } else if (released && excess <= marginTokens / 2) {

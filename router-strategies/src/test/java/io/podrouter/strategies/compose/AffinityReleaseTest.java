@@ -78,6 +78,31 @@ class AffinityReleaseTest {
     }
 
     @Test
+    void aMatchIsReleasedOnlyTowardAPodThatIsNotQueueingItself() {
+        InferenceRequest warm = cachedPrompt();
+        scorer.selected(warm, v, prepared, 0);
+        scorer.firstToken(warm, v.pod(0));
+        load(0, 40_000);
+        InferenceRequest queued1 = load(1, 13_000);
+        load(2, 13_000); // the least pending candidate waits 13,000 tokens: more than the 11,600-token margin
+        assertThat(holderScore()).isEqualTo(1.0); // 27,000 more than it, but moving the request joins another queue
+        scorer.firstToken(queued1, v.pod(1)); // pod 1 starts its work: nothing pending there any more
+        assertThat(holderScore()).isZero(); // 40,000 - 1,024 cached > 11,600 over an idle pod
+    }
+
+    @Test
+    void pendingPromptsCountWholeEvenWhenTheHolderHasThemCached() {
+        for (int k = 0; k < 12; k++) {
+            scorer.selected(cachedPrompt(), v, prepared, 0); // 12 x 1,024 cached tokens waiting for a batch place
+        }
+        assertThat(scorer.pendingPrefillTokens(v.pod(0))).isEqualTo(12 * 1024);
+        // 12,288 - 1,024 cached = 11,264: within the margin, affinity kept
+        assertThat(holderScore()).isEqualTo(1.0);
+        scorer.selected(cachedPrompt(), v, prepared, 0);
+        assertThat(holderScore()).isZero(); // 12,288 > 11,600: the hot group spreads
+    }
+
+    @Test
     void aCompletionWithoutAFirstTokenReportNeverLeavesPendingPrefillBelowZeroOrStuck() {
         InferenceRequest a = load(1, 3_000);
         InferenceRequest b = load(1, 2_000);

@@ -258,6 +258,18 @@ public enum RouterConfig {
         return true;
     }),
 
+    /**
+     * podrouter without the stall detector ({@code stallTimeout(Duration.ZERO)}). "plain" keeps the detector, so this
+     * isolates what it does on top of the strategy; it is not part of the cold-start handling that "plain" turns off.
+     */
+    PODROUTER_NO_STALL("podrouter-no-stall", false, (kind, b, clock) -> {
+        if (kind == StrategyKind.CACHE_AWARE) {
+            return false; // the cold-start ablations are defined on the metric comparison
+        }
+        b.strategy(podrouterDefault(kind)).stallTimeout(java.time.Duration.ZERO);
+        return true;
+    }),
+
     /** podrouter with the history predictor of cold pods' metrics. */
     PODROUTER_PREDICTION("podrouter-prediction", false, (kind, b, clock) -> {
         if (kind == StrategyKind.CACHE_AWARE) {

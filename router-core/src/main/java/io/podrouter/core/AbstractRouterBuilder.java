@@ -225,7 +225,8 @@ public abstract class AbstractRouterBuilder<B extends AbstractRouterBuilder<B>> 
      * Outlier detection: stops routing to a pod whose requests fail, from the outcomes reported
      * through {@link PodSelection#complete}; see {@link OutlierDetection} for the rules. Default
      * {@link OutlierDetection#defaults()} (Envoy's default values; see there for where the rules differ from Envoy's). Without it, a pod that fails fast frees
-     * its in-flight slots fastest and least-request sends it most of the traffic.
+     * its in-flight slots fastest and least-request sends it most of the traffic. A failure slower than every
+     * recent success (a timeout) counts neither way: it marks an overloaded pod, not a broken one.
      */
     public B outlierDetection(OutlierDetection settings) {
         this.outlierDetection = Objects.requireNonNull(settings,

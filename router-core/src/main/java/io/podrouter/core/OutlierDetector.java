@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
@@ -71,6 +72,10 @@ final class OutlierDetector {
     private long lastFleetSuccesses;
     private long lastFleetFailures;
     private long nextEvaluationMillis = Long.MIN_VALUE;
+    // The longest latency of a successful completion, fleet-wide, in the interval in progress (raised by
+    // completions, lock-free) and in the last complete one (written at the swap): the reference of a slow failure.
+    private final AtomicLong longestSuccessNanos = new AtomicLong();
+    private volatile long lastLongestSuccessNanos;
 
     OutlierDetector(OutlierDetection cfg, InstantSource clock, RouterTelemetry telemetry, RouterEventListener listener,
                     Supplier<? extends Iterable<PodHandle[]>> candidateSets) {
@@ -82,11 +87,12 @@ final class OutlierDetector {
     }
 
     /**
-     * Records one completion. Lock-free; the one failure that brings the pod's run of failures to the
-     * threshold tries to eject it (later failures of the same run do not: a turned-down ejection is
-     * retried once per interval by {@link #evaluate}).
+     * Records one completion with its reported latency (negative: unknown). Lock-free; the one failure that
+     * brings the pod's run of failures to the threshold tries to eject it (later failures of the same run do
+     * not: a turned-down ejection is retried once per interval by {@link #evaluate}). A slow failure (see
+     * {@link OutlierRules#slowFailure}) counts neither way, like a cancellation.
      */
-    void record(PodHandle h, Outcome outcome) {
+    void record(PodHandle h, Outcome outcome, long latencyNanos) {
         Health health = h.health;
         if (outcome == Outcome.SUCCESS) {
             health.successes.increment();
@@ -94,7 +100,14 @@ final class OutlierDetector {
             if (health.consecutiveFailures.get() != 0) {
                 health.consecutiveFailures.set(0);
             }
+            long seen = longestSuccessNanos.get();
+            while (latencyNanos > seen && !longestSuccessNanos.compareAndSet(seen, latencyNanos)) {
+                seen = longestSuccessNanos.get(); // a max settles quickly: writes are rare once it has
+            }
         } else if (outcome == Outcome.FAILURE) {
+            if (OutlierRules.slowFailure(latencyNanos, Math.max(longestSuccessNanos.get(), lastLongestSuccessNanos))) {
+                return;
+            }
             health.failures.increment();
             fleetFailures.increment();
             if (OutlierRules.crossesConsecutiveFailures(health.consecutiveFailures.incrementAndGet(), cfg) && !h.ejected) {
@@ -139,6 +152,7 @@ final class OutlierDetector {
         // pod); the fleet adders restart with the new interval.
         fleetSuccesses.reset();
         fleetFailures.reset();
+        lastLongestSuccessNanos = longestSuccessNanos.getAndSet(0);
         lastFleetSuccesses = s;
         lastFleetFailures = f;
         for (PodHandle h : handles) {

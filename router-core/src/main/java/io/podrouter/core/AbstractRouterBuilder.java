@@ -57,7 +57,7 @@ public abstract class AbstractRouterBuilder<B extends AbstractRouterBuilder<B>> 
     @Nullable OutlierDetection outlierDetection = OutlierDetection.defaults();
     Duration logInterval = DEFAULT_LOG_INTERVAL;
     Duration maxInFlightAge = Duration.ZERO;
-    boolean boundedColdShare = true;
+    boolean boundedColdShare;
     Duration stallTimeout = DEFAULT_STALL_TIMEOUT;
 
     /** Required: where pod metrics come from. */
@@ -148,8 +148,10 @@ public abstract class AbstractRouterBuilder<B extends AbstractRouterBuilder<B>> 
      * The slow-start ramp (see {@link SlowStart} for the curve and how it applies to every strategy).
      * Default {@link SlowStart#disabled()}, as in Envoy: a time-based ramp cannot know whether the new
      * pod is ready for more (it throttles a pod that is fast from the start and, at low traffic, can
-     * starve it), and on scenarios it was not tuned on it made round-robin and least-request worse than
-     * without it. {@link SlowStart#defaults()} is a 30 s linear ramp from 10 %.
+     * starve it). On the simulator's train family a 30 s ramp made the TTFT p99 during scale-outs 1.05x
+     * plain's for round-robin (90th percentile of the per-run ratios 1.36) and 1.98x for least-request, worst
+     * where new pods are as fast as warm ones (1.12x and 3.30x). {@link SlowStart#defaults()} is a 30 s linear
+     * ramp from 10 %.
      */
     public B slowStart(SlowStart slowStart) {
         this.slowStart = Objects.requireNonNull(slowStart, "slowStart: null (expected: a SlowStart, or SlowStart.disabled())");
@@ -167,7 +169,8 @@ public abstract class AbstractRouterBuilder<B extends AbstractRouterBuilder<B>> 
 
     /**
      * Predicts metrics of cold pods (Ready, never scraped), so metric-driven strategies rank them
-     * instead of giving them the {@linkplain #boundedColdShare bounded cold share}. Default: none.
+     * instead of leaving them to the missing-metric policy (or the {@linkplain #boundedColdShare bounded cold
+     * share}). Default: none.
      * {@link ColdStartHistoryPredictor} learns what earlier cold pods looked
      * like at each age (only from pods it saw cold) and falls back to the peers' median scaled by
      * load; opt-in because a prediction's error has no bound: a pod predicted idle takes every request
@@ -180,9 +183,9 @@ public abstract class AbstractRouterBuilder<B extends AbstractRouterBuilder<B>> 
     }
 
     /**
-     * No prediction (the default): cold pods get the {@linkplain #boundedColdShare bounded cold share},
-     * or, with it off, the strategies' missing-metric policy (the AIBrix cold-start article's "missing
-     * means random" with {@code MissingMetricPolicy.RANDOM}).
+     * No prediction (the default): cold pods get the strategies' missing-metric policy (the AIBrix cold-start
+     * article's "missing means random" with {@code MissingMetricPolicy.RANDOM}), or the
+     * {@linkplain #boundedColdShare bounded cold share} when it is on.
      */
     public B withoutPrediction() {
         this.predictor = null;
@@ -206,10 +209,13 @@ public abstract class AbstractRouterBuilder<B extends AbstractRouterBuilder<B>> 
      * ({@link Router#DEFAULT_COLD_START_IN_FLIGHT_CAP}): enough to exercise a new vLLM pod's batch
      * without piling its slow first requests (lazy compilation, empty caches) onto it. The warm mean
      * keeps the guard from ever holding a cold pod below what an average pod carries, which on a busy
-     * fleet would push the excess onto the warm pods. By default the guard applies when the chain's
-     * first strategy {@linkplain SelectionStrategy#ranksByMetrics ranks by metrics} or
-     * {@linkplain SelectionStrategy#keepsAffinity keeps affinity} (prefix, session or LoRA affinity, which
-     * ignore load); round-robin and least-request keep their own logic unless this is set explicitly. {@code Integer.MAX_VALUE}
+     * fleet would push the excess onto the warm pods. By default the guard applies only when the chain's
+     * first strategy {@linkplain SelectionStrategy#keepsAffinity keeps affinity} (prefix, session or LoRA
+     * affinity, which ignore load and would pile a warming pod's matches onto it); every other chain keeps
+     * its own logic unless this is set explicitly. On the simulator's train family the guard (without the
+     * cold share) bought least-KV-cache nothing (0.998x plain's TTFT p99 during scale-outs) and cost
+     * least-latency one run of 46x (a one-pod fleet whose new pod had to absorb a 3.7x load step; mean 1.15x);
+     * round-robin and least-request were worse with it on an earlier suite. {@code Integer.MAX_VALUE}
      * disables the guard; less than 1 throws.
      */
     public B coldStartInFlightCap(int cap) {
@@ -299,7 +305,7 @@ public abstract class AbstractRouterBuilder<B extends AbstractRouterBuilder<B>> 
     }
 
     /**
-     * The bounded cold share (default on): when the first strategy of the chain
+     * The bounded cold share (default off): when the first strategy of the chain
      * {@linkplain SelectionStrategy#ranksByMetrics() ranks by metrics}, pods that are Ready but were
      * never scraped get their fair share of selections times {@code (warm mean in flight + 1) / (cold mean
      * in flight + 1)}, bounded to 1/2x-2x, and the strategy ranks the pods that have metrics: a cold pod's
@@ -307,7 +313,12 @@ public abstract class AbstractRouterBuilder<B extends AbstractRouterBuilder<B>> 
      * as the others takes more while it holds less; a slow one falls behind and gets less). It is neither
      * starved (the failure of "skip the pod until it has metrics") nor flooded (the
      * failure of treating missing metrics as zero, AIBrix and the Gateway API inference extension's
-     * reported problem). Off: cold pods are left to the strategy's {@code MissingMetricPolicy}.
+     * reported problem). Off: cold pods are left to the strategy's {@code MissingMetricPolicy}, whose default
+     * (fair share) neither starves nor floods them either. Off by default because on the simulator's train
+     * family it did not beat that policy: TTFT p99 during scale-outs 1.06x the fair-share policy's for
+     * least-KV-cache (90th percentile of the per-run ratios 1.30; up to 6x in fleets of one warm and one new
+     * pod, where twice the fair share is all the traffic) and 0.99x for least-latency (90th percentile 1.16);
+     * bounded at 1x the fair share instead of 2x, 1.02x and 1.12x.
      * Not applied when a {@linkplain #metricsPredictor predictor} gives cold pods predicted metrics.
      */
     public B boundedColdShare(boolean on) {

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-# Cold-start ablations on a scenario family: every configuration of the given suite.csv files (merged; a run present
+# Cold-start ablations on a scenario family: every configuration of the given suite.csv files (merged, on the runs
+# (scenario, seed, strategy) of the first file only, so that every row covers the same runs; a baseline run present
 # in two files must have identical values) against plain and seed-random on ttft_p99_scaleout_s, per strategy, over
 # all runs and in two slices: "wf1" (warm-up factor 1 or no warm-up: new pods as fast as warm ones) and "wf>1".
 # Mean ratio with a 95 % bootstrap interval over scenarios (2,000 resamples, seeded, the seeds of a scenario drawn
@@ -25,13 +26,19 @@ for f in glob.glob(str(scen / '*.properties')):
     wf[n] = w
 
 rows = {}
+first_runs = None  # (scenario, seed, strategy) of the first file: later files are compared on those runs only
 differing = 0
 BASELINES = ('reject', 'skip', 'seed-random', 'plain')
 for arg in sys.argv[2:]:
     # DIR@SUFFIX: the configurations of DIR other than the baselines are renamed CONFIG+SUFFIX (e.g. the runs of an
     # earlier code version: "family-results/train-after@-before"); the baselines must be identical across files.
     d, _, suffix = arg.partition('@')
-    for r in csv.DictReader(open(os.path.join(d, 'suite.csv'))):
+    here = list(csv.DictReader(open(os.path.join(d, 'suite.csv'))))
+    if first_runs is None:
+        first_runs = {(r['scenario'], r['seed'], r['strategy']) for r in here}
+    for r in here:
+        if (r['scenario'], r['seed'], r['strategy']) not in first_runs:
+            continue
         if suffix and r['config'] not in BASELINES:
             r['config'] += suffix
         k = (r['scenario'], r['seed'], r['config'], r['strategy'])

@@ -74,14 +74,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * asks the source nothing.
  *
  * <p><b>Cold starts.</b> A pod is cold from Ready until its first metrics and, with a
- * {@linkplain Builder#warmup warm-up} configured, until the warm-up succeeded or gave up. By default every
- * strategy routes a cold pod by its own logic (a metric strategy by its {@code MissingMetricPolicy}, fair share
- * by default), and for chains that {@linkplain SelectionStrategy#keepsAffinity keep affinity} a cold pod's
- * in-flight requests are {@linkplain Builder#coldStartInFlightCap capped} until its first completions come back
- * (the burst guard). Opt-in, because on the simulator's train family none beat the strategies' own handling
- * (the builder's Javadoc has the figures): a {@linkplain Builder#boundedColdShare bounded cold share}, the burst
- * guard for other chains, metrics {@linkplain Builder#metricsPredictor prediction} and a
- * {@linkplain Builder#slowStart slow-start ramp}.
+ * {@linkplain Builder#warmup warm-up} configured, until the warm-up succeeded or gave up. By default a
+ * chain whose first strategy ranks by metrics gives cold pods a {@linkplain Builder#boundedColdShare
+ * bounded share} of the traffic (between half and twice their fair share, following their in-flight
+ * counts, which the router keeps itself, against the warm pods'), and a cold pod's in-flight requests are
+ * {@linkplain Builder#coldStartInFlightCap capped} until its first completions come back (the burst guard; also
+ * for chains that {@linkplain SelectionStrategy#keepsAffinity keep affinity}). Opt-in: metrics
+ * {@linkplain Builder#metricsPredictor prediction} and a {@linkplain Builder#slowStart slow-start ramp}.
  * A pod that had metrics and lost them is not cold but suspect: it is never predicted, and gets at most
  * its fair share through the strategy's missing-metric policy. The router records
  * {@code pod_coldstart_duration_seconds} and cold-start counters ({@link #telemetry()},
@@ -177,11 +176,12 @@ public final class Router implements PodSelector, AutoCloseable {
         this.ledger = b.maxInFlightAge.isZero() ? null : new InFlightLedger(b.maxInFlightAge.toMillis(), telemetry);
         // The cold-share and burst-guard rules (which chains get them by default) live here and in
         // MetricsTable.coldPick / admit.
-        // The burst guard's default applies to chains that keep affinity, which ignores load and would pile a
-        // warming pod's matches onto it. Metric rankings, round-robin and least-request keep their own logic: on
-        // the simulator's train family the guard bought least-KV-cache nothing and cost least-latency one run of
-        // 46x plain's TTFT p99, and it made round-robin worse in 5 of 70 runs of the earlier suite.
-        int coldCap = b.coldInFlightCapSet || chain[0].keepsAffinity() ? b.coldInFlightCap : Integer.MAX_VALUE;
+        // The burst guard's default applies to chains that do not back off from a warming pod: metric rankings
+        // (metrics lag) and affinity (ignores load). Round-robin and least-request keep their own logic for cold
+        // pods (least-request counts in-flight at selection, so it cannot burst), and on the simulator suite the
+        // guard made round-robin worse than without it in 5 of 70 runs.
+        int coldCap = b.coldInFlightCapSet || chain[0].ranksByMetrics() || chain[0].keepsAffinity()
+                ? b.coldInFlightCap : Integer.MAX_VALUE;
         boolean boundedColdShare = b.boundedColdShare && chain[0].ranksByMetrics();
         ColdStartConfig cold = new ColdStartConfig(b.slowStart, b.predictor, b.warmup, warmupExecutor, coldCap,
                 telemetry, listener);

@@ -241,7 +241,7 @@ class FaultToleranceTest extends VirtualClockRouterTest {
     @Test
     void anAllNewFleetStillBoundsEachPodByItsCapAndSpreadsTheExcess() {
         clock.advance(Duration.ofSeconds(0));
-        Router router = track(defaults(new LeastKvCacheStrategy()).coldStartInFlightCap(8).build());
+        Router router = track(defaults(new LeastKvCacheStrategy()).build());
         List<Pod> fresh = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             fresh.add(Pod.ready("new-" + i, "h", 8000 + i, clock.instant()));
@@ -282,13 +282,10 @@ class FaultToleranceTest extends VirtualClockRouterTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("maxInFlightAge: PT-1S (expected: >= 0, zero for off)");
     }
 
-    /**
-     * Cold pods of a metric-ranking strategy with the bounded cold share (opt-in): between half and twice their fair
-     * share, following their in-flight counts.
-     */
+    /** Cold pods of a metric-ranking strategy: between half and twice their fair share, following their in-flight counts. */
     @Test
     void boundedColdShareAtLowTrafficIsTheFairShare() {
-        Router router = track(defaults(new LeastKvCacheStrategy()).boundedColdShare(true).build());
+        Router router = track(defaults(new LeastKvCacheStrategy()).build());
         for (int i = 0; i < 3; i++) {
             source.answers.put("pod-" + i, busy(0.2));
         }
@@ -310,7 +307,7 @@ class FaultToleranceTest extends VirtualClockRouterTest {
 
     @Test
     void boundedColdShareFollowsTheInFlightRatioBetweenHalfAndTwiceTheFairShare() {
-        Router router = track(defaults(new LeastKvCacheStrategy()).boundedColdShare(true).build());
+        Router router = track(defaults(new LeastKvCacheStrategy()).coldStartInFlightCap(Integer.MAX_VALUE).build());
         Candidates set = threeWarmPodsAndOneCold(router);
         // Warm pods hold 100 requests each and the cold pod none: it drains as fast as it is fed, so it takes
         // twice its fair share (the upper bound; (100 + 1) / (0 + 1) is far above it).
@@ -389,6 +386,30 @@ class FaultToleranceTest extends VirtualClockRouterTest {
         int warmMean = (router.inFlight("pod-0") + router.inFlight("pod-1") + router.inFlight("pod-2")) / 3;
         assertThat(cold).as("cold pod kept near the warm mean, far above the fixed cap of 8")
                 .isGreaterThan(60).isLessThanOrEqualTo(warmMean + 1);
+    }
+
+    @Test
+    void theBurstCapDefaultsToMetricRankingChainsOnly() {
+        List<Pod> fleet = new ArrayList<>(pods(1));
+        fleet.add(Pod.ready("cold", "h", 9000, clock.instant()));
+        // Round-robin by default: no cap, the cold pod holds its round-robin half of 100 concurrent requests.
+        Router rr = track(defaults(new io.podrouter.strategies.RoundRobinStrategy()).build());
+        Candidates set = rr.candidates(fleet);
+        for (int r = 0; r < 100; r++) {
+            rr.selectPod(REQ, set);
+        }
+        assertThat(rr.inFlight("cold")).isEqualTo(50);
+        // Least-KV-cache: capped at 8 (the warm pod's mean in flight is below 8 at the table build).
+        MutableClock other = new MutableClock(clock.instant());
+        Router kv = track(Router.builder().metricsSource(source).strategy(new LeastKvCacheStrategy()).clock(other)
+                .random(RandomSource.seeded(5)).metricsRefreshInterval(Duration.ZERO).build());
+        source.answers.put("pod-0", busy(0.9));
+        List<Pod> fleet2 = List.of(Pod.ready("pod-0", "h", 1, T0), Pod.ready("cold2", "h", 2, other.instant()));
+        Candidates set2 = kv.candidates(fleet2);
+        for (int r = 0; r < 100; r++) {
+            kv.selectPod(REQ, set2);
+        }
+        assertThat(kv.inFlight("cold2")).isLessThanOrEqualTo(8);
     }
 
     @Test
@@ -477,7 +498,7 @@ class FaultToleranceTest extends VirtualClockRouterTest {
 
     @Test
     void boundedColdShareIsProportionalToTheInFlightRatioInsideItsBounds() {
-        Router router = track(defaults(new LeastKvCacheStrategy()).boundedColdShare(true).build());
+        Router router = track(defaults(new LeastKvCacheStrategy()).coldStartInFlightCap(Integer.MAX_VALUE).build());
         Candidates set = threeWarmPodsAndOneCold(router);
         // Warm pods hold 5 each. With 5 held by the cold pod too the factor is exactly 1 (the fair share); with 2
         // it is (5 + 1) / (2 + 1) = 2, the upper bound.

@@ -232,28 +232,26 @@ public enum RouterConfig {
     // "configs=sweep".
 
     /**
-     * podrouter with the bounded cold share and the burst guard of 8 ({@code boundedColdShare(true)},
-     * {@code coldStartInFlightCap(8)}): the metric strategies' defaults before the train family showed that they
-     * do not beat the missing-metric policy (the runs of {@code family-results/abl-metric}, where "podrouter" had
-     * them and "podrouter-no-cold-share" / "podrouter-no-cap" dropped one each). Metric-driven strategies only.
+     * podrouter without the bounded cold share (cold pods then follow the strategy's missing-metric policy).
+     * Metric-driven strategies only: the others never get it.
      */
-    PODROUTER_COLD_SHARE("podrouter-cold-share", false, (kind, b, clock) -> {
+    PODROUTER_NO_COLD_SHARE("podrouter-no-cold-share", false, (kind, b, clock) -> {
         if (!kind.metricDriven()) {
-            return false; // round robin and least request never get the cold share
+            return false; // round robin and least request get neither by default: the same runs as "podrouter"
         }
-        b.strategy(podrouterDefault(kind)).boundedColdShare(true).coldStartInFlightCap(Router.DEFAULT_COLD_START_IN_FLIGHT_CAP);
+        b.strategy(podrouterDefault(kind)).boundedColdShare(false);
         return true;
     }),
 
     /**
-     * podrouter with the burst guard of 8 ({@code coldStartInFlightCap(8)}) and no cold share. Metric-driven
-     * strategies only (round robin and least request were measured with it on an earlier suite).
+     * podrouter without the cold in-flight cap (burst guard). Metric-driven strategies only: round robin and
+     * least request have no cap by default.
      */
-    PODROUTER_CAP("podrouter-cap", false, (kind, b, clock) -> {
+    PODROUTER_NO_CAP("podrouter-no-cap", false, (kind, b, clock) -> {
         if (!kind.metricDriven()) {
-            return false;
+            return false; // round robin and least request get neither by default: the same runs as "podrouter"
         }
-        b.strategy(podrouterDefault(kind)).coldStartInFlightCap(Router.DEFAULT_COLD_START_IN_FLIGHT_CAP);
+        b.strategy(podrouterDefault(kind)).coldStartInFlightCap(Integer.MAX_VALUE);
         return true;
     }),
 

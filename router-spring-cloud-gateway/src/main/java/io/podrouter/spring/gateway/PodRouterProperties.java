@@ -312,11 +312,8 @@ public class PodRouterProperties {
         /** In-flight requests a cold pod may hold until its first completions come back (the burst guard). */
         private int inFlightCap = Router.DEFAULT_COLD_START_IN_FLIGHT_CAP;
 
-        /**
-         * Whether cold pods get a bounded share of the traffic when the chain ranks by metrics; off by default, as
-         * the router's (the strategies' missing-metric policy gives them their fair share).
-         */
-        private boolean boundedColdShare;
+        /** Whether cold pods get a bounded share of the traffic when the chain ranks by metrics. */
+        private boolean boundedColdShare = true;
 
         /** Slow-start ramp length after a pod becomes Ready; 0 disables the ramp (the router's default). */
         private Duration slowStartWindow = Duration.ZERO;
@@ -337,7 +334,7 @@ public class PodRouterProperties {
             this.inFlightCap = inFlightCap;
         }
 
-        /** Bounded cold share (default false, the router's default). */
+        /** Bounded cold share (default true). */
         public boolean isBoundedColdShare() {
             return boundedColdShare;
         }

@@ -36,7 +36,13 @@ import java.util.Objects;
  *       first selections and retries alike: ejection never turns a request that could be served into a
  *       {@code NoPodAvailableException}.</li>
  * </ul>
- * Only {@code Outcome.FAILURE} counts as a failure; {@code CANCELLED} (the client left) counts neither way.
+ * Only {@code Outcome.FAILURE} counts as a failure; {@code CANCELLED} (the client left) counts neither way, and
+ * neither does a <b>slow failure</b> (this router's own rule): a failure reported with a latency longer than every
+ * successful request of the fleet over the last one to two intervals, which is what a gateway's or a client's
+ * timeout looks like. A timeout says the pod was slow or overloaded, not broken; an overloaded fleet times requests
+ * out on its busiest pods first, and ejecting them only removes capacity (the stall detector and the load-aware
+ * strategies deal with slow pods). A failure with an unknown (negative) latency, or before any success was seen,
+ * counts.
  *
  * <p>Immutable and thread-safe. The canonical constructor validates every value and throws
  * {@link NullPointerException} or {@link IllegalArgumentException} naming it.

@@ -111,6 +111,43 @@ class OutlierRulesTest extends VirtualClockRouterTest {
         assertThat(router.isEjected("pod-0")).isTrue();
     }
 
+    /**
+     * A failure slower than every success of the fleet over the last one to two intervals is a timeout: it says
+     * the pod was slow or overloaded, not broken, and ejects nobody (an overloaded fleet times requests out on its
+     * busiest pods first; ejecting them removed capacity and made round-robin and least-request worse than without
+     * outlier detection on the simulator's train family). The same failures coming back sooner than a success
+     * eject the pod, and so do slow ones before any success was seen.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {30_000_000_000L, 1_000_000L})
+    void failuresSlowerThanEverySuccessEjectNobodyWhileFastOnesDo(long failureNanos) {
+        Router router = track(defaults(sharing(50), 1).build());
+        Candidates set = router.candidates(pods(3));
+        router.refreshMetrics();
+        for (int t = 0; t < 30_000; t += 10) {
+            PodSelection s = router.selectPod(REQ, set);
+            boolean zero = s.pod().id().equals("pod-0");
+            s.complete(zero ? Outcome.FAILURE : Outcome.SUCCESS, zero ? failureNanos : 2_000_000_000L);
+            clock.advance(Duration.ofMillis(10));
+            if (t % 100 == 0) {
+                router.refreshMetrics();
+            }
+        }
+        boolean slow = failureNanos > 2_000_000_000L;
+        assertThat(router.isEjected("pod-0")).as("failures of %d ns", failureNanos).isEqualTo(!slow);
+        assertThat(router.telemetry().ejectedPods()).isEqualTo(slow ? 0 : 1);
+    }
+
+    @Test
+    void slowFailuresCountWhileNoSuccessWasSeen() {
+        Router router = track(defaults(sharing(100), 1).build());
+        Candidates set = router.candidates(pods(3));
+        for (int r = 0; r < 5; r++) {
+            router.selectPod(REQ, set).complete(Outcome.FAILURE, 30_000_000_000L);
+        }
+        assertThat(router.isEjected("pod-0")).isTrue();
+    }
+
     /** The failure-rate rule alone (consecutive failures never reach their threshold): 90 % failures eject at the interval. */
     @Test
     void failureRateAtTheThresholdEjectsAtTheIntervalEvenForAPodTakingMostTraffic() {

@@ -234,19 +234,25 @@ public enum RouterConfig {
     // mechanism's effect can be read off the suite. Not in the default run ("configs=all"); name them, or use
     // "configs=sweep".
 
-    /** podrouter without the bounded cold share (cold pods then follow the strategy's missing-metric policy). */
+    /**
+     * podrouter without the bounded cold share (cold pods then follow the strategy's missing-metric policy).
+     * Metric-driven strategies only: the others never get it.
+     */
     PODROUTER_NO_COLD_SHARE("podrouter-no-cold-share", false, (kind, b, clock) -> {
-        if (kind == StrategyKind.CACHE_AWARE) {
-            return false; // the cold-start ablations are defined on the metric comparison
+        if (!kind.metricDriven()) {
+            return false; // round robin and least request get neither by default: the same runs as "podrouter"
         }
         b.strategy(podrouterDefault(kind)).boundedColdShare(false);
         return true;
     }),
 
-    /** podrouter without the cold in-flight cap (burst guard). */
+    /**
+     * podrouter without the cold in-flight cap (burst guard). Metric-driven strategies only: round robin and
+     * least request have no cap by default.
+     */
     PODROUTER_NO_CAP("podrouter-no-cap", false, (kind, b, clock) -> {
-        if (kind == StrategyKind.CACHE_AWARE) {
-            return false; // the cold-start ablations are defined on the metric comparison
+        if (!kind.metricDriven()) {
+            return false; // round robin and least request get neither by default: the same runs as "podrouter"
         }
         b.strategy(podrouterDefault(kind)).coldStartInFlightCap(Integer.MAX_VALUE);
         return true;
@@ -258,6 +264,18 @@ public enum RouterConfig {
             return false; // the cold-start ablations are defined on the metric comparison
         }
         b.strategy(podrouterDefault(kind)).withoutOutlierDetection();
+        return true;
+    }),
+
+    /**
+     * podrouter without the stall detector ({@code stallTimeout(Duration.ZERO)}). "plain" keeps the detector, so this
+     * isolates what it does on top of the strategy; it is not part of the cold-start handling that "plain" turns off.
+     */
+    PODROUTER_NO_STALL("podrouter-no-stall", false, (kind, b, clock) -> {
+        if (kind == StrategyKind.CACHE_AWARE) {
+            return false; // the cold-start ablations are defined on the metric comparison
+        }
+        b.strategy(podrouterDefault(kind)).stallTimeout(java.time.Duration.ZERO);
         return true;
     }),
 

@@ -12,6 +12,7 @@ import org.slf4j.Logger;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
@@ -77,6 +78,10 @@ public final class OutlierDetector {
     private long lastFleetSuccesses;
     private long lastFleetFailures;
     private long nextEvaluationMillis = Long.MIN_VALUE;
+    // The longest latency of a successful completion, fleet-wide, in the interval in progress (raised by
+    // completions, lock-free) and in the last complete one (written at the swap): the reference of a slow failure.
+    private final AtomicLong longestSuccessNanos = new AtomicLong();
+    private volatile long lastLongestSuccessNanos;
 
     /**
      * @param cfg           the validated settings
@@ -95,11 +100,12 @@ public final class OutlierDetector {
     }
 
     /**
-     * Records one completion. Lock-free; the one failure that brings the pod's run of failures to the
-     * threshold tries to eject it (later failures of the same run do not: a turned-down ejection is
-     * retried once per interval by {@link #evaluate}).
+     * Records one completion with its reported latency (negative: unknown). Lock-free; the one failure that
+     * brings the pod's run of failures to the threshold tries to eject it (later failures of the same run do
+     * not: a turned-down ejection is retried once per interval by {@link #evaluate}). A slow failure (see
+     * {@link OutlierRules#slowFailure}) counts neither way, like a cancellation.
      */
-    public void record(MonitoredPod h, Outcome outcome) {
+    public void record(MonitoredPod h, Outcome outcome, long latencyNanos) {
         Health health = h.health();
         if (outcome == Outcome.SUCCESS) {
             health.successes.increment();
@@ -107,7 +113,14 @@ public final class OutlierDetector {
             if (health.consecutiveFailures.get() != 0) {
                 health.consecutiveFailures.set(0);
             }
+            long seen = longestSuccessNanos.get();
+            while (latencyNanos > seen && !longestSuccessNanos.compareAndSet(seen, latencyNanos)) {
+                seen = longestSuccessNanos.get(); // a max settles quickly: writes are rare once it has
+            }
         } else if (outcome == Outcome.FAILURE) {
+            if (OutlierRules.slowFailure(latencyNanos, Math.max(longestSuccessNanos.get(), lastLongestSuccessNanos))) {
+                return;
+            }
             health.failures.increment();
             fleetFailures.increment();
             if (OutlierRules.crossesConsecutiveFailures(health.consecutiveFailures.incrementAndGet(), cfg)
@@ -154,6 +167,7 @@ public final class OutlierDetector {
         // pod); the fleet adders restart with the new interval.
         fleetSuccesses.reset();
         fleetFailures.reset();
+        lastLongestSuccessNanos = longestSuccessNanos.getAndSet(0);
         lastFleetSuccesses = s;
         lastFleetFailures = f;
         for (MonitoredPod h : handles) {

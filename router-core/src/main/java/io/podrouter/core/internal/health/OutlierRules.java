@@ -16,6 +16,20 @@ final class OutlierRules {
     private OutlierRules() {
     }
 
+    /**
+     * Whether a failure reported after {@code latencyNanos} is slow: it took longer than every successful request
+     * of the fleet over the last one to two intervals ({@code longestSuccessNanos}), which is what a gateway's or a
+     * client's timeout looks like. A timed-out request says the pod was slow or overloaded, not that it is broken:
+     * an overloaded fleet times requests out on its busiest pods first, and ejecting them only removes capacity
+     * (on the simulator's train family it made round-robin and least-request worse than without outlier
+     * detection, in small overloaded fleets). Slowness is the load-aware strategies' and the stall detector's; the
+     * failure a broken pod shows (connection refused, an HTTP 5xx) comes back sooner than a success. Not slow when
+     * the latency is unknown (negative) or no success was seen yet (reference 0).
+     */
+    static boolean slowFailure(long latencyNanos, long longestSuccessNanos) {
+        return longestSuccessNanos > 0 && latencyNanos > longestSuccessNanos;
+    }
+
     /** Whether this failure is the one that brings the pod's run of failures to the threshold (exactly once per run). */
     static boolean crossesConsecutiveFailures(int consecutive, OutlierDetection cfg) {
         return consecutive == cfg.consecutiveFailures();

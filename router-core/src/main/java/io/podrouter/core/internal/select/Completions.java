@@ -83,7 +83,7 @@ final class Completions {
             }
         });
         if (outliers != null) {
-            list.add((h, pod, d, cold, outcome, latency, request) -> outliers.record(h, outcome));
+            list.add((h, pod, d, cold, outcome, latency, request) -> outliers.record(h, outcome, latency));
         }
         list.add((h, pod, d, cold, outcome, latency, request) -> {
             telemetry.outcome(outcome);

@@ -47,9 +47,11 @@ public final class PickerMain implements AutoCloseable {
             Router.Builder rb = Router.builder()
                     .metricsSource(scraper)
                     .strategies(strategies(o.strategies()))
-                    .coldStartInFlightCap(o.coldStartInFlightCap())
                     .boundedColdShare(o.boundedColdShare())
                     .maxInFlightAge(o.maxInFlightAge());
+            if (o.coldStartInFlightCap() > 0) { // 0 keeps the router's default (the guard for metric and affinity chains)
+                rb.coldStartInFlightCap(o.coldStartInFlightCap());
+            }
             if (o.slowStartWindow() != null) {
                 rb.slowStart(o.slowStartWindow(), 1.0, 0.1);
             }

@@ -63,7 +63,9 @@ record PickerOptions(
               --scrape-interval DURATION   how often each pod's /metrics is scraped (default 1s)
               --max-in-flight-age DURATION a selection never completed is freed after this (default 10m)
             Cold start and failures:
-              --cold-start-in-flight-cap N in-flight requests a cold pod takes before its first completions (default 8)
+              --cold-start-in-flight-cap N in-flight requests a cold pod takes before its first completions (default 0: the
+                                           router's default, 8 for metric-ranking and affinity strategies only;
+                                           N >= 1 applies to every strategy)
               --bounded-cold-share BOOL    give cold pods a bounded share of traffic (default true)
               --slow-start-window DURATION ramp a new pod's weight over this window (default: off)
               --outlier-consecutive-failures N  5xx in a row that eject a pod; 0 = no outlier detection (default 5)
@@ -124,7 +126,7 @@ record PickerOptions(
                 r.integer("max-in-flight-per-pod", 0, 0, Integer.MAX_VALUE),
                 r.integer("max-request-body-bytes", EndpointPicker.DEFAULT_MAX_REQUEST_BODY_BYTES, 1, Integer.MAX_VALUE),
                 r.duration("scrape-interval", Duration.ofSeconds(1)),
-                r.integer("cold-start-in-flight-cap", 8, 1, Integer.MAX_VALUE), r.bool("bounded-cold-share", true), slow,
+                r.integer("cold-start-in-flight-cap", 0, 0, Integer.MAX_VALUE), r.bool("bounded-cold-share", true), slow,
                 r.integer("outlier-consecutive-failures", 5, 0, Integer.MAX_VALUE),
                 r.duration("max-in-flight-age", Duration.ofMinutes(10)));
         r.rejectUnknown();

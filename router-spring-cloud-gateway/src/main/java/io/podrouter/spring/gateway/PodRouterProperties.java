@@ -323,8 +323,11 @@ public class PodRouterProperties {
     /** Cold-start settings of a pool's router (see {@code Router.Builder}). */
     public static class ColdStart {
 
-        /** In-flight requests a cold pod may hold until its first completions come back (the burst guard). */
-        private int inFlightCap = Router.DEFAULT_COLD_START_IN_FLIGHT_CAP;
+        /**
+         * In-flight requests a cold pod may hold until its first completions come back (the burst guard); unset keeps
+         * the router's default: 8, for chains that rank by metrics or keep affinity only.
+         */
+        private @Nullable Integer inFlightCap;
 
         /** Whether cold pods get a bounded share of the traffic when the chain ranks by metrics. */
         private boolean boundedColdShare = true;
@@ -338,13 +341,16 @@ public class PodRouterProperties {
         /** Slow-start weight at Ready, in (0, 1]. */
         private double slowStartMinWeight = 0.1;
 
-        /** The burst guard's cap (default 8). */
-        public int getInFlightCap() {
+        /**
+         * The burst guard's cap, or null (the default) for the router's own default, which applies the guard (8) only
+         * when the chain's first strategy ranks by metrics or keeps affinity; a value applies it to every chain.
+         */
+        public @Nullable Integer getInFlightCap() {
             return inFlightCap;
         }
 
-        /** See {@link #getInFlightCap()}; must be &gt;= 1. */
-        public void setInFlightCap(int inFlightCap) {
+        /** See {@link #getInFlightCap()}; must be &gt;= 1 when set. */
+        public void setInFlightCap(@Nullable Integer inFlightCap) {
             this.inFlightCap = inFlightCap;
         }
 

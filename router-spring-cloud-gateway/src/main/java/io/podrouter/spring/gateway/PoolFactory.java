@@ -258,10 +258,14 @@ final class PoolFactory {
     }
 
     private static void coldStart(String at, PodRouterProperties.ColdStart c, Router.Builder rb) {
-        if (c.getInFlightCap() < 1) {
-            throw new IllegalArgumentException(at + ".in-flight-cap: " + c.getInFlightCap() + " (expected: >= 1)");
+        Integer cap = c.getInFlightCap();
+        if (cap != null) { // unset keeps the router's default: the guard only for metric-ranking and affinity chains
+            if (cap < 1) {
+                throw new IllegalArgumentException(at + ".in-flight-cap: " + cap + " (expected: >= 1, or unset)");
+            }
+            rb.coldStartInFlightCap(cap);
         }
-        rb.coldStartInFlightCap(c.getInFlightCap()).boundedColdShare(c.isBoundedColdShare());
+        rb.boundedColdShare(c.isBoundedColdShare());
         Duration window = Objects.requireNonNull(c.getSlowStartWindow(), at + ".slow-start-window: null (expected: >= 0)");
         if (window.isNegative()) {
             throw new IllegalArgumentException(at + ".slow-start-window: " + window + " (expected: >= 0, 0 for off)");

@@ -189,10 +189,12 @@ class GatewayHardeningTest {
         InferenceGateway gateway = gateway(InferenceGateway.builder().streamIdleTimeout(idle));
         java.util.concurrent.atomic.AtomicLong chunkWritten = new java.util.concurrent.atomic.AtomicLong();
         RawHttp.MisbehavingBackend stalling = misbehaving(s -> {
+            // Taken before the write: taken after it, a descheduled backend thread recorded the time late, after
+            // the gateway had already read the chunk and started its timer (697 ms measured under stress-ng).
+            chunkWritten.set(System.nanoTime());
             RawHttp.write(s, "HTTP/1.1 200 OK\r\n"
                     + "Content-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
                     + "c\r\ndata: one\n\n\r\n");
-            chunkWritten.set(System.nanoTime());
         });
         gateway.addBackend(MODEL, Pod.ready("stalling", "127.0.0.1", stalling.port(), Instant.now().minusSeconds(600)));
 
@@ -207,8 +209,8 @@ class GatewayHardeningTest {
             byte[] rest = in.readAllBytes(); // ends when the gateway cuts the connection
             long cutSeen = System.nanoTime();
             assertThat(new String(rest, StandardCharsets.US_ASCII)).as("no terminating chunk").doesNotContain("0\r\n\r\n");
-            // Not before the idle timeout, counted from the backend's write (the gateway's idle timer starts
-            // later, when it reads the chunk, and the cut is seen later still): load can only lengthen it.
+            // Not before the idle timeout, counted from just before the backend's write (the gateway's idle timer
+            // starts later, when it reads the chunk, and the cut is seen later still): load can only lengthen it.
             // It replaces a window from the client's read of the chunk, which a late client read shortened.
             assertThat((cutSeen - chunkWritten.get()) / 1e6).as("ms from the backend's chunk to the cut")
                     .isGreaterThanOrEqualTo((double) idle.toMillis());

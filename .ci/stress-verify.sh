@@ -18,17 +18,22 @@ stop_stress() {
   kill "$STRESS_PID" 2>/dev/null
   wait "$STRESS_PID" 2>/dev/null
 }
-trap stop_stress EXIT INT TERM
+trap stop_stress EXIT
+# A handler that returns lets bash go on with the next run (after Ctrl-C killed the build, without stress):
+# exit instead, which runs the EXIT trap once.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 failed=0
 for run in 1 2 3; do
   log="target/stress-verify-run-$run.log"
   mkdir -p target
   start=$(date +%s)
+  echo "run $run: start, $(uptime)"
   if mvn -B verify "$@" >"$log" 2>&1; then
-    echo "run $run: PASS ($(( $(date +%s) - start )) s, log $log)"
+    echo "run $run: PASS ($(( $(date +%s) - start )) s, log $log; end, $(uptime))"
   else
-    echo "run $run: FAIL ($(( $(date +%s) - start )) s, log $log)"
+    echo "run $run: FAIL ($(( $(date +%s) - start )) s, log $log; end, $(uptime))"
     grep -E "Tests run:.*(Failures: [1-9]|Errors: [1-9])|FAILURE!" "$log" | head -20
     failed=$((failed + 1))
   fi

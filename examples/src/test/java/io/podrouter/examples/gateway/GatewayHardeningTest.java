@@ -63,7 +63,7 @@ class GatewayHardeningTest {
         assertThat(gateway.awaitMetrics(Duration.ofSeconds(2))).as("the dead pod never has metrics").isFalse();
 
         List<LoadDriver.Result> results = new ArrayList<>();
-        long ejectedAt = runLoadUntilEjected(gateway, Duration.ofSeconds(4), results);
+        long ejectedAt = runLoadUntilEjected(gateway, results);
         assertEjectionCostBounded(results, ejectedAt, "dead");
         assertThat(results).noneMatch(r -> r.ok() && "dead".equals(r.pod()));
         assertThat(gateway.retries()).as("retries after a refused connection").isPositive();
@@ -84,7 +84,7 @@ class GatewayHardeningTest {
         backends.get(2).setFailing(true);
 
         List<LoadDriver.Result> results = new ArrayList<>();
-        long ejectedAt = runLoadUntilEjected(gateway, Duration.ofSeconds(4), results);
+        long ejectedAt = runLoadUntilEjected(gateway, results);
         assertEjectionCostBounded(results, ejectedAt, "failing");
         assertThat(results).noneMatch(r -> r.ok() && "failing".equals(r.pod()));
         assertThat(metrics(gateway)).contains("podrouter_gateway_retries_total{reason=\"status_5xx\"}");
@@ -136,10 +136,13 @@ class GatewayHardeningTest {
         }
         int requests = 200; // far more than any thread pool the gateway could have had
         List<CompletableFuture<HttpResponse<String>>> pending = new ArrayList<>();
+        List<CompletableFuture<Long>> answeredAt = new ArrayList<>();
         long sent = System.nanoTime();
         for (int i = 0; i < requests; i++) {
-            pending.add(http().sendAsync(completion(gateway, "{\"model\":\"" + MODEL + "\",\"prompt\":\"hi\"}"),
-                    HttpResponse.BodyHandlers.ofString()));
+            CompletableFuture<HttpResponse<String>> f = http().sendAsync(
+                    completion(gateway, "{\"model\":\"" + MODEL + "\",\"prompt\":\"hi\"}"), HttpResponse.BodyHandlers.ofString());
+            pending.add(f);
+            answeredAt.add(f.thenApply(r -> System.nanoTime()));
         }
         // From the moment every request hangs at the backend until shortly before their timeout:
         awaitTrue(() -> hung.accepted() >= requests, "all requests reached the hung backend (its scrapes too)", () -> {
@@ -152,31 +155,29 @@ class GatewayHardeningTest {
             }
             return hung.accepted() + " accepted; in flight " + gateway.router().inFlight("hung") + "; first done: " + done;
         });
-        List<Long> healthMillis = new ArrayList<>();
-        while (System.nanoTime() - sent < headersTimeout.toNanos() - 300_000_000L) {
-            long t = System.nanoTime();
+        // While every completion hangs at the backend (none answered yet), /health is answered again and again:
+        // a gateway whose threads the hung backend held could answer it only after the headers timeout freed
+        // them, that is after the pending requests. An ordering, which a slow machine cannot reverse; it
+        // replaces "p90 of the probes within 100 ms", which a loaded machine's scheduler decided.
+        for (int i = 0; i < 20; i++) {
             RawHttp.Response r = RawHttp.exchange(gateway.port(), health);
-            healthMillis.add((System.nanoTime() - t) / 1_000_000);
             assertThat(r.status()).isEqualTo(200);
-            Thread.sleep(20);
+            assertThat(pending).as("completions answered before /health probe %d was", i).noneMatch(CompletableFuture::isDone);
         }
         assertThat(hung.accepted()).as("requests that reached the hung backend").isGreaterThan(requests / 2);
-        // A gateway whose threads the hung backend held would answer /health only when the headers timeout frees
-        // them (seconds). On a loaded machine a single probe can lose a scheduler slice or a GC pause, which is not
-        // the hang's doing: so 90 % of the probes within 100 ms, and every one far below the timeout.
-        List<Long> sorted = healthMillis.stream().sorted().toList();
-        assertThat(sorted).hasSizeGreaterThan(10);
-        assertThat(sorted.get((int) Math.ceil(sorted.size() * 0.9) - 1)).as("GET /health p90, ms of %s", healthMillis)
-                .isLessThanOrEqualTo(100);
-        assertThat(sorted.get(sorted.size() - 1)).as("GET /health max, ms").isLessThan(headersTimeout.toMillis() / 4);
 
         for (CompletableFuture<HttpResponse<String>> f : pending) {
-            HttpResponse<String> r = f.get(10, TimeUnit.SECONDS);
+            // 20 s, more than twice the timeout: only reached when no timeout answers the request at all.
+            HttpResponse<String> r = f.get(20, TimeUnit.SECONDS);
             assertThat(r.statusCode()).as(r.body()).isEqualTo(504);
             assertThat(r.body()).contains("gateway_timeout");
         }
-        double seconds = (System.nanoTime() - sent) / 1e9;
-        assertThat(seconds).as("all hung requests answered, s").isBetween(headersTimeout.toMillis() / 1000.0, headersTimeout.toMillis() / 1000.0 + 3);
+        // Not before the timeout: each timer starts after `sent` and a completion is seen no earlier than it
+        // happens, so load can only make this later. The old upper bound (timeout + 3 s) is the 20 s wait
+        // above, which fails only when the timeout does not fire.
+        long firstAnswer = answeredAt.stream().mapToLong(CompletableFuture::join).min().orElseThrow();
+        assertThat((firstAnswer - sent) / 1e6).as("ms from sending to the first hung request's answer")
+                .isGreaterThanOrEqualTo((double) headersTimeout.toMillis());
         assertNothingInFlight(gateway, "hung");
         awaitTrue(() -> hung.closedByPeer() == hung.accepted(), "the gateway closed every connection to the hung backend");
         assertThat(metrics(gateway)).contains("podrouter_gateway_timeouts_total{phase=\"response_headers\"} " + requests);
@@ -186,22 +187,33 @@ class GatewayHardeningTest {
     void headersThenStallIsCutAtTheStreamIdleTimeoutAndCountedAsSuch() throws Exception {
         Duration idle = Duration.ofMillis(700);
         InferenceGateway gateway = gateway(InferenceGateway.builder().streamIdleTimeout(idle));
-        RawHttp.MisbehavingBackend stalling = misbehaving(s -> RawHttp.write(s, "HTTP/1.1 200 OK\r\n"
-                + "Content-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
-                + "c\r\ndata: one\n\n\r\n"));
+        java.util.concurrent.atomic.AtomicLong chunkWritten = new java.util.concurrent.atomic.AtomicLong();
+        RawHttp.MisbehavingBackend stalling = misbehaving(s -> {
+            // Taken before the write: taken after it, a descheduled backend thread recorded the time late, after
+            // the gateway had already read the chunk and started its timer (697 ms measured under stress-ng).
+            chunkWritten.set(System.nanoTime());
+            RawHttp.write(s, "HTTP/1.1 200 OK\r\n"
+                    + "Content-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "c\r\ndata: one\n\n\r\n");
+        });
         gateway.addBackend(MODEL, Pod.ready("stalling", "127.0.0.1", stalling.port(), Instant.now().minusSeconds(600)));
 
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), gateway.port())) {
+            // The upper bound: a gateway without the idle timeout would leave the stream open and this read
+            // time out, at more than ten times the idle timeout.
             s.setSoTimeout(10_000);
             s.getOutputStream().write(RawHttp.post("/v1/completions", "{\"model\":\"" + MODEL + "\",\"stream\":true}", ""));
             InputStream in = s.getInputStream();
             String head = readUntil(in, "data: one\n\n");
-            long firstChunk = System.nanoTime();
             assertThat(head).startsWith("HTTP/1.1 200").contains("transfer-encoding: chunked");
             byte[] rest = in.readAllBytes(); // ends when the gateway cuts the connection
-            double waited = (System.nanoTime() - firstChunk) / 1e9;
+            long cutSeen = System.nanoTime();
             assertThat(new String(rest, StandardCharsets.US_ASCII)).as("no terminating chunk").doesNotContain("0\r\n\r\n");
-            assertThat(waited).as("seconds from the chunk to the cut").isBetween(idle.toMillis() / 1000.0 - 0.05, idle.toMillis() / 1000.0 + 1.5);
+            // Not before the idle timeout, counted from just before the backend's write (the gateway's idle timer
+            // starts later, when it reads the chunk, and the cut is seen later still): load can only lengthen it.
+            // It replaces a window from the client's read of the chunk, which a late client read shortened.
+            assertThat((cutSeen - chunkWritten.get()) / 1e6).as("ms from the backend's chunk to the cut")
+                    .isGreaterThanOrEqualTo((double) idle.toMillis());
         }
         assertNothingInFlight(gateway, "stalling");
         awaitTrue(() -> stalling.closedByPeer() == 1, "the gateway closed its connection to the stalling backend");
@@ -229,9 +241,15 @@ class GatewayHardeningTest {
         gateway.addBackend(MODEL, Pod.ready("trickling", "127.0.0.1", trickling.port(), Instant.now().minusSeconds(600)));
         long sent = System.nanoTime();
         RawHttp.Response r = RawHttp.exchange(gateway.port(), RawHttp.post("/v1/completions", "{\"model\":\"" + MODEL + "\"}", ""));
-        double seconds = (System.nanoTime() - sent) / 1e9;
+        long cutSeen = System.nanoTime();
         assertThat(r.status()).isEqualTo(200);
-        assertThat(seconds).isBetween(1.1, 3.0);
+        // Not before the total timeout (its timer starts after `sent`): load can only make the cut later.
+        assertThat((cutSeen - sent) / 1e6).as("ms from sending to the cut").isGreaterThanOrEqualTo((double) total.toMillis());
+        // The old upper bound (3 s) as an event: the stream was cut before the backend's 100 ticks were all
+        // relayed, and without its terminating chunk. A slow machine only makes the backend tick slower.
+        int ticks = r.body().split("data: tick", -1).length - 1;
+        assertThat(ticks).as("ticks relayed before the cut").isPositive().isLessThan(100);
+        assertThat(r.body()).as("no terminating chunk").doesNotContain("\r\n0\r\n\r\n");
         assertNothingInFlight(gateway, "trickling");
         assertThat(metrics(gateway)).contains("podrouter_gateway_responses_total{code=\"200\",result=\"total_timeout\"} 1");
     }
@@ -242,33 +260,32 @@ class GatewayHardeningTest {
         FakeVllmBackend slow = backend(FakeVllmBackend.builder("slow", MODEL).timeToFirstToken(Duration.ofMillis(5))
                 .timePerOutputToken(Duration.ofMillis(50)).maxTokensCap(1000));
         gateway.addBackend(MODEL, Pod.ready("slow", slow.host(), slow.port(), Instant.now().minusSeconds(600)));
-        long left;
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), gateway.port())) {
             s.setSoTimeout(10_000);
             s.getOutputStream().write(RawHttp.post("/v1/completions",
                     "{\"model\":\"" + MODEL + "\",\"stream\":true,\"max_tokens\":400}", ""));
             readUntil(s.getInputStream(), "data: ");
             assertThat(gateway.router().inFlight("slow")).isEqualTo(1);
-            left = System.nanoTime();
         } // 400 tokens at 50 ms: 20 s of stream left when the client goes
+        // "At once" as events instead of the old 1 s / 3 s bounds: the slot is freed and the backend stops while
+        // the backend's stream is still far from its 400th token. A slow machine only generates tokens more
+        // slowly, so it cannot make these fail; a gateway that waited for the stream's end would.
         awaitTrue(() -> gateway.router().inFlight("slow") == 0, "the router slot is freed");
-        double freedAfter = (System.nanoTime() - left) / 1e9;
-        assertThat(freedAfter).as("seconds until the slot was freed").isLessThan(1.0);
+        assertThat(generatedTokens(slow)).as("tokens the backend had generated when the slot was freed").isLessThan(400);
         awaitTrue(() -> slow.runningRequests() == 0, "the backend stops generating (its connection was closed)");
-        assertThat((System.nanoTime() - left) / 1e9).as("seconds until the backend stopped").isLessThan(3.0);
+        assertThat(generatedTokens(slow)).as("tokens the backend generated before it stopped").isLessThan(400);
         assertThat(metrics(gateway)).contains("podrouter_gateway_responses_total{code=\"200\",result=\"client_closed\"} 1");
     }
 
     @Test
     void slowLorisConnectionsDoNotDelayAValidRequest() throws Exception {
-        InferenceGateway gateway = gateway(InferenceGateway.builder().requestReadTimeout(Duration.ofSeconds(2)).ioThreads(2));
+        // 6 s, not 2 s: the valid requests below must all be answered before the first slow connection's read
+        // timeout, and a loaded machine may take a few hundred ms for each of them.
+        InferenceGateway gateway = gateway(InferenceGateway.builder().requestReadTimeout(Duration.ofSeconds(6)).ioThreads(2));
         FakeVllmBackend b = backend(fast(FakeVllmBackend.builder("pod-a", MODEL)));
         gateway.addBackend(MODEL, Pod.ready("pod-a", b.host(), b.port(), Instant.now().minusSeconds(600)));
         byte[] valid = RawHttp.post("/v1/completions", "{\"model\":\"" + MODEL + "\",\"max_tokens\":2}", "Connection: close\r\n");
-        List<Long> baseline = new ArrayList<>();
-        for (int i = 0; i < 10; i++) {
-            baseline.add(timed(() -> assertThat(RawHttp.exchange(gateway.port(), valid).status()).isEqualTo(200)));
-        }
+        assertThat(RawHttp.exchange(gateway.port(), valid).status()).isEqualTo(200);
 
         List<Socket> loris = new ArrayList<>();
         try {
@@ -278,16 +295,21 @@ class GatewayHardeningTest {
                 loris.add(s);
                 s.getOutputStream().write("POST /v1/completions HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
             }
-            List<Long> during = new ArrayList<>();
+            // The valid requests are answered while every slow-loris connection is still open and unanswered. A
+            // gateway whose two I/O threads waited on the slow headers could answer them only after the read
+            // timeout had answered the slow connections (408) and freed the threads: an ordering, where the old
+            // bound was "within the baseline median + 100 ms", which a loaded machine's scheduler decided.
             for (int i = 0; i < 10; i++) {
                 for (Socket s : loris) {
                     s.getOutputStream().write('X'); // one more byte of a header that never ends
                 }
-                during.add(timed(() -> assertThat(RawHttp.exchange(gateway.port(), valid).status()).isEqualTo(200)));
+                assertThat(RawHttp.exchange(gateway.port(), valid).status()).isEqualTo(200);
+                int answeredLoris = 0;
+                for (Socket s : loris) {
+                    answeredLoris += s.getInputStream().available() > 0 ? 1 : 0;
+                }
+                assertThat(answeredLoris).as("slow-loris connections already answered when valid request %d was", i).isZero();
             }
-            long base = baseline.stream().sorted().toList().get(baseline.size() / 2);
-            assertThat(during).as("valid request latency (ms) with 64 slow-loris connections; baseline median %d ms", base)
-                    .allSatisfy(ms -> assertThat(ms).isLessThanOrEqualTo(base + 100));
             // Each slow connection gets 408 and is closed at the request read timeout.
             for (Socket s : loris) {
                 RawHttp.Response r = RawHttp.read(s.getInputStream());
@@ -303,10 +325,12 @@ class GatewayHardeningTest {
     }
 
     @Test
-    void malformedAndShortBodiesGet400Quickly() throws Exception {
-        InferenceGateway gateway = gateway(InferenceGateway.builder());
+    void malformedAndShortBodiesGet400WithoutWaitingForTheReadTimeout() throws Exception {
+        // "Quickly" as an event rather than the old "both within 1000 ms": the request read timeout (60 s) is
+        // longer than the client's read timeouts (5 s), so an answer at all means the gateway did not wait for
+        // it, and 400 (not 408) says why it answered. A loaded machine cannot take 5 s for these two.
+        InferenceGateway gateway = gateway(InferenceGateway.builder().requestReadTimeout(Duration.ofSeconds(60)));
         // A chunk size that is not hexadecimal.
-        long t = System.nanoTime();
         RawHttp.Response chunked = RawHttp.exchange(gateway.port(), ("POST /v1/completions HTTP/1.1\r\nHost: x\r\n"
                 + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
         assertThat(chunked.status()).isEqualTo(400);
@@ -321,7 +345,6 @@ class GatewayHardeningTest {
             assertThat(shortBody.status()).isEqualTo(400);
             assertThat(shortBody.body()).contains("half-closed after 9 bytes").contains("100 bytes");
         }
-        assertThat((System.nanoTime() - t) / 1e6).as("ms for both answers").isLessThan(1000);
     }
 
     @Test
@@ -453,30 +476,54 @@ class GatewayHardeningTest {
 
     private static final int LOAD_CLIENTS = 8;
 
+    /** Requests the clients send after the ejection: enough for the 1 % rule to allow 2 failures. */
+    private static final int REQUESTS_AFTER_EJECTION = 200;
+
     /**
-     * Runs {@value #LOAD_CLIENTS} clients for {@code duration} and returns when (nanoTime) the router first
-     * reported an ejected pod; fails if none was ejected within 2 s of the start.
+     * Requests (completed, by send time) that may be sent before the bad pod is ejected. The ejection is
+     * driven by completions (5 failures in a row on the pod), not by time, so the number of requests it
+     * takes does not grow on a slow machine: with the bad pod getting about 1 in 3 picks, 5 failures in a
+     * row take some 15 requests plus the {@value #LOAD_CLIENTS} in flight. The rest is slack for the
+     * watcher below noticing the ejection a poll late while the clients keep sending.
      */
-    private long runLoadUntilEjected(InferenceGateway gateway, Duration duration, List<LoadDriver.Result> results)
+    private static final int MAX_REQUESTS_BEFORE_EJECTION = 150;
+
+    /**
+     * Runs {@value #LOAD_CLIENTS} clients until the router has ejected a pod and
+     * {@value #REQUESTS_AFTER_EJECTION} requests sent after the ejection have completed, and returns when
+     * (nanoTime) the ejection was first seen. Fails if fewer than that were seen within a generous deadline
+     * (only a gateway that never ejects the pod, or a machine slower than a few requests a second, misses it).
+     */
+    private long runLoadUntilEjected(InferenceGateway gateway, List<LoadDriver.Result> results)
             throws InterruptedException {
         LoadDriver load = new LoadDriver(gateway.baseUri(), MODEL, LOAD_CLIENTS, Duration.ZERO);
-        long started = System.nanoTime();
+        long deadline = System.nanoTime() + Duration.ofSeconds(25).toNanos();
         load.start();
         long ejectedAt = -1;
         try {
-            while (System.nanoTime() - started < duration.toNanos()) {
+            while (System.nanoTime() < deadline) {
                 if (ejectedAt < 0 && gateway.router().telemetry().ejectedPods() > 0) {
                     ejectedAt = System.nanoTime();
                 }
-                Thread.sleep(5);
+                if (ejectedAt > 0 && sentAfter(load.results(), ejectedAt) >= REQUESTS_AFTER_EJECTION) {
+                    break;
+                }
+                Thread.sleep(2);
             }
         } finally {
             load.stop();
         }
         results.addAll(load.results());
-        assertThat(ejectedAt).as("the bad pod was ejected during the run").isPositive();
-        assertThat((ejectedAt - started) / 1e9).as("seconds from the start of the load to the ejection").isLessThan(2.0);
+        assertThat(ejectedAt).as("the bad pod was ejected during the run (%d requests)", results.size()).isPositive();
+        long before = results.size() - sentAfter(results, ejectedAt);
+        // A count, not the seconds the old bound used: a loaded machine sends fewer requests per second, so it
+        // can only make this number smaller or equal, never push it over.
+        assertThat(before).as("requests sent before the ejection").isLessThanOrEqualTo(MAX_REQUESTS_BEFORE_EJECTION);
         return ejectedAt;
+    }
+
+    private static long sentAfter(List<LoadDriver.Result> results, long nanos) {
+        return results.stream().filter(r -> r.sentAtNanos() > nanos).count();
     }
 
     /**
@@ -488,8 +535,8 @@ class GatewayHardeningTest {
     private static void assertEjectionCostBounded(List<LoadDriver.Result> results, long ejectedAt, String badPod) {
         List<LoadDriver.Result> afterEjection = results.stream().filter(r -> r.sentAtNanos() > ejectedAt).toList();
         // Enough requests after the ejection to see one reach the bad pod if the router still sent any there
-        // (it would be 1 in 3 by load); not a throughput claim, which a loaded machine would fail.
-        assertThat(afterEjection).hasSizeGreaterThanOrEqualTo(5 * LOAD_CLIENTS);
+        // (it would be 1 in 3 by load); a count the load runs until, not a throughput claim.
+        assertThat(afterEjection).hasSizeGreaterThanOrEqualTo(REQUESTS_AFTER_EJECTION);
         long failedAfter = afterEjection.stream().filter(r -> !r.ok()).count();
         assertThat((double) failedAfter / afterEjection.size()).as("failed share after the ejection (first: %s)",
                         afterEjection.stream().filter(r -> !r.ok()).map(LoadDriver.Result::problem).findFirst().orElse("none"))
@@ -499,26 +546,17 @@ class GatewayHardeningTest {
                 results.size()).isLessThanOrEqualTo(5 + LOAD_CLIENTS - 1);
     }
 
-    private interface Check {
-        void run() throws Exception;
-    }
-
-    private static long timed(Check c) throws Exception {
-        long t = System.nanoTime();
-        c.run();
-        return (System.nanoTime() - t) / 1_000_000;
-    }
-
     private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
         awaitTrue(condition, what, () -> "");
     }
 
     private static void awaitTrue(java.util.function.BooleanSupplier condition, String what,
                                   java.util.function.Supplier<String> state) throws InterruptedException {
-        long deadline = System.nanoTime() + 5_000_000_000L;
+        // A deadline for behaviour that is absent, not a speed claim: what these wait for takes milliseconds.
+        long deadline = System.nanoTime() + 10_000_000_000L;
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within 5 s: " + what + " " + state.get());
+                throw new AssertionError("not within 10 s: " + what + " " + state.get());
             }
             Thread.sleep(20);
         }
@@ -590,6 +628,15 @@ class GatewayHardeningTest {
     private HttpResponse<String> get(InferenceGateway g, String path) throws Exception {
         return http().send(HttpRequest.newBuilder(g.baseUri().resolve(path)).timeout(Duration.ofSeconds(10)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The backend's {@code vllm:generation_tokens_total}, read from its own {@code /metrics}. */
+    private long generatedTokens(FakeVllmBackend b) throws Exception {
+        HttpResponse<String> r = http().send(HttpRequest.newBuilder(java.net.URI.create("http://" + b.host() + ":" + b.port()
+                + "/metrics")).timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        return r.body().lines().filter(l -> l.startsWith("vllm:generation_tokens_total"))
+                .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     private String metrics(InferenceGateway g) throws Exception {

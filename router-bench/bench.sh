@@ -55,8 +55,13 @@ else
 fi
 mkdir -p "$out"
 only=" ${BENCH_ONLY:-main metric-fallback metric-independent cache-aware parser} "
-# Fixed heap: no resizing during measurement; the peers' fixtures need well under 1 GB.
-common=("${timing[@]}" -jvmArgsAppend "-Xms1g -Xmx1g" -prof gc -rf json)
+# Fixed heap: no resizing during measurement; the peers' fixtures need well under 1 GB. The heap is touched
+# at start-up (AlwaysPreTouch): without it, every benchmark that allocates (podrouter's 32-byte selection,
+# gRPC's 40-byte pick result) jumped between two modes on this kind of VM, even within one fork, as eden
+# reached memory the JVM had not yet written: gRPC round_robin at 8 pods ran 13-29 ns in some iterations and
+# 139-147 ns in others of the same fork (118 +- 202 ns), podrouter round-robin 125-171 ns; with the heap
+# pre-touched, 12.8 +- 0.5 and 63.0 +- 0.7 ns. Allocation-free baselines were stable either way.
+common=("${timing[@]}" -jvmArgsAppend "-Xms1g -Xmx1g -XX:+AlwaysPreTouch" -prof gc -rf json)
 read -r -a extra <<< "${BENCH_JMH_ARGS:-}"
 
 machine_facts() {

@@ -130,19 +130,13 @@ public final class SelectionPipeline {
         } else {
             pick = choose(request, table);
         }
+        MetricsTable healthy = healthyAlternative(table, (int) pick);
+        if (healthy != null) {
+            table = healthy;
+            pick = choose(request, table);
+        }
         int index = (int) pick;
         PodHandle handle = table.handle(index);
-        if (handle.avoided()) {
-            // Ejected or stalled after this table was built (table builds leave such pods out): pick again
-            // without them, unless they are all that is ready (then they serve rather than nobody).
-            MetricsTable healthy = table.withoutAvoided();
-            if (healthy != null) {
-                table = healthy;
-                pick = choose(request, table);
-                index = (int) pick;
-                handle = table.handle(index);
-            }
-        }
         if (!table.needsAdmission(index)) {
             handle.acquire();
         } else if (!table.admit(index)) {
@@ -152,16 +146,12 @@ public final class SelectionPipeline {
             if (settled != null && settled.readyCount() > 0) {
                 table = settled;
                 pick = choose(request, table);
-                index = (int) pick;
-                handle = table.handle(index);
-                if (handle.avoided()) {
-                    MetricsTable healthy = table.withoutAvoided();
-                    if (healthy != null) {
-                        table = healthy;
-                        pick = choose(request, table);
-                        index = (int) pick;
-                    }
+                healthy = healthyAlternative(table, (int) pick);
+                if (healthy != null) {
+                    table = healthy;
+                    pick = choose(request, table);
                 }
+                index = (int) pick;
             } else {
                 // Every ready pod is new (an all-new or young fleet): traffic must flow, and the caps must
                 // still mean something, so the excess goes to the pod holding the fewest requests; the
@@ -173,6 +163,16 @@ public final class SelectionPipeline {
             handle.acquire();
         }
         return select(request, table, index, handle, decision(pick, table, index));
+    }
+
+    /**
+     * The ejection and stall re-check of a pick, the one place both the first pick and an admission re-pick
+     * go through: when the picked pod was ejected or stalled after {@code table} was built (table builds
+     * leave such pods out), the same table without such pods, to pick again from; null when the pick stands,
+     * which includes the panic rule: when such pods are all that is ready, they serve rather than nobody.
+     */
+    private static @Nullable MetricsTable healthyAlternative(MetricsTable table, int index) {
+        return table.handle(index).avoided() ? table.withoutAvoided() : null;
     }
 
     /**

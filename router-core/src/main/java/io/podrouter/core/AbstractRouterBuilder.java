@@ -24,6 +24,7 @@ import static io.podrouter.core.Router.DEFAULT_COLD_START_IN_FLIGHT_CAP;
 import static io.podrouter.core.Router.DEFAULT_LOG_INTERVAL;
 import static io.podrouter.core.Router.DEFAULT_MAX_METRICS_AGE;
 import static io.podrouter.core.Router.DEFAULT_METRICS_REFRESH_INTERVAL;
+import static io.podrouter.core.Router.DEFAULT_MAX_UNANSWERED_SELECTIONS;
 import static io.podrouter.core.Router.DEFAULT_STALL_TIMEOUT;
 
 /**
@@ -59,6 +60,7 @@ public abstract class AbstractRouterBuilder<B extends AbstractRouterBuilder<B>> 
     Duration maxInFlightAge = Duration.ZERO;
     boolean boundedColdShare = true;
     Duration stallTimeout = DEFAULT_STALL_TIMEOUT;
+    int maxUnansweredSelections = DEFAULT_MAX_UNANSWERED_SELECTIONS;
 
     /** Required: where pod metrics come from. */
     public B metricsSource(MetricsSource source) {
@@ -261,6 +263,29 @@ public abstract class AbstractRouterBuilder<B extends AbstractRouterBuilder<B>> 
             throw new IllegalArgumentException("stallTimeout: " + timeout + " (expected: >= 0, zero for off)");
         }
         this.stallTimeout = timeout;
+        return self();
+    }
+
+    /**
+     * How many times a pod may be chosen after its last successful completion while it still holds one of
+     * those requests: past this, it is not selected while another pod can serve (whatever the chain),
+     * counted as {@link io.podrouter.api.RejectReason#STALLED}, until it answers a request or holds nothing
+     * (then it may take one more, so a recovered pod proves itself one request at a time). Checked at every
+     * pick, so it bounds what a pod that accepts requests and answers none can hold before the stall
+     * detector ({@link #stallTimeout}) sees it: with its metrics saying "idle", a round-robin, a random
+     * pick or a metric ranking's fair share for a pod without the metric keeps choosing it, and closed-loop
+     * clients all end up waiting on it (measured through the example gateway with 16 clients and 4 pods,
+     * least-latency: all 16 held within the first 5 s, and again after their timeouts; with this rule, at
+     * most the limit). A healthy pod restarts the count with every answer, so it reaches the limit only
+     * when it is chosen that many times in a row between two answers; when every ready pod is past it
+     * (a fleet-wide burst of long requests), nobody is left out. Default
+     * {@value Router#DEFAULT_MAX_UNANSWERED_SELECTIONS}; 0 turns the rule off; negative throws.
+     */
+    public B maxUnansweredSelections(int selections) {
+        if (selections < 0) {
+            throw new IllegalArgumentException("maxUnansweredSelections: " + selections + " (expected: >= 0, zero for off)");
+        }
+        this.maxUnansweredSelections = selections;
         return self();
     }
 

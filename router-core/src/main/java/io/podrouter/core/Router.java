@@ -119,6 +119,8 @@ public final class Router implements PodSelector, AutoCloseable {
     public static final Duration DEFAULT_LOG_INTERVAL = Duration.ofSeconds(30);
     /** Default {@link Builder#stallTimeout}. */
     public static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofSeconds(5);
+    /** Default {@link Builder#maxUnansweredSelections}. */
+    public static final int DEFAULT_MAX_UNANSWERED_SELECTIONS = 8;
     /** Default {@link Builder#coldStartInFlightCap}. */
     public static final int DEFAULT_COLD_START_IN_FLIGHT_CAP = 8;
 
@@ -139,7 +141,7 @@ public final class Router implements PodSelector, AutoCloseable {
     private final SelectionPipeline pipeline;
     // Pods by id, held weakly: candidate sets hold the handles, so a pod no set lists is forgotten.
     private final Cache<String, PodHandle> handles = Caffeine.newBuilder().weakValues().build();
-    private final InFlightCounters inFlightCounters = new InFlightCounters();
+    private final InFlightCounters inFlightCounters;
     private final Cache<CandidateSet, Boolean> sets = Caffeine.newBuilder().weakKeys().build();
     private final AtomicLong serials = new AtomicLong();
     /**
@@ -185,6 +187,7 @@ public final class Router implements PodSelector, AutoCloseable {
         this.outliers = b.outlierDetection == null ? null : new OutlierDetector(b.outlierDetection, b.clock, telemetry,
                 events, () -> sets.asMap().keySet().stream().map(CandidateSet::handles).toList());
         this.stalls = new StallDetector(b.stallTimeout, telemetry, events);
+        this.inFlightCounters = new InFlightCounters(b.maxUnansweredSelections);
         this.ledger = b.maxInFlightAge.isZero() ? null : new InFlightLedger(b.maxInFlightAge.toMillis(), telemetry);
         // The cold-share and burst-guard rules (which chains get them by default) live here and in
         // MetricsTable.coldPick / admit (internal.table).

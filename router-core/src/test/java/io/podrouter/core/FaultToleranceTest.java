@@ -307,7 +307,10 @@ class FaultToleranceTest extends VirtualClockRouterTest {
 
     @Test
     void boundedColdShareFollowsTheInFlightRatioBetweenHalfAndTwiceTheFairShare() {
-        Router router = track(defaults(new LeastKvCacheStrategy()).coldStartInFlightCap(Integer.MAX_VALUE).build());
+        // Off: the warm pods below take 100 requests each without answering one, which the unanswered-selection
+        // limit would rightly pass over; this test isolates the cold share's bounds.
+        Router router = track(defaults(new LeastKvCacheStrategy()).coldStartInFlightCap(Integer.MAX_VALUE)
+                .maxUnansweredSelections(0).build());
         Candidates set = threeWarmPodsAndOneCold(router);
         // Warm pods hold 100 requests each and the cold pod none: it drains as fast as it is fed, so it takes
         // twice its fair share (the upper bound; (100 + 1) / (0 + 1) is far above it).

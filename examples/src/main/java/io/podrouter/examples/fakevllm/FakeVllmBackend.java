@@ -17,6 +17,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -52,8 +53,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * has passed since {@link #start()}, as a vLLM pod whose engine is still initialising; and the first
  * requests' time to first token is multiplied (lazy compilation, empty caches).
  *
- * <p><b>Failure mode.</b> {@link #setFailing(boolean)} makes the completion endpoints answer 500, to
- * exercise a gateway's error handling.
+ * <p><b>Failure modes.</b> {@link #setFailing(boolean)} makes the completion endpoints answer 500, to
+ * exercise a gateway's error handling. {@link #setHung(boolean)} makes them accept requests and never
+ * answer, while {@code /health} and {@code /metrics} keep answering with the engine's (idle) state: a pod
+ * whose engine loop is stuck but whose HTTP front is alive, the case a router that trusts metrics alone
+ * sends everything to.
  *
  * <p><b>Threads and lifecycle.</b> Thread-safe. Requests are served on a pool of daemon threads named
  * {@code podrouter-fakevllm-<id>-N}. {@link #close()} stops the server (freeing the port at once) and the
@@ -89,6 +93,10 @@ public final class FakeVllmBackend implements AutoCloseable {
     private final AtomicLong requestsStarted = new AtomicLong();
     private final AtomicLong requestsCompleted = new AtomicLong();
     private final AtomicBoolean failing = new AtomicBoolean();
+    private final AtomicBoolean hung = new AtomicBoolean();
+    /** Completion exchanges held open while hung (no pool thread waits on them); closed by setHung(false) or close. */
+    private final ConcurrentLinkedQueue<HttpExchange> held = new ConcurrentLinkedQueue<>();
+    private final AtomicLong heldTotal = new AtomicLong();
     private final AtomicBoolean metricsAnnounced = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final LatencyHistogram ttftHist = new LatencyHistogram();
@@ -191,6 +199,35 @@ public final class FakeVllmBackend implements AutoCloseable {
     }
 
     /**
+     * Makes the completion endpoints accept every request and never answer ({@code true}), while
+     * {@code /health} and {@code /metrics} keep answering: the held requests are not counted as running or
+     * waiting, so the metrics keep saying what the engine did before (idle, if it was). A held request uses
+     * no request thread. {@code false} serves normally again and drops the connections of the held
+     * requests (what a restarted engine's clients see).
+     */
+    public void setHung(boolean hang) {
+        if (hung.getAndSet(hang) != hang) {
+            LOG.info("fake vLLM backend {} {}", id, hang ? "now holds every completion request without answering"
+                    : "serves normally again; held requests are dropped");
+        }
+        if (!hang) {
+            dropHeld();
+        }
+    }
+
+    /** Completion requests held without an answer since the backend started (see {@link #setHung}). */
+    public long heldRequests() {
+        return heldTotal.get();
+    }
+
+    private void dropHeld() {
+        HttpExchange ex;
+        while ((ex = held.poll()) != null) {
+            ex.close();
+        }
+    }
+
+    /**
      * Stops the server at once (the port is free when this returns) and the request pool (requests in
      * progress are interrupted and their connections closed). Idempotent.
      */
@@ -199,6 +236,7 @@ public final class FakeVllmBackend implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        dropHeld();
         server.stop(0);
         pool.shutdownNow();
         try {
@@ -267,7 +305,8 @@ public final class FakeVllmBackend implements AutoCloseable {
     }
 
     private void serve(HttpExchange ex, boolean chat) throws IOException {
-        try (ex) {
+        boolean hold = false;
+        try {
             if (!"POST".equals(ex.getRequestMethod())) {
                 ex.getResponseHeaders().set("Allow", "POST");
                 respond(ex, 405, "application/json",
@@ -296,9 +335,24 @@ public final class FakeVllmBackend implements AutoCloseable {
                         new OpenAiError(500, "internal_server_error", "engine failure (simulated by " + id + ")", null, null).toJson());
                 return;
             }
+            if (hung.get()) {
+                // Left open: the request is accepted and never answered; the pool thread goes back to serve
+                // /metrics and /health, which keep answering.
+                hold = true;
+                heldTotal.incrementAndGet();
+                held.add(ex);
+                if (!hung.get() || closed.get()) {
+                    dropHeld(); // setHung(false) or close ran between the check and the add
+                }
+                return;
+            }
             generate(ex, chat, req, Math.max(1, body.length() / 4));
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt(); // closing: the exchange is closed by try-with-resources
+            Thread.currentThread().interrupt(); // closing: the exchange is closed below
+        } finally {
+            if (!hold) {
+                ex.close();
+            }
         }
     }
 

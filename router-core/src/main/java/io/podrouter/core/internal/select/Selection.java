@@ -89,6 +89,9 @@ class Selection implements PodSelection {
             return false;
         }
         handle.release();
+        if (outcome == Outcome.SUCCESS) {
+            handle.answered();
+        }
         decision.completions().completed(handle, pod, decision, cold, outcome, latencyNanos, request());
         return true;
     }

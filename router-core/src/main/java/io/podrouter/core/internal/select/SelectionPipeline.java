@@ -20,7 +20,7 @@ import java.time.InstantSource;
 /**
  * <b>Internal: not API, not exported by the module.</b> How one selection is made, in order, in one place: (1) the bounded cold share (cold pods of a
  * metric-ranking chain), (2) the strategy chain (the router's uniformly random last resort when every
- * strategy passes), (3) the ejection and stall re-check (a pod ejected or stalled after its table was built
+ * strategy passes), (3) the ejection and stall re-check (a pod ejected, stalled or unanswered after its table was built
  * is picked again without), (4) admission (slow-start ramp and cold-start burst guard; a pick turned down is
  * decided again among the pods that need none, with the same re-check), (5) the admission overflow (every
  * ready pod is new and at its limit: the least-loaded one). Then the in-flight slot is taken, counters and
@@ -167,7 +167,8 @@ public final class SelectionPipeline {
 
     /**
      * The ejection and stall re-check of a pick, the one place both the first pick and an admission re-pick
-     * go through: when the picked pod was ejected or stalled after {@code table} was built (table builds
+     * go through: when the picked pod was ejected, stalled or {@linkplain PodHandle#unanswered unanswered} after
+     * {@code table} was built (table builds
      * leave such pods out), the same table without such pods, to pick again from; null when the pick stands,
      * which includes the panic rule: when such pods are all that is ready, they serve rather than nobody.
      */

@@ -35,6 +35,12 @@ public final class InFlightCounters {
     /** Ints between two slots: one 64-byte cache line. */
     static final int STRIDE = 16;
 
+    /**
+     * Where in a slot's line the selections since the last success are kept, after the in-flight count: the
+     * two ints form an 8-byte-aligned pair, so they never straddle a line.
+     */
+    private static final int UNANSWERED = 1;
+
     private static final VarHandle INTS = MethodHandles.arrayElementVarHandle(int[].class);
 
     /** A slot: the chunk that holds it and its offset there. */
@@ -50,6 +56,11 @@ public final class InFlightCounters {
         }
     }
 
+    /**
+     * Selections a pod may receive after its last successful completion while still holding one of them
+     * (see {@link PodHandle#avoided}); {@link Integer#MAX_VALUE} when the rule is off.
+     */
+    private final int unansweredLimit;
     private final ReferenceQueue<PodHandle> collected = new ReferenceQueue<>();
     private final Set<SlotRef> live = Collections.newSetFromMap(new IdentityHashMap<>());
     private int[][] chunks = new int[0][];
@@ -57,8 +68,18 @@ public final class InFlightCounters {
     private @Nullable Slot[] free = new Slot[16];
     private int freeCount;
 
-    /** No slots yet; chunks are allocated as pods are. */
-    public InFlightCounters() {
+    /**
+     * No slots yet; chunks are allocated as pods are.
+     *
+     * @param unansweredLimit the router's {@code maxUnansweredSelections}: at least 1, or 0 for off
+     */
+    public InFlightCounters(int unansweredLimit) {
+        this.unansweredLimit = unansweredLimit <= 0 ? Integer.MAX_VALUE : unansweredLimit;
+    }
+
+    /** The unanswered-selection limit each pod's handle applies ({@link Integer#MAX_VALUE}: off). */
+    int unansweredLimit() {
+        return unansweredLimit;
     }
 
     /** A slot for {@code owner}, reused from a collected pod when one is free. Its count starts at 0. */
@@ -94,6 +115,7 @@ public final class InFlightCounters {
             live.remove(ref);
             // Selections hold their handle, so a collected pod has no request in flight; reset defensively.
             INTS.setVolatile(ref.slot.chunk(), ref.slot.offset(), 0);
+            INTS.setVolatile(ref.slot.chunk(), ref.slot.offset() + UNANSWERED, 0);
             if (freeCount == free.length) {
                 free = Arrays.copyOf(free, freeCount * 2);
             }
@@ -114,6 +136,31 @@ public final class InFlightCounters {
      */
     static int get(int[] chunk, int offset) {
         return chunk[offset];
+    }
+
+    /**
+     * The pod's selections since its last successful completion, kept beside its in-flight count in the
+     * same slot's cache line (which every selection writes anyway). Updated with opaque reads and writes,
+     * not atomics: under concurrent selections an increment can be lost, which only makes the count low,
+     * so the rule it feeds fires a little later, never wrongly; it costs a selection no locked instruction.
+     */
+    static int unanswered(int[] chunk, int offset) {
+        return (int) INTS.getOpaque(chunk, offset + UNANSWERED);
+    }
+
+    /** Counts one more selection since the last success (see {@link #unanswered}); saturates. */
+    static void countUnanswered(int[] chunk, int offset) {
+        int n = (int) INTS.getOpaque(chunk, offset + UNANSWERED);
+        if (n < Integer.MAX_VALUE) {
+            INTS.setOpaque(chunk, offset + UNANSWERED, n + 1);
+        }
+    }
+
+    /** A successful completion: the count restarts (a store only when it is not 0 already). */
+    static void clearUnanswered(int[] chunk, int offset) {
+        if ((int) INTS.getOpaque(chunk, offset + UNANSWERED) != 0) {
+            INTS.setOpaque(chunk, offset + UNANSWERED, 0);
+        }
     }
 
     static void add(int[] chunk, int offset, int delta) {

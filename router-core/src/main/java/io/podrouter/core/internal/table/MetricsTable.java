@@ -188,8 +188,9 @@ public final class MetricsTable extends ColumnView {
     }
 
     /**
-     * This table without the ready candidates that are ejected or stalled now (counted as
-     * {@link RejectReason#OUTLIER_EJECTED} and {@link RejectReason#STALLED}); null when none is, or when they
+     * This table without the ready candidates that are ejected, stalled or {@linkplain PodHandle#unanswered
+     * unanswered} now (counted as {@link RejectReason#OUTLIER_EJECTED}, and {@link RejectReason#STALLED} for
+     * both of the others); null when none is, or when they
      * are all that is ready (the panic rule: they serve rather than nobody). The result remembers this table
      * as its {@link #panic()} table. O(n) and allocating: table builds, and a selection that raced an ejection.
      */
@@ -204,7 +205,7 @@ public final class MetricsTable extends ColumnView {
             if (h.isEjected()) {
                 ejected[i] = true;
                 any = true;
-            } else if (h.isStalled()) {
+            } else if (h.isStalled() || h.unanswered()) {
                 stalled[i] = true;
                 any = true;
             } else {

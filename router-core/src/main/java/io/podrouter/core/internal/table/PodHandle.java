@@ -74,6 +74,8 @@ public final class PodHandle implements MonitoredPod {
     private volatile boolean stalled;
     /** Successful completions and their latencies, for the stall detector. */
     private final StallDetector.Progress progress = new StallDetector.Progress();
+    /** The router's {@code maxUnansweredSelections} ({@link Integer#MAX_VALUE}: off); see {@link #avoided}. */
+    private final int unansweredLimit;
     /** Limits the metrics-state lines of this pod (at most one per log interval). */
     final PodLogLimiter stateLog = new PodLogLimiter();
     /** Times the router chose this pod: {@code podrouter_pod_selections_total}. */
@@ -93,6 +95,7 @@ public final class PodHandle implements MonitoredPod {
         InFlightCounters.Slot slot = counters.allocate(this);
         this.inFlightChunk = slot.chunk();
         this.inFlightOffset = slot.offset();
+        this.unansweredLimit = counters.unansweredLimit();
     }
 
     @Override
@@ -114,6 +117,7 @@ public final class PodHandle implements MonitoredPod {
         pod = newPod;
         if (old.ready() != newPod.ready() || !Objects.equals(old.readySince(), newPod.readySince())) {
             resetLifecycle();
+            answered(); // a new server process has not failed to answer anything yet
             // A new Ready period is a new server process: the failures of the old one (e.g. requests killed
             // by a restart) say nothing about it. Counters start afresh, and an ejection ends at the next
             // refresh (which logs it and updates the gauge) instead of keeping a restarted pod out.
@@ -140,7 +144,30 @@ public final class PodHandle implements MonitoredPod {
 
     /** Ejected or stalled: left out of tables while another candidate is ready. Two volatile reads. */
     public boolean avoided() {
-        return ejected || stalled;
+        return ejected || stalled || unanswered();
+    }
+
+    /**
+     * Chosen at least {@code maxUnansweredSelections} times since its last successful completion and still
+     * holding one of those requests: a pod that takes requests and answers none. Checked at every pick, so
+     * it acts within one request, where the stall detector needs its timeout and a refresh: a hung pod that
+     * a round-robin or a "missing means random" pick keeps choosing would otherwise hold every closed-loop
+     * client before the detector sees it. A pod that answers restarts the count; one that holds nothing may
+     * take one more request (so a recovered pod proves itself, one request at a time). Hot path: one opaque
+     * read of the pod's own in-flight line, a second read only past the limit.
+     */
+    public boolean unanswered() {
+        return InFlightCounters.unanswered(inFlightChunk, inFlightOffset) >= unansweredLimit && inFlight() > 0;
+    }
+
+    /** Selections since the last successful completion (see {@link #unanswered}); 0 or more. */
+    public int unansweredSelections() {
+        return InFlightCounters.unanswered(inFlightChunk, inFlightOffset);
+    }
+
+    /** A successful completion: the unanswered-selection count restarts. */
+    public void answered() {
+        InFlightCounters.clearUnanswered(inFlightChunk, inFlightOffset);
     }
 
     @Override
@@ -196,6 +223,7 @@ public final class PodHandle implements MonitoredPod {
     /** Takes an in-flight slot, unconditionally (the pod needs no admission). */
     public void acquire() {
         InFlightCounters.add(inFlightChunk, inFlightOffset, 1);
+        InFlightCounters.countUnanswered(inFlightChunk, inFlightOffset);
     }
 
     /** Acquires an in-flight slot only while fewer than {@code cap} are taken; the burst guard for cold pods. */
@@ -203,6 +231,7 @@ public final class PodHandle implements MonitoredPod {
         int c;
         while ((c = inFlight()) < cap) {
             if (InFlightCounters.compareAndSet(inFlightChunk, inFlightOffset, c, c + 1)) {
+                InFlightCounters.countUnanswered(inFlightChunk, inFlightOffset);
                 return true;
             }
         }

@@ -268,7 +268,9 @@ public abstract class AbstractRouterBuilder<B extends AbstractRouterBuilder<B>> 
 
     /**
      * How many times a pod may be chosen after its last successful completion while it still holds one of
-     * those requests: past this, it is not selected while another pod can serve (whatever the chain),
+     * those requests: past this, and past twice the mean in-flight count of its candidate set at the last
+     * table build (so a new pod that takes a burst to catch up with its peers, as least-request sends it, is
+     * not mistaken for a hung one), it is not selected while another pod can serve (whatever the chain),
      * counted as {@link io.podrouter.api.RejectReason#STALLED}, until it answers a request or holds nothing
      * (then it may take one more, so a recovered pod proves itself one request at a time). Checked at every
      * pick, so it bounds what a pod that accepts requests and answers none can hold before the stall

@@ -10,6 +10,7 @@ import io.podrouter.api.RejectReason;
 import io.podrouter.api.strategy.SelectionStrategy;
 import io.podrouter.strategies.LeastKvCacheStrategy;
 import io.podrouter.strategies.LeastLatencyStrategy;
+import io.podrouter.strategies.LeastRequestStrategy;
 import io.podrouter.strategies.RandomStrategy;
 import io.podrouter.strategies.RoundRobinStrategy;
 import org.junit.jupiter.api.Test;
@@ -22,8 +23,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The unanswered-selection limit: a pod chosen {@code maxUnansweredSelections} times since its last success,
- * still holding one of those requests, is passed over at the next pick, whatever the chain. This is what keeps
+ * The unanswered-selection limit: a pod chosen {@code maxUnansweredSelections} times since its last success (and
+ * more than twice the mean in-flight count of its candidate set), still holding one of those requests, is passed
+ * over at the next pick, whatever the chain. This is what keeps
  * closed-loop clients from all ending up on a hung pod before the stall detector's timeout: a round-robin or a
  * random pick gives the pod its share of picks however many of them it holds, and a least-latency ranking gives
  * a pod without latency metrics (one that never answered) its fair share.
@@ -123,6 +125,32 @@ class UnansweredSelectionsTest extends VirtualClockRouterTest {
         }
         assertThat(toPod0).isEqualTo(500);
         assertThat(router.inFlight("pod-0")).isGreaterThan(200);
+    }
+
+    @Test
+    void aNewPodCatchingUpWithItsPeersUnderLeastRequestIsNotPassedOver() {
+        Router router = track(defaults(new LeastRequestStrategy(), 1).build());
+        Candidates four = router.candidates(pods(4));
+        for (int i = 0; i < 40; i++) {
+            router.selectPod(REQ, four).complete(Outcome.SUCCESS, 1_000_000);
+        }
+        List<PodSelection> held = new ArrayList<>();
+        for (int i = 0; i < 80; i++) {
+            held.add(router.selectPod(REQ, four)); // long requests: 20 on each pod, none answered yet
+        }
+        router.refreshMetrics();
+        // A scale-out: pod-4 joins holding nothing, and least-request sends it every request until it holds what
+        // its peers hold, 16 here, all before its first answer. A fixed limit of 8 would turn it away halfway,
+        // back to the busy pods; the limit also needs twice the mean in-flight count (2 x 16).
+        Candidates five = router.candidates(pods(5));
+        int toNew = 0;
+        for (int i = 0; i < 16; i++) {
+            PodSelection s = router.selectPod(REQ, five);
+            toNew += s.pod().id().equals("pod-4") ? 1 : 0;
+            held.add(s);
+        }
+        assertThat(toNew).isEqualTo(16);
+        held.forEach(s -> s.complete(Outcome.SUCCESS, 1_000_000));
     }
 
     @Test

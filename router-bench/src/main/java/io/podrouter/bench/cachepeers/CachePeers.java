@@ -110,6 +110,7 @@ public final class CachePeers {
                 .coldStartInFlightCap(Integer.MAX_VALUE)
                 .boundedColdShare(false)
                 .withoutOutlierDetection()
+                .maxUnansweredSelections(0) // podrouter's rule, not the peer's
                 .strategy(strategy);
     }
 

@@ -476,10 +476,14 @@ public enum RouterConfig {
         return true;
     }
 
-    /** Turns off the router's cold-start handling, so that a configuration routes as routers did before it. */
+    /**
+     * Turns off the router's cold-start handling, outlier detection and unanswered-selection limit, so that a
+     * configuration routes as routers did before them (the stall detector stays on, as before that limit existed:
+     * the comparisons published before it keep their baselines).
+     */
     static Router.Builder withoutColdStartHandling(Router.Builder b) {
         return b.withoutPrediction().slowStart(SlowStart.disabled()).coldStartInFlightCap(Integer.MAX_VALUE)
-                .boundedColdShare(false).withoutOutlierDetection();
+                .boundedColdShare(false).withoutOutlierDetection().maxUnansweredSelections(0);
     }
 
     /** A peer of the cache-aware comparison, on the simulation's clock (nanoseconds of virtual time). */

@@ -173,7 +173,7 @@ public final class SelectionPipeline {
      * which includes the panic rule: when such pods are all that is ready, they serve rather than nobody.
      */
     private static @Nullable MetricsTable healthyAlternative(MetricsTable table, int index) {
-        return table.handle(index).avoided() ? table.withoutAvoided() : null;
+        return table.avoids(index) ? table.withoutAvoided() : null;
     }
 
     /**

@@ -40,6 +40,13 @@ public final class MetricsTable extends ColumnView {
     private final MissingReason commonMissingReason;
     private final Map<RejectReason, Integer> rejections;
     private final int coldCap;
+    /**
+     * Twice the mean in-flight count of the ready candidates when this table was built (at least 1): a pod's
+     * unanswered selections must exceed this as well as the router's limit before it is passed over (see
+     * {@link #avoids}), so a pod that takes a burst to catch up with its peers (a new pod under least-request
+     * holds as many as they do before its first answer) is never mistaken for a hung one.
+     */
+    private final int unansweredFloor;
     /** Ready candidates that are cold and have no metrics (never scraped in this Ready period). */
     final int coldMissingCount;
     private final int[] coldMissingIndex;
@@ -76,6 +83,11 @@ public final class MetricsTable extends ColumnView {
         this.coldCap = coldCap;
         int n = handles.length;
         int r = readyCount;
+        long held = 0;
+        for (int k = 0; k < r; k++) {
+            held += Math.max(0, handles[readyIndex[k]].inFlight());
+        }
+        this.unansweredFloor = r == 0 ? 1 : (int) Math.min(Integer.MAX_VALUE, Math.max(1, 2 * ((held + r - 1) / r)));
         int[] missingCounts = new int[MissingReason.values().length];
         boolean[] needsAdmission = new boolean[n];
         boolean anyAdmission = false;
@@ -205,7 +217,7 @@ public final class MetricsTable extends ColumnView {
             if (h.isEjected()) {
                 ejected[i] = true;
                 any = true;
-            } else if (h.isStalled() || h.unanswered()) {
+            } else if (h.isStalled() || h.unanswered(unansweredFloor)) {
                 stalled[i] = true;
                 any = true;
             } else {
@@ -227,6 +239,18 @@ public final class MetricsTable extends ColumnView {
      */
     public @Nullable MetricsTable panic() {
         return panic;
+    }
+
+    /**
+     * Whether candidate {@code i} is to be passed over now while another candidate can serve: ejected or
+     * stalled since this table was built, or {@linkplain PodHandle#unanswered unanswered} (chosen more times
+     * since its last success than both the router's limit and twice the mean in-flight count at this table's
+     * build, and still holding one of those requests). Hot path, once per pick: two volatile reads and one
+     * opaque read of the pod's own lines; the in-flight count only past the limit.
+     */
+    public boolean avoids(int i) {
+        PodHandle h = handles[i];
+        return h.avoided() || h.unanswered(unansweredFloor);
     }
 
     /** The handle of candidate {@code i} (0 to {@code size() - 1}). */
@@ -281,7 +305,7 @@ public final class MetricsTable extends ColumnView {
         int[] trusted = new int[readyCount];
         int n = 0;
         for (int k = 0; k < readyCount; k++) {
-            if (!handles[readyIndex[k]].avoided()) {
+            if (!avoids(readyIndex[k])) {
                 trusted[n++] = readyIndex[k];
             }
         }

@@ -144,20 +144,22 @@ public final class PodHandle implements MonitoredPod {
 
     /** Ejected or stalled: left out of tables while another candidate is ready. Two volatile reads. */
     public boolean avoided() {
-        return ejected || stalled || unanswered();
+        return ejected || stalled;
     }
 
     /**
-     * Chosen at least {@code maxUnansweredSelections} times since its last successful completion and still
-     * holding one of those requests: a pod that takes requests and answers none. Checked at every pick, so
-     * it acts within one request, where the stall detector needs its timeout and a refresh: a hung pod that
-     * a round-robin or a "missing means random" pick keeps choosing would otherwise hold every closed-loop
-     * client before the detector sees it. A pod that answers restarts the count; one that holds nothing may
-     * take one more request (so a recovered pod proves itself, one request at a time). Hot path: one opaque
-     * read of the pod's own in-flight line, a second read only past the limit.
+     * Chosen at least {@code max(maxUnansweredSelections, floor)} times since its last successful completion
+     * and still holding one of those requests: a pod that takes requests and answers none ({@code floor} is
+     * the candidate set's, see {@code MetricsTable.avoids}). Checked at every pick, so it acts within a few
+     * requests, where the stall detector needs its timeout and a refresh: a hung pod that a round-robin or a
+     * "missing means random" pick keeps choosing would otherwise hold every closed-loop client before the
+     * detector sees it. A pod that answers restarts the count; one that holds nothing may take one more
+     * request (so a recovered pod proves itself, one request at a time). Hot path: one opaque read of the
+     * pod's own in-flight line, a second read only past the limit.
      */
-    public boolean unanswered() {
-        return InFlightCounters.unanswered(inFlightChunk, inFlightOffset) >= unansweredLimit && inFlight() > 0;
+    public boolean unanswered(int floor) {
+        return InFlightCounters.unanswered(inFlightChunk, inFlightOffset) >= Math.max(unansweredLimit, floor)
+                && inFlight() > 0;
     }
 
     /** Selections since the last successful completion (see {@link #unanswered}); 0 or more. */

@@ -58,7 +58,7 @@ public final class InFlightCounters {
 
     /**
      * Selections a pod may receive after its last successful completion while still holding one of them
-     * (see {@link PodHandle#avoided}); {@link Integer#MAX_VALUE} when the rule is off.
+     * (see {@link PodHandle#unanswered}); {@link Integer#MAX_VALUE} when the rule is off.
      */
     private final int unansweredLimit;
     private final ReferenceQueue<PodHandle> collected = new ReferenceQueue<>();

@@ -42,7 +42,7 @@ public final class MetricsTable extends ColumnView {
     private final int coldCap;
     /**
      * Twice the mean in-flight count of the ready candidates when this table was built (at least 1): a pod's
-     * unanswered selections must exceed this as well as the router's limit before it is passed over (see
+     * unanswered selections must reach this as well as the router's limit before it is passed over (see
      * {@link #avoids}), so a pod that takes a burst to catch up with its peers (a new pod under least-request
      * holds as many as they do before its first answer) is never mistaken for a hung one.
      */
@@ -243,9 +243,9 @@ public final class MetricsTable extends ColumnView {
 
     /**
      * Whether candidate {@code i} is to be passed over now while another candidate can serve: ejected or
-     * stalled since this table was built, or {@linkplain PodHandle#unanswered unanswered} (chosen more times
-     * since its last success than both the router's limit and twice the mean in-flight count at this table's
-     * build, and still holding one of those requests). Hot path, once per pick: two volatile reads and one
+     * stalled since this table was built, or {@linkplain PodHandle#unanswered unanswered} (chosen at least as
+     * many times since its last success as both the router's limit and twice the mean in-flight count at this
+     * table's build, and still holding one of those requests). Hot path, once per pick: two volatile reads and one
      * opaque read of the pod's own lines; the in-flight count only past the limit.
      */
     public boolean avoids(int i) {

@@ -18,9 +18,10 @@ public enum RejectReason {
      */
     OUTLIER_EJECTED,
     /**
-     * The pod holds requests it has not answered for longer than its peers take to answer theirs (it may
-     * be hung while its metrics still look idle). Like an ejected pod it is still chosen when every other
-     * candidate is unavailable, so this reason appears only beside others.
+     * The pod holds requests it has not answered for longer than its peers take to answer theirs, or it was
+     * chosen many times since its last answer and still holds those requests (the router's unanswered-selection
+     * limit): it may be hung while its metrics still look idle. Like an ejected pod it is still chosen when every
+     * other candidate is unavailable, so this reason appears only beside others.
      */
     STALLED
 }

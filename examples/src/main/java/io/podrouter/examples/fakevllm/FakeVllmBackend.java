@@ -26,6 +26,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
+import static io.podrouter.examples.fakevllm.MetricsText.counter;
+import static io.podrouter.examples.fakevllm.MetricsText.gauge;
+import static io.podrouter.examples.fakevllm.MetricsText.histogram;
+
 /**
  * A fake vLLM server on the loopback interface, for demos and integration tests with real sockets.
  *
@@ -284,24 +288,6 @@ public final class FakeVllmBackend implements AutoCloseable {
         histogram(out, "vllm:e2e_request_latency_seconds", "Histogram of e2e request latency in seconds.", labels, e2eHist);
         histogram(out, "vllm:request_queue_time_seconds", "Histogram of time spent in WAITING phase for request.", labels, queueHist);
         return out.toString();
-    }
-
-    private static void gauge(StringBuilder out, String name, String help, String labels, double value) {
-        out.append("# HELP ").append(name).append(' ').append(help).append('\n')
-                .append("# TYPE ").append(name).append(" gauge\n")
-                .append(name).append('{').append(labels).append("} ").append(value).append('\n');
-    }
-
-    private static void counter(StringBuilder out, String name, String help, String labels, long value) {
-        out.append("# HELP ").append(name).append(' ').append(help).append('\n')
-                .append("# TYPE ").append(name).append(" counter\n")
-                .append(name).append('{').append(labels).append("} ").append(value).append(".0\n");
-    }
-
-    private static void histogram(StringBuilder out, String name, String help, String labels, LatencyHistogram h) {
-        out.append("# HELP ").append(name).append(' ').append(help).append('\n')
-                .append("# TYPE ").append(name).append(" histogram\n");
-        h.write(out, name, labels);
     }
 
     private void serve(HttpExchange ex, boolean chat) throws IOException {

@@ -38,6 +38,7 @@ final class ResultsTargets {
         allocationTarget(md, rows);
         scanTarget(md, rows);
         roundRobinTargets(md, rows);
+        roundRobinVsGrpc(md, rows);
         p2cTarget(md, rows);
         strictReading(md, rows);
         fallbackTarget(md, rows);
@@ -173,6 +174,30 @@ final class ResultsTargets {
         }
         md.append("| ").append(name2).append(" | ").append(!any ? "not measured" : allMet ? "met" : "missed").append(" | ")
                 .append(String.join("<br>", parts)).append(" |\n");
+    }
+
+    /**
+     * Round-robin's decision cost against gRPC round_robin's pick in the same run, at 8 pods on 1 thread, judged
+     * on the upper end of podrouter's error interval (gRPC's figure taken as measured).
+     */
+    private static void roundRobinVsGrpc(StringBuilder md, List<Row> rows) {
+        String name = "round-robin, 8 pods, 1 thread: at most 1.5 x gRPC round_robin's time in the same run (podrouter "
+                + "judged on the upper end of its error interval)";
+        Optional<Row> rr = find(rows, x -> isRouter(x, RouterStrategy.ROUND_ROBIN) && x.pods() == 8 && x.threads() == 1);
+        Optional<Row> grpc = find(rows, x -> x.kind() == Kind.PEER && x.key().equals(Peer.GRPC_ROUND_ROBIN.name())
+                && x.pods() == 8 && x.threads() == 1);
+        if (rr.isEmpty() || grpc.isEmpty()) {
+            md.append("| ").append(name).append(" | not measured | |\n");
+            return;
+        }
+        double upper = rr.get().ns() + (Double.isNaN(rr.get().error()) ? 0 : rr.get().error());
+        double limit = 1.5 * grpc.get().ns();
+        boolean met = upper <= limit;
+        md.append("| ").append(name).append(" | ").append(met ? "met" : "missed").append(" | ")
+                .append(String.format(Locale.ROOT, "%s ± %s ns (upper end %s) vs gRPC round_robin %s ns: limit %s ns, %.2fx %s",
+                        fmt(rr.get().ns()), fmt(rr.get().error()), fmt(upper), fmt(grpc.get().ns()), fmt(limit),
+                        rr.get().ns() / grpc.get().ns(), met ? "met" : "MISSED"))
+                .append(" |\n");
     }
 
     private static void p2cTarget(StringBuilder md, List<Row> rows) {
